@@ -1,0 +1,28 @@
+# seg3d — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+# CPU build of torch from the local wheel cache; `make test TORCH=torch` on a CUDA machine.
+TORCH ?= torch==2.13.0
+export MPLBACKEND ?= Agg
+
+.PHONY: install install-demo test sync-check pytest docs-preview bench clean
+
+install:
+	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
+	@$(PYTHON) -m pip install -q -e ".[dev]"
+
+install-demo: install
+	@$(PYTHON) -m pip install -q -e ".[dev,demo]"
+
+sync-check:
+	@bash tools/check_sync.sh
+
+pytest:
+	$(PYTHON) -m pytest -q tests
+
+test: install sync-check pytest
+
+docs-preview: install
+	$(PYTHON) tools/docs_preview.py
+
+clean:
+	rm -rf _proc _docs _preview .pytest_cache build *.egg-info

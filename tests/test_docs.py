@@ -1,0 +1,14 @@
+"Every notebook goes through nbdev's docs processing and renders to HTML (the local stand-in for Quarto)."
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+
+def test_every_notebook_renders(tmp_path):
+    from docs_preview import render
+    pages = render('_preview')
+    names = {p.stem for p in pages}
+    expected = {p.stem for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_')}
+    assert names == expected, f"missing pages: {expected - names}"
+    for p in pages: assert p.stat().st_size > 10_000 and '<html' in p.read_text()[:2000].lower()

@@ -1,0 +1,17 @@
+"README.md is kept in step with nbs/index.ipynb by hand (nbdev_readme needs Quarto): check it carries the commands and the example."
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+def _index_code():
+    nb = json.loads((ROOT/'nbs'/'index.ipynb').read_text())
+    return [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code' and not ''.join(c['source']).startswith('#| hide')]
+
+def test_readme_has_commands_and_example():
+    readme = (ROOT/'README.md').read_text()
+    assert 'make test' in readme
+    if (ROOT/'Makefile').read_text().find('\ndemo:') >= 0: assert 'make demo' in readme
+    for code in _index_code():
+        for line in code.splitlines():
+            assert line in readme, f"README.md lacks this line of index.ipynb's example: {line!r}"
