@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 export MPLBACKEND ?= Agg
 
-.PHONY: install install-demo test sync-check pytest docs-preview bench clean
+.PHONY: install install-demo test sync-check pytest docs-preview demo bench clean
 
 install:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
@@ -26,3 +26,9 @@ docs-preview: install
 
 clean:
 	rm -rf _proc _docs _preview .pytest_cache build *.egg-info
+
+demo: install-demo
+	seg3d_demo demo_out
+
+bench: install
+	cd bench && $(PYTHON) run_all.py

@@ -1,0 +1,14 @@
+"`make bench`: run every benchmark at its quick default size and write BENCHMARKS.md (pass --full for the seed's sizes)."
+import subprocess, sys
+from pathlib import Path
+here = Path(__file__).parent
+scripts = ['bench_preprocess.py', 'bench_model.py', 'bench_train.py', 'bench_inference.py', 'bench_metrics.py']
+parts = ['# Benchmarks\n\nWritten by `make bench` (`bench/run_all.py`). Every figure is a median of repeats measured side by side in one run;\n'
+         'ratios matter more than seconds on a shared machine. Each script runs standalone; `--full` gives the seed\'s sizes.\n']
+for s in scripts:
+    print(f'running {s} ...', flush=True)
+    r = subprocess.run([sys.executable, str(here/s), *sys.argv[1:]], capture_output=True, text=True, cwd=here)
+    out = r.stdout[r.stdout.find('\n###'):] if '\n###' in r.stdout else r.stdout
+    parts.append(out.strip() + '\n' if r.returncode == 0 else f'\n### {s}\n\nfailed:\n```\n{r.stderr[-1500:]}\n```\n')
+    print(parts[-1], flush=True)
+(here.parent/'BENCHMARKS.md').write_text('\n'.join(parts))
