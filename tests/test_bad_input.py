@@ -36,7 +36,7 @@ def bad_raw(tmp_path_factory):
     return root
 
 EXPECT = {  # case → words its error must contain
-    'no_label': 'image has no label', 'no_image': 'label has no image', 'shape_mismatch': 'label shape (20, 24, 10) differs from image shape (20, 24, 12)',
+    'no_label': 'image has no label', 'no_image': 'label has no image', 'shape_mismatch': 'label shape (18, 24, 12) differs from image shape (20, 24, 12)',
     'affine_mismatch': 'affine differs from the image', 'corrupt_gzip': 'corrupt', 'truncated': 'truncated', 'not_nifti': 'not a readable NIfTI',
     'inf_voxels': '1 NaN/Inf voxels', 'two_d': '2 dimensions', 'five_d': '5 dimensions', 'three_channels': '3 channel(s); expected 2',
     'label_out_of_classes': 'outside the classes 0..4', 'float_label': 'non-integer label values', 'all_zero': 'image is constant',

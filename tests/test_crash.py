@@ -1,6 +1,6 @@
 """Crash safety: kill -9 during preprocessing, training and prediction. No file under a final name is partial; a rerun
 completes and skips finished work; training resumed from last.pth ends with the weights of an uninterrupted run."""
-import json, os, signal, subprocess, sys, time
+import json, os, re, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, nibabel as nib, pytest, torch
 from seg3d.data import Config, save_config
@@ -26,7 +26,7 @@ def test_preprocess_killed_then_rerun(tmp_path):
     _kill_when(p, lambda: len(list((tmp_path/'out'/'labels').glob('*.nii.gz'))) >= 2 if (tmp_path/'out'/'labels').exists() else False)
     _all_final_files_load(tmp_path/'out')
     r = subprocess.run(cmd, capture_output=True, text=True); assert r.returncode == 0, r.stdout + r.stderr
-    skipped = int(r.stdout.split('(')[1].split(' up to date')[0])
+    skipped = int(re.search(r'(\d+) up to date', r.stdout).group(1))
     assert skipped >= 1, r.stdout                                                          # finished work is not redone
     _all_final_files_load(tmp_path/'out')
     assert len(list((tmp_path/'out'/'images').glob('*.nii.gz'))) == 10
