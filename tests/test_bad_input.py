@@ -119,3 +119,12 @@ def test_loader_worker_error_names_case(tiny_pre):
     with pytest.raises(Exception) as ei:
         for _ in make_loader(ds, cfg, train=False): pass
     assert f"case {cases[1]!r}" in str(ei.value) and 'original traceback' in str(ei.value) and 'KeyError' in str(ei.value)
+
+def test_unexpected_worker_error_keeps_case_and_traceback(bad_raw, tmp_path):
+    "An unexpected exception inside a case (not a CaseError) is reported with the case id and the original traceback"
+    import seg3d.preprocess as pp
+    case = RawCase('case_00', [bad_raw/'images'/'case_00.nii.gz'], bad_raw/'labels'/'case_00.nii.gz')
+    with mock.patch.object(pp, 'resample_image', side_effect=RuntimeError('boom in resize')):
+        e = preprocess_case(case, tmp_path/'o', PreprocessSettings(target=(8, 8, 8)))
+    assert e['status'] == 'failed' and e['error'].startswith('case_00: RuntimeError: boom in resize')
+    assert 'Traceback' in e['traceback'] and 'resample_image' in e['traceback']

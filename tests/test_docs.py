@@ -8,7 +8,8 @@ sys.path.insert(0, str(ROOT/'tools'))
 def test_every_notebook_renders(tmp_path):
     from docs_preview import render
     pages = render('_preview')
-    names = {p.stem for p in pages}
-    expected = {p.stem for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_')}
+    names = {str(p.relative_to(ROOT/'_preview').with_suffix('')) for p in pages}
+    nbs = ROOT/'nbs'
+    expected = {str(p.relative_to(nbs).with_suffix('')) for p in nbs.rglob('*.ipynb') if not any(x.startswith(('_', '.')) for x in p.relative_to(nbs).parts)}
     assert names == expected, f"missing pages: {expected - names}"
     for p in pages: assert p.stat().st_size > 10_000 and '<html' in p.read_text()[:2000].lower()

@@ -6,9 +6,9 @@ from nbdev.config import get_config
 from nbdev.test import test_nb as run_notebook
 
 NBS = Path(__file__).parent.parent/'nbs'
-NOTEBOOKS = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+NOTEBOOKS = sorted(p for p in NBS.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
 
-@pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=[str(p.relative_to(NBS).with_suffix('')) for p in NOTEBOOKS])
 def test_notebook(nb):
     os.environ.setdefault('MPLBACKEND', 'Agg')
     flags = get_config(path=NBS).tst_flags.split()

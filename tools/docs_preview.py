@@ -19,10 +19,11 @@ def render(out='_preview') -> list:
     proc, out = cfg.config_path/'_proc', cfg.config_path/out
     out.mkdir(exist_ok=True)
     written = []
-    for nbp in sorted(proc.glob('*.ipynb')):
+    for nbp in sorted(proc.rglob('*.ipynb')):
         nb = nbformat.reads(json.dumps(_strip_nbdev_keys(json.loads(nbp.read_text()))), as_version=4)
         html, _ = HTMLExporter().from_notebook_node(nb)
-        dest = out/(nbp.stem + '.html'); dest.write_text(html); written.append(dest)
+        dest = out/nbp.relative_to(proc).with_suffix('.html'); dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(html); written.append(dest)
     return written
 
 if __name__ == '__main__':
