@@ -1,4 +1,4 @@
-"""Whole-volume inference: our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
+"""Whole-volume inference (second call of each, after a warm-up call): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
 full-volume pass, each in a fresh process. Default: the demo-size model on a 2×32×256×128 volume (quick);
 --full: the seed's full-width model on 2×32×1024×512 with roi 32×256×256, overlap 0.25, bf16 (slow: minutes)."""
 import argparse, json
@@ -13,18 +13,21 @@ m = ResNet3DSeg(**{kw}).eval(); x = torch.randn({shape})
 win, ov = {win}, {ov}
 '''
 OURS = SETUP + '''
-t = time.perf_counter(); p = predict_probs([m], x, 5, window=win, overlap=ov, batch=4, precision='bf16')
+run = lambda: predict_probs([m], x, 5, window=win, overlap=ov, precision='bf16')
+run(); t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/ours.pt')
 '''
 MONAI = SETUP + '''
 from monai.inferers import sliding_window_inference
-t = time.perf_counter()
-with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): p = sliding_window_inference(x[None], win, 4, lambda b: m(b).float().softmax(1), overlap=ov, mode='gaussian')
+def run():
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return sliding_window_inference(x[None], win, 4, lambda b: m(b).float().softmax(1), overlap=ov, mode='gaussian')
+run(); t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/monai.pt')
 '''
 SINGLE = SETUP + '''
-t = time.perf_counter()
-with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): p = m(x[None]).float().softmax(1)[0]
+def run():
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return m(x[None]).float().softmax(1)[0]
+run(); t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/single.pt')
 '''
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ import torch, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, count_params, model_summary
 from common import median_time, machine, row
 
-def matmul_peak(dtype, n=2048):
+def matmul_peak(dtype, n=4096):
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     t = median_time(lambda: a @ b, repeats=5)
     return 2 * n**3 / t / 1e12
@@ -29,7 +29,7 @@ if __name__ == '__main__':
     print(f"\n### Model (default: bottleneck [3,4,6,3], width 64) on {tuple(shape)}\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     row('parameters', f"{count_params(m) / 1e6:.2f} M", 'the seed says ~26 M; see 02_model')
     row('forward GFLOPs', f'{gf:.1f}', 'torch.utils.flop_counter')
-    row('matmul peak fp32 / bf16', f'{peak32:.2f} / {peak16:.2f} TFLOP/s', '2048² matmul, measured now')
+    row('matmul peak fp32 / bf16', f'{peak32:.2f} / {peak16:.2f} TFLOP/s', '4096² matmul, measured now')
     row('forward fp32', f'{t32:.2f} s', f'{gf / t32 / 1e3:.2f} TFLOP/s = {gf / t32 / 1e3 / peak32:.0%} of fp32 peak')
     row('forward bf16 autocast', f'{t16:.2f} s', f'{t32 / t16:.2f}× fp32; {gf / t16 / 1e3:.2f} TFLOP/s = {gf / t16 / 1e3 / peak16:.0%} of bf16 peak')
     row('forward bf16 weights', f'{tw:.2f} s', f'{t32 / tw:.2f}× fp32; {gf / tw / 1e3 / peak16:.0%} of bf16 peak')
