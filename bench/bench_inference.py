@@ -1,4 +1,4 @@
-"""Whole-volume inference (second call of each, after a warm-up call): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
+"""Whole-volume inference (quick mode times a second call after a warm-up call; --full times the first): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
 full-volume pass, each in a fresh process. Default: the demo-size model on a 2×32×256×128 volume (quick);
 --full: the seed's full-width model on 2×32×1024×512 with roi 32×256×256, overlap 0.25, bf16 (slow: minutes)."""
 import argparse, json
@@ -14,20 +14,20 @@ win, ov = {win}, {ov}
 '''
 OURS = SETUP + '''
 run = lambda: predict_probs([m], x, 5, window=win, overlap=ov, precision='bf16')
-run(); t = time.perf_counter(); p = run()
+{warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/ours.pt')
 '''
 MONAI = SETUP + '''
 from monai.inferers import sliding_window_inference
 def run():
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return sliding_window_inference(x[None], win, 4, lambda b: m(b).float().softmax(1), overlap=ov, mode='gaussian')
-run(); t = time.perf_counter(); p = run()
+{warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/monai.pt')
 '''
 SINGLE = SETUP + '''
 def run():
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return m(x[None]).float().softmax(1)[0]
-run(); t = time.perf_counter(); p = run()
+{warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/single.pt')
 '''
 if __name__ == '__main__':
@@ -36,7 +36,7 @@ if __name__ == '__main__':
     out = tempfile.mkdtemp()
     if a.full: kw, shape, win, ov = {}, (2, 32, 1024, 512), (32, 256, 256), 0.25
     else: kw, shape, win, ov = dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat'), (2, 32, 256, 128), (32, 128, 128), 0.25
-    fill = lambda code: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out)
+    fill = lambda code: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ')
     res = {k: peak_rss_of(fill(c)) for k, c in (('ours', OURS), ('monai', MONAI), ('single', SINGLE))}
     lab = {k: torch.load(f'{out}/{k}.pt') for k in res}
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)

@@ -30,12 +30,14 @@ if __name__ == '__main__':
     t1 = median_time(lambda: run(1, 'w1'), repeats=2) / a.n
     t_io = median_time(io_floor(tmp/'raw', tmp/'out_w1', tmp/'io', a.n), repeats=2) / a.n
     t2 = median_time(lambda: run(2, 'w2'), repeats=2) / a.n
+    import resource; peak_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20   # largest worker process
     img = (np.random.default_rng(1).normal(size=(*shape, 2))).astype(np.float32, order='F')
     t_ours = median_time(lambda: resample_image(img, plan_grid(shape, target)), repeats=5)
     print(f"\n### Preprocessing ({shape[0]}×{shape[1]}×{shape[2]}×2 → {target[0]}×{target[1]}×{target[2]}, {a.n} cases)\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     row('I/O floor per case', f'{t_io:.2f} s', 'nibabel read + write of same-size .nii.gz (level 1)')
     row('preprocess per case, 1 worker', f'{t1:.2f} s', f'{t1 / t_io:.2f}× the I/O floor (goal ≤ 1.25×)')
     row('preprocess per case, 2 workers', f'{t2:.2f} s', f'{t1 / t2:.2f}× faster than 1 worker (goal ≥ 1.7×; includes spawning 2 workers that import torch)')
+    row('peak memory of a worker', f'{peak_worker:.2f} GiB', 'largest child process (ru_maxrss)')
     row('resize (ours, torch)', f'{t_ours:.3f} s', 'bilinear XY + Z pad, 2 threads')
     try:
         from monai.transforms import Resize

@@ -11,4 +11,7 @@ for s in scripts:
     out = r.stdout[r.stdout.find('\n###'):] if '\n###' in r.stdout else r.stdout
     parts.append(out.strip() + '\n' if r.returncode == 0 else f'\n### {s}\n\nfailed:\n```\n{r.stderr[-1500:]}\n```\n')
     print(parts[-1], flush=True)
-(here.parent/'BENCHMARKS.md').write_text('\n'.join(parts))
+dest = here.parent/'BENCHMARKS.md'
+kept = dest.read_text().split('\n## Seed sizes', 1) if dest.exists() else []
+tail = '\n## Seed sizes' + kept[1] if len(kept) == 2 else ''      # hand-collected --full and GPU figures survive a rerun
+dest.write_text('\n'.join(parts) + tail)
