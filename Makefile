@@ -10,8 +10,9 @@ install:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
 	@$(PYTHON) -m pip install -q -e ".[dev]"
 
-install-demo: install
-	@$(PYTHON) -m pip install -q -e ".[dev,demo]"
+install-demo:
+	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
+	@(command -v seg3d_demo >/dev/null && $(PYTHON) -c "import nilearn" 2>/dev/null) || $(PYTHON) -m pip install -q -e ".[demo]"
 
 sync-check:
 	@bash tools/check_sync.sh
