@@ -1,7 +1,7 @@
 """Whole-volume inference (quick mode times a second call after a warm-up call; --full times the first): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
 full-volume pass, each in a fresh process. Default: the demo-size model on a 2×32×256×128 volume (quick);
 --full: the seed's full-width model on 2×32×1024×512 with roi 32×256×256, overlap 0.25, bf16 (slow: minutes)."""
-import argparse, json
+import argparse
 from common import peak_rss_of, machine, row
 
 SETUP = '''

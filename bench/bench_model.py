@@ -1,6 +1,6 @@
 """The default model: parameters, GFLOPs, fp32 vs bf16 forward and training step, achieved TFLOP/s vs this CPU's matmul peak.
 Default input 1×2×32×64×64 (quick); --full: the issue's 2×32×128×128 per sample."""
-import argparse, copy, time
+import argparse, copy
 import torch, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, count_params, model_summary
 from common import median_time, machine, row

@@ -1,6 +1,6 @@
 """Preprocessing vs the I/O floor, 1 vs 2 workers, resize vs MONAI — ratios measured side by side in one run.
 Default: 200×450×20×2 inputs (quick); --full: the issue's 400×900×20×2 inputs onto 512×1024×32."""
-import argparse, shutil, tempfile, time
+import argparse, shutil, tempfile
 from pathlib import Path
 import numpy as np, nibabel as nib, torch
 from seg3d.preprocess import PreprocessSettings, preprocess_dataset, resample_image, plan_grid, _nii, save_nifti

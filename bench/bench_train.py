@@ -2,7 +2,6 @@
 (data loading hidden by workers and the cache)."""
 import argparse, shutil, tempfile, time, dataclasses
 from pathlib import Path
-import torch
 from seg3d.preprocess import PreprocessSettings, preprocess_dataset
 from seg3d.data import make_demo_cohort
 from seg3d.demo import demo_config

@@ -1,5 +1,5 @@
 "Helpers shared by the benchmark scripts: medians of repeats, machine facts, peak memory of a child process."
-import json, os, platform, resource, statistics, subprocess, sys, time
+import json, os, platform, statistics, subprocess, sys, time
 from datetime import date
 
 def median_time(fn, repeats=3, warmup=1):

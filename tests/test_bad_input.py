@@ -1,10 +1,10 @@
 """The bad-input matrix, driven through the CLIs as a user would: every kind gets one clear message naming the file, the
 value found and what was expected; the batch carries on; the exit status is 1; the inputs are byte-identical afterwards."""
-import errno, gzip, json, os, subprocess, sys
+import errno, gzip, json, os, subprocess
 from pathlib import Path
 from unittest import mock
 import numpy as np, nibabel as nib, pytest, torch
-from seg3d.preprocess import _nii, sha256, PreprocessSettings, preprocess_case, RawCase, preprocess_dataset, CaseError, safe_case
+from seg3d.preprocess import _nii, sha256, PreprocessSettings, preprocess_case, RawCase, CaseError, safe_case
 from conftest import make_raw
 
 A = np.diag([1.5, 1.5, 3.0, 1.0])

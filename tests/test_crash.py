@@ -1,8 +1,8 @@
 """Crash safety: kill -9 during preprocessing, training and prediction. No file under a final name is partial; a rerun
 completes and skips finished work; training resumed from last.pth ends with the weights of an uninterrupted run."""
-import json, os, re, signal, subprocess, sys, time
+import json, os, re, signal, subprocess, time
 from pathlib import Path
-import numpy as np, nibabel as nib, pytest, torch
+import nibabel as nib, torch
 from seg3d.data import Config, save_config
 from conftest import make_raw
 

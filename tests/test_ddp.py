@@ -1,6 +1,6 @@
 "Data-parallel training under torchrun (gloo, 2 CPU processes) agrees across ranks and with one process at the same global batch."
 import json, subprocess, sys, textwrap
-import torch, pytest
+import torch
 
 SCRIPT = textwrap.dedent('''
     import sys, json, torch, torch.distributed as dist

@@ -1,7 +1,6 @@
 """Local stand-in for `nbdev_docs` where Quarto cannot be installed: run nbdev's processing step (the part of
 `nbdev_docs` before `quarto render`) and render each processed notebook to HTML with nbconvert into `_preview/`."""
 import json, sys
-from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 from nbdev.config import get_config
