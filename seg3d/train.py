@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #e95f342a
 from __future__ import annotations
-import json, math, os, random, sys, time, contextlib
+import json, math, os, random, sys, time, contextlib, functools, warnings
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
@@ -19,11 +19,11 @@ from .data import (Config, config_from_dict, load_config, preprocessed_cases, lo
 from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary
 
 # %% auto #0
-__all__ = ['soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'cpu_has_fast_bf16',
-           'resolve_precision', 'MixedPrecision', 'History', 'best_row', 'PlateauSchedule', 'EarlyStop',
-           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'save_figure', 'plot_history', 'Checkpoint',
-           'ProgressBar', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner',
-           'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
+           'cpu_has_fast_bf16', 'bf16_conv_grads_ok', 'resolve_precision', 'MixedPrecision', 'History', 'best_row',
+           'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'save_figure',
+           'plot_history', 'Checkpoint', 'ProgressBar', 'Dashboard', 'progress_callback', 'setup_distributed',
+           'seed_everything', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5) -> torch.Tensor:
@@ -160,21 +160,44 @@ def cpu_has_fast_bf16() -> bool:
     except OSError: return False
     return any(f in flags for f in (' amx_bf16', ' avx512_bf16'))
 
-def resolve_precision(precision:str, device) -> str:
-    "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`"
+@functools.lru_cache(None)
+def bf16_conv_grads_ok() -> bool:
+    "True if bf16 Conv3d weight gradients on this CPU match fp32 ones for inputs two slices deep (the oneDNN fault above)"
+    g = torch.Generator().manual_seed(0)
+    for ch, hw in ((16, 8), (32, 16)):
+        x = torch.randn(2, ch, 2, hw, hw, generator=g); w = torch.randn(ch, ch, 3, 3, 3, generator=g) * 0.1
+        def grad(dtype):
+            wp = w.to(dtype).clone().requires_grad_()
+            F.conv3d(x.to(dtype), wp, padding=1).float().square().sum().backward()
+            return wp.grad.float()
+        ref = grad(torch.float32)
+        for _ in range(3):
+            if not float((grad(torch.bfloat16) - ref).abs().max() / ref.abs().max()) < 0.05: return False
+    return True
+
+BF16_GRAD_FAULT = ("bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
+                   "deep; seg3d.train.bf16_conv_grads_ok)")
+
+def resolve_precision(precision:str, device, training:bool=False) -> str:
+    "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`; `training` also checks bf16 gradients"
     dev = torch.device(device)
+    if precision not in ('auto', 'bf16', 'fp16', 'fp32'): raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}")
+    cpu_bf16_bad = training and dev.type == 'cpu' and precision in ('auto', 'bf16') and not bf16_conv_grads_ok()
     if precision != 'auto': 
         if precision == 'fp16' and dev.type != 'cuda': raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
+        if cpu_bf16_bad: warnings.warn(f"precision 'bf16' asked for, but {BF16_GRAD_FAULT}: training may diverge; 'fp32' is safe")
         return precision
     if dev.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() else 'fp32'
+    return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() and not cpu_bf16_bad else 'fp32'
 
 # %% ../nbs/03_train.ipynb #5c220dab
 class MixedPrecision(Callback):
     "Sets the learner's autocast context (and a grad scaler for fp16) from `cfg.precision`"
     order = -10
     def before_fit(self):
-        l = self.learn; l.precision = resolve_precision(l.cfg.precision, l.device)
+        l = self.learn; l.precision = resolve_precision(l.cfg.precision, l.device, training=True)
+        l.precision_note = (f'{BF16_GRAD_FAULT}: training in fp32' if l.cfg.precision == 'auto' and l.device.type == 'cpu'
+                            and l.precision == 'fp32' and cpu_has_fast_bf16() else None)
         dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(l.precision)
         l.autocast = (lambda: torch.autocast(l.device.type, dtype=dtype)) if dtype else contextlib.nullcontext
         if l.precision == 'fp16' and l.scaler is None: l.scaler = torch.amp.GradScaler('cuda')
@@ -296,7 +319,7 @@ def write_metrics(self:Checkpoint):
     old = json.loads(path.read_text()) if path.exists() else {}
     best = best_row(l.history)
     m = dict(epochs=l.history, best_epoch=best and best['epoch'], best_val_loss=best and best['val_loss'],
-             total_seconds=round(l.elapsed, 2), params=count_params(l.model), device=str(l.device), precision=getattr(l, 'precision', 'fp32'),
+             total_seconds=round(l.elapsed, 2), params=count_params(l.model), device=str(l.device), precision=getattr(l, 'precision', 'fp32'), precision_note=getattr(l, 'precision_note', None),
              world_size=l.world, stop_reason=getattr(l, 'stop_reason', None), environment=environment(), config=asdict(l.cfg), **self.extra)
     if 'test' in old: m['test'] = old['test']
     write_json(path, m)
@@ -492,7 +515,8 @@ def train_cli(argv=None):
     except (CaseError, ValueError, MemoryError, NonFiniteLoss) as e: print(f"error: {e}", file=sys.stderr); sys.exit(1)
     if learn.rank == 0:
         o = Path(cfg.out_dir); b = best_row(learn.history)
-        print(f"trained {len(learn.history)} epoch(s) ({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}")
+        print(f"trained {len(learn.history)} epoch(s) ({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}"
+              + (f" ({learn.precision_note})" if getattr(learn, 'precision_note', None) else ''))
         if b: print(f"best epoch {b['epoch']}: val loss {b['val_loss']:.4f}")
         for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'): print(f"  {o/f}")
     if dist.is_initialized(): dist.destroy_process_group()
