@@ -18,11 +18,15 @@ run = lambda: predict_probs([m], x, 5, window=win, overlap=ov, precision='bf16')
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/ours.pt')
 '''
 MONAI = SETUP + '''
+if {plain}:                    # the seed's network as written with torch.nn layers (what a MONAI user runs): same weights
+    for mod in m.modules():
+        if type(mod).__name__ == 'PointwiseConv3d': mod.__class__ = torch.nn.Conv3d
+        if type(mod).__name__ == 'UpConv3d': mod.__class__ = torch.nn.ConvTranspose3d
 from monai.inferers import sliding_window_inference
 def run():
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return sliding_window_inference(x[None], win, 4, lambda b: m(b).float().softmax(1), overlap=ov, mode='gaussian')
 {warm}t = time.perf_counter(); p = run()
-print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/monai.pt')
+print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/{name}.pt')
 '''
 SINGLE = SETUP + '''
 def run():
@@ -36,13 +40,15 @@ if __name__ == '__main__':
     out = tempfile.mkdtemp()
     if a.full: kw, shape, win, ov = {}, (2, 32, 1024, 512), (32, 256, 256), 0.25
     else: kw, shape, win, ov = dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat'), (2, 32, 256, 128), (32, 128, 128), 0.25
-    fill = lambda code: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ')
-    res = {k: peak_rss_of(fill(c)) for k, c in (('ours', OURS), ('monai', MONAI), ('single', SINGLE))}
+    fill = lambda code, name='', plain=False: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ', name=name, plain=plain)
+    res = dict(ours=peak_rss_of(fill(OURS)), monai=peak_rss_of(fill(MONAI, 'monai')), monai_plain=peak_rss_of(fill(MONAI, 'monai_plain', True)),
+               single=peak_rss_of(fill(SINGLE)))
     lab = {k: torch.load(f'{out}/{k}.pt') for k in res}
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)
     print(f"\n### Inference on {shape} with window {win}, overlap {ov}, bf16 ({'full-width seed model' if a.full else 'demo model'})\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     t = {k: v[1][0]['t'] for k, v in res.items()}
-    row('ours: sliding window', f"{t['ours']:.1f} s, peak {res['ours'][0]:.2f} GiB", f"{t['monai'] / t['ours']:.2f}× MONAI's speed")
-    row("MONAI sliding_window_inference", f"{t['monai']:.1f} s, peak {res['monai'][0]:.2f} GiB", 'gaussian, sw_batch_size 4')
+    row('ours: sliding window', f"{t['ours']:.1f} s, peak {res['ours'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours']:.2f}× MONAI's speed on the torch.nn network; {t['monai'] / t['ours']:.2f}× on seg3d's")
+    row("MONAI sliding_window_inference, torch.nn network", f"{t['monai_plain']:.1f} s, peak {res['monai_plain'][0]:.2f} GiB", 'the seed network with nn.Conv3d / nn.ConvTranspose3d layers; gaussian, sw_batch_size 4')
+    row("MONAI sliding_window_inference, seg3d network", f"{t['monai']:.1f} s, peak {res['monai'][0]:.2f} GiB", "same weights with seg3d's matmul layers: the engines alone")
     row('single full-volume pass', f"{t['single']:.1f} s, peak {res['single'][0]:.2f} GiB", '')
-    row('agreement with single pass (fg Dice)', f"ours {dice(lab['ours'], lab['single']):.4f}, MONAI {dice(lab['monai'], lab['single']):.4f}", 'random weights: a stress test of stitching')
+    row('agreement with single pass (fg Dice)', f"ours {dice(lab['ours'], lab['single']):.4f}, MONAI {dice(lab['monai'], lab['single']):.4f} / {dice(lab['monai_plain'], lab['single']):.4f}", 'random weights: a stress test of stitching')

@@ -15,9 +15,38 @@ from .preprocess import CaseError, atomic_write
 from .data import Config
 
 # %% auto #0
-__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'norm3d', 'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage',
-           'UpBlock3d', 'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint',
-           'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d',
+           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary',
+           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+
+# %% ../nbs/02_model.ipynb #4a1f0c02
+def _exporting() -> bool:
+    "Tracing for TorchScript or ONNX: exported graphs keep standard Conv ops (and their dynamic spatial axes)"
+    return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+
+def _bmm(w, x):
+    "`w` (M, K) times each `x[b]` (K, N); bmm keeps the layout (matmul would fold the batch into rows and copy twice)"
+    return torch.bmm(w.expand(x.shape[0], -1, -1), x)
+
+class PointwiseConv3d(nn.Conv3d):
+    "`nn.Conv3d` with kernel 1 (any stride, no padding), computed as a matrix product over the channels"
+    def __init__(self, cin, cout, stride=1, bias=True): super().__init__(cin, cout, 1, stride, bias=bias)
+    def forward(self, x):
+        if _exporting(): return super().forward(x)
+        if self.stride != (1, 1, 1): x = x[:, :, ::self.stride[0], ::self.stride[1], ::self.stride[2]]
+        y = _bmm(self.weight.flatten(1), x.flatten(2))
+        if self.bias is not None: y = y + self.bias.to(y.dtype)[:, None]
+        return y.unflatten(2, x.shape[2:])
+
+class UpConv3d(nn.ConvTranspose3d):
+    "`nn.ConvTranspose3d` with kernel 2 and stride 2, computed as a matrix product and a 2×2×2 depth-to-space shuffle"
+    def __init__(self, cin, cout, bias=True): super().__init__(cin, cout, 2, 2, bias=bias)
+    def forward(self, x):
+        if _exporting(): return super().forward(x)
+        B, _, D, H, W = x.shape; c = self.out_channels
+        y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
+        y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
+        return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
 
 # %% ../nbs/02_model.ipynb #7b7e476b
 def norm3d(kind:str, ch:int) -> nn.Module:
@@ -28,8 +57,9 @@ def norm3d(kind:str, ch:int) -> nn.Module:
     raise ValueError(f"norm must be 'instance', 'batch' or 'group', got {kind!r}")
 
 def conv_norm_relu(cin, cout, k=3, stride=1, norm='instance', relu=True) -> nn.Sequential:
-    "Conv3d (no bias) → norm → optional ReLU"
-    layers = [nn.Conv3d(cin, cout, k, stride, padding=k // 2, bias=False), norm3d(norm, cout)]
+    "Conv3d (no bias; `PointwiseConv3d` for k=1) → norm → optional ReLU"
+    conv = PointwiseConv3d(cin, cout, stride, bias=False) if k == 1 else nn.Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
+    layers = [conv, norm3d(norm, cout)]
     return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
 
 # %% ../nbs/02_model.ipynb #fb0c24ef
@@ -66,7 +96,7 @@ class UpBlock3d(nn.Module):
     def __init__(self, cin, cout, skip_ch=0, skip='none', norm='instance', dropout=0.0, refine=True):
         super().__init__()
         self.drop = nn.Dropout3d(dropout) if dropout > 0 else nn.Identity()
-        self.up = nn.Sequential(nn.ConvTranspose3d(cin, cout, 2, 2, bias=False), norm3d(norm, cout), nn.ReLU(inplace=True))
+        self.up = nn.Sequential(UpConv3d(cin, cout, bias=False), norm3d(norm, cout), nn.ReLU(inplace=True))
         self.skip = skip if skip_ch else 'none'
         self.proj = conv_norm_relu(skip_ch, cout, 1, 1, norm, relu=False) if self.skip == 'add' else None
         self.conv = conv_norm_relu(cout + (skip_ch if self.skip == 'concat' else 0), cout, 3, 1, norm) if refine else nn.Identity()
@@ -99,7 +129,7 @@ class ResNet3DSeg(nn.Module):
         skips = [chans[2], chans[1], chans[0], 0] if skip != 'none' else [0] * 4
         self.ups = nn.ModuleList(UpBlock3d(c_in, c_out, s, skip, norm, dropout, refine=i < 3)
                                  for i, (c_in, c_out, s) in enumerate(zip([width * 8] + dec[:-1], dec, skips)))
-        self.head = nn.Conv3d(width, num_classes, 1)
+        self.head = PointwiseConv3d(width, num_classes)
 
 # %% ../nbs/02_model.ipynb #a6c4573a
 @patch
