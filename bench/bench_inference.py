@@ -13,9 +13,11 @@ m = ResNet3DSeg(**{kw}).eval(); x = torch.randn({shape})
 win, ov = {win}, {ov}
 '''
 OURS = SETUP + '''
+from seg3d.model import hold_freed_memory
+if {hold}: hold_freed_memory()             # as predict_folder / seg3d_predict do
 run = lambda: predict_probs([m], x, 5, window=win, overlap=ov, precision='bf16')
 {warm}t = time.perf_counter(); p = run()
-print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/ours.pt')
+print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/ours{name}.pt')
 '''
 MONAI = SETUP + '''
 if {plain}:                    # the seed's network as written with torch.nn layers (what a MONAI user runs): same weights
@@ -40,14 +42,15 @@ if __name__ == '__main__':
     out = tempfile.mkdtemp()
     if a.full: kw, shape, win, ov = {}, (2, 32, 1024, 512), (32, 256, 256), 0.25
     else: kw, shape, win, ov = dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat'), (2, 32, 256, 128), (32, 128, 128), 0.25
-    fill = lambda code, name='', plain=False: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ', name=name, plain=plain)
-    res = dict(ours=peak_rss_of(fill(OURS)), monai=peak_rss_of(fill(MONAI, 'monai')), monai_plain=peak_rss_of(fill(MONAI, 'monai_plain', True)),
+    fill = lambda code, name='', plain=False, hold=True: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ', name=name, plain=plain, hold=hold)
+    res = dict(ours=peak_rss_of(fill(OURS)), ours_nohold=peak_rss_of(fill(OURS, '_nohold', hold=False)), monai=peak_rss_of(fill(MONAI, 'monai')), monai_plain=peak_rss_of(fill(MONAI, 'monai_plain', True)),
                single=peak_rss_of(fill(SINGLE)))
     lab = {k: torch.load(f'{out}/{k}.pt') for k in res}
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)
     print(f"\n### Inference on {shape} with window {win}, overlap {ov}, bf16 ({'full-width seed model' if a.full else 'demo model'})\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     t = {k: v[1][0]['t'] for k, v in res.items()}
     row('ours: sliding window', f"{t['ours']:.1f} s, peak {res['ours'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours']:.2f}× MONAI's speed on the torch.nn network; {t['monai'] / t['ours']:.2f}× on seg3d's")
+    row('ours without hold_freed_memory', f"{t['ours_nohold']:.1f} s, peak {res['ours_nohold'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours_nohold']:.2f}× MONAI's speed on the torch.nn network; freed memory given back to the kernel")
     row("MONAI sliding_window_inference, torch.nn network", f"{t['monai_plain']:.1f} s, peak {res['monai_plain'][0]:.2f} GiB", 'the seed network with nn.Conv3d / nn.ConvTranspose3d layers; gaussian, sw_batch_size 4')
     row("MONAI sliding_window_inference, seg3d network", f"{t['monai']:.1f} s, peak {res['monai'][0]:.2f} GiB", "same weights with seg3d's matmul layers: the engines alone")
     row('single full-volume pass', f"{t['single']:.1f} s, peak {res['single'][0]:.2f} GiB", '')

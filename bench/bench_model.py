@@ -1,8 +1,8 @@
 """The default model: parameters, GFLOPs, fp32 vs bf16 forward and training step, achieved TFLOP/s vs this CPU's matmul peak.
-Default input 1×2×32×64×64 (quick); --full: the issue's 2×32×128×128 per sample."""
+Default input 1×2×32×64×64 (quick); --full: the issue's 2×32×128×128 per sample. Freed memory is held (hold_freed_memory), as in train and predict."""
 import argparse, copy
 import torch, torch.nn.functional as F
-from seg3d.model import ResNet3DSeg, count_params, model_summary
+from seg3d.model import ResNet3DSeg, count_params, model_summary, hold_freed_memory
 from common import median_time, machine, row
 
 def matmul_peak(dtype, n=4096):
@@ -13,6 +13,7 @@ def matmul_peak(dtype, n=4096):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--full', action='store_true'); a = ap.parse_args()
     shape = (1, 2, 32, 128, 128) if a.full else (1, 2, 32, 64, 64)
+    hold_freed_memory()                                       # as train / evaluate / predict do (see 02_model)
     m = ResNet3DSeg().eval(); x = torch.randn(*shape); y = torch.randint(0, 5, (shape[0], *shape[2:]))
     s = model_summary(m, shape[1:], batch=shape[0], verbose=False); gf = s['gflops_forward']
     peak32, peak16 = matmul_peak(torch.float32), matmul_peak(torch.bfloat16)

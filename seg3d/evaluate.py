@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from scipy.spatial import cKDTree
 from .preprocess import CaseError, write_json, atomic_write, cli_parser
 from .data import Config, config_from_dict, SegDataset, build_cache, preprocessed_cases
-from .model import load_checkpoint, model_from_checkpoint
+from .model import load_checkpoint, model_from_checkpoint, hold_freed_memory
 from .train import resolve_precision, plot_history, save_figure
 
 # %% auto #0
@@ -183,7 +183,7 @@ def _write_csv(path, rows, class_names):
 def evaluate(model_path, data_dir, split:str='test', out=None, device=None, precision:str|None=None, progress=True) -> dict:
     "Evaluate a checkpoint on a split of a preprocessed folder; writes metrics, CSV and plots to `out` (default: the model's folder)"
     model_path, data_dir = Path(model_path), Path(data_dir); out = Path(out or model_path.parent); out.mkdir(parents=True, exist_ok=True)
-    ckpt = load_checkpoint(model_path); cfg = config_from_dict(ckpt['config'], source=str(model_path))
+    ckpt = load_checkpoint(model_path); cfg = config_from_dict(ckpt['config'], source=str(model_path)); hold_freed_memory()
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu'); prec = resolve_precision(precision or cfg.precision, device)
     cases = _cases_for(ckpt, data_dir, split)
     ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))

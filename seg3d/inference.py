@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .preprocess import (CaseError, case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
                               invert_probabilities, save_nifti, write_json, select_part, PreprocessSettings, NIFTI_SUFFIXES, cli_parser)
 from .data import Config, config_from_dict, normalize, _channel_stats
-from .model import load_checkpoint, model_from_checkpoint, mc_dropout
+from .model import load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory
 from .train import resolve_precision
 from .evaluate import segmentation_metrics
 
@@ -194,7 +194,7 @@ def predict_folder(src, out, model_paths:list, labels=None, window=None, overlap
     "Predict every scan of `src` into `out`; returns the report written to `out/inference_results_3d.json`"
     from tqdm.auto import tqdm
     if space not in ('original', 'preprocessed'): raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
-    out, t0 = Path(out), time.time()
+    out, t0 = Path(out), time.time(); hold_freed_memory()                 # no page faults for big activations (see Model)
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     models, cfg, prep = load_models([Path(p) for p in model_paths], device)
     prec = resolve_precision(precision or cfg.precision, device)

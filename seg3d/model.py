@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #b493f512
 from __future__ import annotations
-import pickle, copy
+import pickle, copy, ctypes, os, sys
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -15,9 +15,10 @@ from .preprocess import CaseError, atomic_write
 from .data import Config
 
 # %% auto #0
-__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d',
-           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary',
-           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'norm3d',
+           'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params',
+           'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
+           'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -47,6 +48,17 @@ class UpConv3d(nn.ConvTranspose3d):
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
         y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
+
+# %% ../nbs/02_model.ipynb #4a1f0c05
+def hold_freed_memory(enable:bool=True) -> bool:
+    "Make glibc keep freed memory for reuse (no mmap for large blocks, no trimming) — or restore its defaults; returns whether it applied"
+    if enable and os.environ.get('SEG3D_MALLOC_HOLD', '1') == '0': return False
+    if not sys.platform.startswith('linux'): return False
+    try: libc = ctypes.CDLL('libc.so.6')
+    except OSError: return False                                                 # musl and others: leave them be
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    mmap_max, trim = (0, 2**31 - 1) if enable else (65536, 128 * 1024)
+    return bool(libc.mallopt(M_MMAP_MAX, mmap_max)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
 
 # %% ../nbs/02_model.ipynb #7b7e476b
 def norm3d(kind:str, ch:int) -> nn.Module:

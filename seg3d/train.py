@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .preprocess import CaseError, write_json, atomic_write, cli_parser
 from .data import (Config, config_from_dict, load_config, preprocessed_cases, load_split, build_cache,
                         SegDataset, make_loader, environment)
-from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary
+from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
@@ -478,6 +478,7 @@ def _oom_advice(cfg:Config, learn:Learner) -> str:
 
 def train(cfg:Config, resume:bool=False, split_file=None, progress:str='auto', cbs=()) -> Learner:
     "Train a model as `cfg` says; returns the `Learner` (history in `.history`, artifacts in `cfg.out_dir`)"
+    hold_freed_memory()                                   # no page faults for big activations (see Model)
     learn = build_learner(cfg, resume, split_file, progress, cbs)
     try: learn.fit()
     except Exception as e:
