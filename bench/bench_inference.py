@@ -49,7 +49,15 @@ if __name__ == '__main__':
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)
     print(f"\n### Inference on {shape} with window {win}, overlap {ov}, bf16 ({'full-width seed model' if a.full else 'demo model'})\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     t = {k: v[1][0]['t'] for k, v in res.items()}
+    from seg3d.inference import window_starts
+    from seg3d.model import ResNet3DSeg, model_summary
+    from bench_model import matmul_peak
+    n_win = 1
+    for d, w in zip(shape[1:], win): n_win *= len(window_starts(d, w, ov))
+    with torch.device('meta'): gf = model_summary(ResNet3DSeg(**kw), (shape[0], *win), batch=1, verbose=False)['gflops_forward']
+    achieved = n_win * gf / t['ours'] / 1e3; peak = matmul_peak(torch.bfloat16)
     row('ours: sliding window', f"{t['ours']:.1f} s, peak {res['ours'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours']:.2f}× MONAI's speed on the torch.nn network; {t['monai'] / t['ours']:.2f}× on seg3d's")
+    row('ours: achieved compute', f"{achieved:.3f} TFLOP/s", f"{n_win} windows × {gf:.0f} GFLOP; {achieved / peak:.0%} of the bf16 matmul peak ({peak:.2f} TFLOP/s, measured now)")
     row('ours without hold_freed_memory', f"{t['ours_nohold']:.1f} s, peak {res['ours_nohold'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours_nohold']:.2f}× MONAI's speed on the torch.nn network; freed memory given back to the kernel")
     row("MONAI sliding_window_inference, torch.nn network", f"{t['monai_plain']:.1f} s, peak {res['monai_plain'][0]:.2f} GiB", 'the seed network with nn.Conv3d / nn.ConvTranspose3d layers; gaussian, sw_batch_size 4')
     row("MONAI sliding_window_inference, seg3d network", f"{t['monai']:.1f} s, peak {res['monai'][0]:.2f} GiB", "same weights with seg3d's matmul layers: the engines alone")
