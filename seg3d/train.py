@@ -182,7 +182,8 @@ def resolve_precision(precision:str, device, training:bool=False) -> str:
     "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`; `training` also checks bf16 gradients"
     dev = torch.device(device)
     if precision not in ('auto', 'bf16', 'fp16', 'fp32'): raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}")
-    cpu_bf16_bad = training and dev.type == 'cpu' and precision in ('auto', 'bf16') and not bf16_conv_grads_ok()
+    cpu_bf16_bad = (training and dev.type == 'cpu' and (precision == 'bf16' or precision == 'auto' and cpu_has_fast_bf16())
+                    and not bf16_conv_grads_ok())
     if precision != 'auto': 
         if precision == 'fp16' and dev.type != 'cuda': raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
         if cpu_bf16_bad: warnings.warn(f"precision 'bf16' asked for, but {BF16_GRAD_FAULT}: training may diverge; 'fp32' is safe")
