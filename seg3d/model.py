@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #b493f512
 from __future__ import annotations
-import pickle, copy, ctypes, os, sys
+import pickle, copy, ctypes, os, sys, contextlib
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -15,10 +15,10 @@ from .preprocess import CaseError, atomic_write
 from .data import Config
 
 # %% auto #0
-__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'norm3d',
-           'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params',
-           'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
-           'export_torchscript', 'export_onnx']
+__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'fp32_weight_grads',
+           'Conv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
+           'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint',
+           'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -60,6 +60,39 @@ def hold_freed_memory(enable:bool=True) -> bool:
     mmap_max, trim = (0, 2**31 - 1) if enable else (65536, 128 * 1024)
     return bool(libc.mallopt(M_MMAP_MAX, mmap_max)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
 
+# %% ../nbs/02_model.ipynb #4a1f0c08
+_WGRAD_FP32 = False
+
+@contextlib.contextmanager
+def fp32_weight_grads(enable:bool=True):
+    "Inside: `Conv3d` layers under CPU autocast compute their weight gradients in fp32"
+    global _WGRAD_FP32
+    old, _WGRAD_FP32 = _WGRAD_FP32, enable
+    try: yield
+    finally: _WGRAD_FP32 = old
+
+class _ConvWGradFp32(torch.autograd.Function):
+    "conv3d (no bias) whose weight gradient is computed in fp32; forward and input gradient in the inputs' dtype"
+    @staticmethod
+    def forward(ctx, x, w, stride, padding):
+        ctx.save_for_backward(x, w); ctx.stride, ctx.padding = stride, padding
+        return F.conv3d(x, w, None, stride, padding)
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        gx = torch.nn.grad.conv3d_input(x.shape, w, g, ctx.stride, ctx.padding) if ctx.needs_input_grad[0] else None
+        gw = torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype) if ctx.needs_input_grad[1] else None
+        return gx, gw, None, None
+
+class Conv3d(nn.Conv3d):
+    "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast"
+    def forward(self, x):
+        if (_WGRAD_FP32 and torch.is_grad_enabled() and x.device.type == 'cpu' and torch.is_autocast_enabled('cpu') and self.bias is None
+                and self.groups == 1 and self.padding_mode == 'zeros' and isinstance(self.padding, tuple) and not _exporting()):
+            dt = torch.get_autocast_dtype('cpu')
+            with torch.autocast('cpu', enabled=False): return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
+        return super().forward(x)
+
 # %% ../nbs/02_model.ipynb #7b7e476b
 def norm3d(kind:str, ch:int) -> nn.Module:
     "The normalization layer named `kind` ('instance', 'batch' or 'group') for `ch` channels"
@@ -70,7 +103,7 @@ def norm3d(kind:str, ch:int) -> nn.Module:
 
 def conv_norm_relu(cin, cout, k=3, stride=1, norm='instance', relu=True) -> nn.Sequential:
     "Conv3d (no bias; `PointwiseConv3d` for k=1) → norm → optional ReLU"
-    conv = PointwiseConv3d(cin, cout, stride, bias=False) if k == 1 else nn.Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
+    conv = PointwiseConv3d(cin, cout, stride, bias=False) if k == 1 else Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
     layers = [conv, norm3d(norm, cout)]
     return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
 

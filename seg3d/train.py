@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .preprocess import CaseError, write_json, atomic_write, cli_parser
 from .data import (Config, config_from_dict, load_config, preprocessed_cases, load_split, build_cache,
                         SegDataset, make_loader, environment)
-from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory
+from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory, fp32_weight_grads
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
@@ -178,31 +178,30 @@ def bf16_conv_grads_ok() -> bool:
 BF16_GRAD_FAULT = ("bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
                    "deep; seg3d.train.bf16_conv_grads_ok)")
 
-def resolve_precision(precision:str, device, training:bool=False) -> str:
-    "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`; `training` also checks bf16 gradients"
+def resolve_precision(precision:str, device) -> str:
+    "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`"
     dev = torch.device(device)
     if precision not in ('auto', 'bf16', 'fp16', 'fp32'): raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}")
-    cpu_bf16_bad = (training and dev.type == 'cpu' and (precision == 'bf16' or precision == 'auto' and cpu_has_fast_bf16())
-                    and not bf16_conv_grads_ok())
     if precision != 'auto': 
         if precision == 'fp16' and dev.type != 'cuda': raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
-        if cpu_bf16_bad: warnings.warn(f"precision 'bf16' asked for, but {BF16_GRAD_FAULT}: training may diverge; 'fp32' is safe")
         return precision
     if dev.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() and not cpu_bf16_bad else 'fp32'
+    return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() else 'fp32'
 
 # %% ../nbs/03_train.ipynb #5c220dab
 class MixedPrecision(Callback):
-    "Sets the learner's autocast context (and a grad scaler for fp16) from `cfg.precision`"
+    "Sets the learner's autocast context (and a grad scaler for fp16) from `cfg.precision`; fp32 weight gradients where bf16 ones are wrong"
     order = -10
     def before_fit(self):
-        l = self.learn; l.precision = resolve_precision(l.cfg.precision, l.device, training=True)
-        l.precision_note = (f'{BF16_GRAD_FAULT}: training in fp32' if l.cfg.precision == 'auto' and l.device.type == 'cpu'
-                            and l.precision == 'fp32' and cpu_has_fast_bf16() else None)
+        l = self.learn; l.precision = resolve_precision(l.cfg.precision, l.device)
+        wgrad32 = l.device.type == 'cpu' and l.precision == 'bf16' and not bf16_conv_grads_ok()
+        l.precision_note = f'{BF16_GRAD_FAULT}: convolution weight gradients in fp32' if wgrad32 else None
+        self.wgrad = fp32_weight_grads(wgrad32); self.wgrad.__enter__()          # also covers backward and checkpoint recomputation
         dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(l.precision)
         l.autocast = (lambda: torch.autocast(l.device.type, dtype=dtype)) if dtype else contextlib.nullcontext
         if l.precision == 'fp16' and l.scaler is None: l.scaler = torch.amp.GradScaler('cuda')
         if l.scaler and getattr(l, 'pending_scaler', None): l.scaler.load_state_dict(l.pending_scaler)
+    def after_fit(self): self.wgrad.__exit__(None, None, None)
 
 # %% ../nbs/03_train.ipynb #88e65393
 class History(Callback):
