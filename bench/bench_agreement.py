@@ -6,13 +6,13 @@ import argparse, time
 import numpy as np, torch
 from seg3d.model import load_checkpoint, model_from_checkpoint, hold_freed_memory
 from seg3d.data import config_from_dict, SegDataset
-from seg3d.evaluate import _cases_for
+from seg3d.evaluate import _cases_for, confusion_matrix, overlap_from_confusion
 from seg3d.inference import predict_probs
 from common import machine, row
 
 def fg_dice(a, b, k):
     "Mean Dice over the foreground classes present in either map"
-    d = [2 * ((a == c) & (b == c)).sum() / ((a == c).sum() + (b == c).sum()) for c in range(1, k) if ((a == c).sum() + (b == c).sum()) > 0]
+    d = [v for v in overlap_from_confusion(confusion_matrix(a, b, k))[1][1:] if v is not None]
     return float(np.mean(d)) if d else 1.0
 
 if __name__ == '__main__':

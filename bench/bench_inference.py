@@ -3,6 +3,7 @@ full-volume pass, each in a fresh process. Default: the demo-size model on a 2×
 --full: the seed's full-width model on 2×32×1024×512 with roi 32×256×256, overlap 0.25, bf16 (slow: minutes)."""
 import argparse
 from common import peak_rss_of, machine, row
+from bench_model import matmul_peak
 
 SETUP = '''
 import torch, time, json
@@ -38,6 +39,8 @@ print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{ou
 '''
 if __name__ == '__main__':
     import tempfile, torch
+    from seg3d.inference import window_starts
+    from seg3d.model import ResNet3DSeg, model_summary
     ap = argparse.ArgumentParser(); ap.add_argument('--full', action='store_true'); a = ap.parse_args()
     out = tempfile.mkdtemp()
     if a.full: kw, shape, win, ov = {}, (2, 32, 1024, 512), (32, 256, 256), 0.25
@@ -49,9 +52,6 @@ if __name__ == '__main__':
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)
     print(f"\n### Inference on {shape} with window {win}, overlap {ov}, bf16 ({'full-width seed model' if a.full else 'demo model'})\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     t = {k: v[1][0]['t'] for k, v in res.items()}
-    from seg3d.inference import window_starts
-    from seg3d.model import ResNet3DSeg, model_summary
-    from bench_model import matmul_peak
     n_win = 1
     for d, w in zip(shape[1:], win): n_win *= len(window_starts(d, w, ov))
     with torch.device('meta'): gf = model_summary(ResNet3DSeg(**kw), (shape[0], *win), batch=1, verbose=False)['gflops_forward']

@@ -97,7 +97,8 @@ def predict_probs(models:list, image:torch.Tensor, num_classes:int, window=None,
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        run = copy.deepcopy(m).to(torch.bfloat16) if bf16_weights else m      # on CPU bf16 weights beat autocast (no per-call casts)
+        as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
+        run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m            # on CPU bf16 weights beat autocast (no per-call casts)
         for _ in range(max(mc_samples, 1)):
             p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device), image, num_classes, window, overlap, batch, device)
             total = p if total is None else total.add_(p); n += 1
@@ -198,6 +199,7 @@ def predict_folder(src, out, model_paths:list, labels=None, window=None, overlap
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     models, cfg, prep = load_models([Path(p) for p in model_paths], device)
     prec = resolve_precision(precision or cfg.precision, device)
+    if prec == 'bf16' and torch.device(device).type == 'cpu': models = [m.to(torch.bfloat16) for m in models]   # once, not per case
     inputs = find_inputs(src); names = select_part(list(inputs), part, num_parts)
     try: out.mkdir(parents=True, exist_ok=True); write_json(out/'.write_test', {}); (out/'.write_test').unlink()
     except OSError as err: raise CaseError(f"{out}: output folder cannot be written ({err.strerror or err})") from None
