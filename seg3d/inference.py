@@ -4,23 +4,26 @@
 
 # %% ../nbs/05_inference.ipynb #729189f8
 from __future__ import annotations
-import copy, itertools, json, math, re, sys, time, traceback
+import copy, itertools, json, math, mmap, re, sys, time, traceback
 from pathlib import Path
 import numpy as np
 import nibabel as nib
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from fastcore.basics import patch
 from .preprocess import (CaseError, case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
                               invert_probabilities, save_nifti, write_json, select_part, PreprocessSettings, NIFTI_SUFFIXES, cli_parser)
 from .data import Config, config_from_dict, normalize, _channel_stats
-from .model import load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory
+from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory, ResNet3DSeg, PointwiseConv3d,
+                         UpConv3d)
 from .train import resolve_precision
 from .evaluate import segmentation_metrics
 
 # %% auto #0
-__all__ = ['window_starts', 'gaussian_weights', 'sliding_window_probs', 'flip_sets', 'swap_channels', 'entropy', 'predict_probs',
-           'load_models', 'find_inputs', 'preprocess_image', 'predict_case', 'predict_folder', 'predict_cli',
-           'SliceViewer']
+__all__ = ['window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv', 'norm_', 'fused_conv_norm',
+           'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy', 'predict_probs', 'load_models',
+           'find_inputs', 'preprocess_image', 'predict_case', 'predict_folder', 'predict_cli', 'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #95f8f6f3
 def window_starts(size:int, window:int, overlap:float=0.5) -> list:
@@ -48,7 +51,8 @@ def sliding_window_probs(forward, image:torch.Tensor, num_classes:int, window=No
     size = image.shape[1:]; window = tuple(min(w, s) for w, s in zip(window or size, size))
     batch = batch or (4 if torch.device(device).type == 'cuda' else 1)      # on CPU one window per forward is faster (cache locality)
     starts = list(itertools.product(*[window_starts(s, w, overlap) for s, w in zip(size, window)]))
-    weight = gaussian_weights(window).to(device) if len(starts) > 1 else torch.ones(window, device=device)
+    if len(starts) == 1: return forward(image[None].to(device)).float()[0]     # one window: nothing to blend, no buffers
+    weight = gaussian_weights(window).to(device)
     acc = _alloc((num_classes, *size), device); norm = _alloc(size, acc.device)
     for i in range(0, len(starts), batch):
         chunk = starts[i:i + batch]
@@ -56,6 +60,156 @@ def sliding_window_probs(forward, image:torch.Tensor, num_classes:int, window=No
         probs = forward(torch.stack([image[(slice(None), *s)] for s in sl]).to(device)).float() * weight
         for p, s in zip(probs.to(acc.device), sl): acc[(slice(None), *s)] += p; norm[s] += weight.to(acc.device)
     return acc / norm
+
+# %% ../nbs/05_inference.ipynb #a7d1e002
+class Arena:
+    "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused, and kept off the C heap (anonymous maps)"
+    def __init__(self): self.free, self.live, self.peak = [], {}, 0
+    def empty(self, shape, dtype, device='cpu') -> torch.Tensor:
+        if torch.device(device).type != 'cpu': return torch.empty(shape, dtype=dtype, device=device)   # the CUDA caching allocator reuses
+        n = max(1, math.prod(shape) * dtype.itemsize)
+        fits = [b for b in self.free if b.numel() >= n]
+        if fits: buf = min(fits, key=lambda b: b.numel()); self.free = [b for b in self.free if b is not buf]
+        else:
+            self.free = [b for b in self.free if b.numel() > n]                 # too small for what comes now: give them back
+            buf = torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if n >= 2**20 else torch.empty(n, dtype=torch.uint8)
+        t = buf[:n].view(dtype).view(shape); self.live[t.data_ptr()] = buf
+        self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
+        return t
+    def release(self, *ts):
+        "Hand back the buffers of tensors that are no longer used"
+        for t in ts:
+            if t is not None and t.data_ptr() in self.live: self.free.append(self.live.pop(t.data_ptr()))
+
+# %% ../nbs/05_inference.ipynb #a7d1e004
+def _spans(n:int, step:int) -> list:
+    "[(start, stop)] chunks of `step` covering range(n)"
+    return [(a, min(a + step, n)) for a in range(0, n, max(1, step))]
+
+def _conv_rows(conv:nn.Module, x:torch.Tensor) -> tuple:
+    "Output shape of `conv` on a (1, C, Z, Y, X) `x`, and a function giving the output rows (Y) [a, b) from x's matching rows"
+    if isinstance(conv, UpConv3d): return (1, conv.out_channels, *[2 * s for s in x.shape[2:]]), lambda a, b: conv(x[:, :, :, a // 2:b // 2])
+    ky, sy, py = conv.kernel_size[1], conv.stride[1], conv.padding[1]
+    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)])
+    Y = x.shape[3]
+    def rows(a, b):
+        lo, hi = a * sy - py, (b - 1) * sy - py + ky                         # input rows of output rows a..b-1, halo included
+        xs = x[:, :, :, max(lo, 0):min(hi, Y)]
+        if isinstance(conv, PointwiseConv3d): return conv(xs)
+        if lo < 0 or hi > Y: xs = F.pad(xs, (0, 0, max(0, -lo), max(0, hi - Y)))   # the volume's border: zeros, as padding gives
+        return F.conv3d(xs, conv.weight, conv.bias, conv.stride, (conv.padding[0], 0, conv.padding[2]))
+    return shape, rows
+
+def _row_spans(shape, cin:int, upconv:bool, budget:int) -> list:
+    "Chunks of output rows holding about `budget` elements of output and input"
+    step = max(1, budget // max(1, (shape[1] + cin) * shape[2] * shape[4]))
+    return _spans(shape[3], max(2, step // 2 * 2) if upconv else step)
+
+def chunked_conv(conv:nn.Module, x:torch.Tensor, budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
+    "`conv(x)` for a (1, C, Z, Y, X) `x` (a Conv3d, `PointwiseConv3d` or `UpConv3d`), computed over chunks of rows into one output"
+    shape, rows = _conv_rows(conv, x); out = None
+    for a, b in _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget):
+        y = rows(a, b)
+        if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)
+        out[:, :, :, a:b] = y
+    return out
+
+# %% ../nbs/05_inference.ipynb #a7d1e006
+def norm_(norm:nn.Module, y:torch.Tensor, budget:int=2**22) -> torch.Tensor:
+    "Normalize a (1, C, ...) `y` in place with `norm`'s own function (instance, group or batch norm), a few channels (whole groups) at a time"
+    C, per = y.shape[1], y[0, 0].numel()
+    cpg = C // norm.num_groups if isinstance(norm, nn.GroupNorm) else 1
+    w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)
+    for a, b in _spans(C, max(1, budget // (per * cpg)) * cpg):
+        ws, bs, ys = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None), y[:, a:b]
+        if isinstance(norm, nn.GroupNorm): o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
+        elif norm.training or norm.running_mean is None: o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps) \
+            if isinstance(norm, nn.InstanceNorm3d) else F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
+        else: o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)   # running statistics
+        y[:, a:b] = o
+    return y
+
+def _norm_stats(norm:nn.Module, s, ss, n:int) -> tuple:
+    "Per-channel mean and biased variance (fp32) as `norm` uses them, from per-channel sums `s` and `ss` (fp64) over `n` voxels"
+    if isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None: return norm.running_mean.float(), norm.running_var.float()
+    if isinstance(norm, nn.GroupNorm):
+        g, k = norm.num_groups, s.numel() // norm.num_groups
+        mu = s.view(g, k).sum(1) / (n * k); var = (ss.view(g, k).sum(1) / (n * k) - mu**2).clamp_min(0)
+        return mu.repeat_interleave(k).float(), var.repeat_interleave(k).float()
+    mu = s / n; return mu.float(), (ss / n - mu**2).clamp_min(0).float()
+
+def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=False, add=None, out=None, then=None,
+                    budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
+    """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
+    over chunks sums the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
+    shape, rows = _conv_rows(conv, x); spans = _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget)
+    s = ss = None
+    if not (isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None):
+        for a, b in spans:
+            t = rows(a, b).float()
+            cs, css = t.sum((0, 2, 3, 4), dtype=torch.float64), (t * t).sum((0, 2, 3, 4), dtype=torch.float64)
+            s, ss = (cs, css) if s is None else (s + cs, ss + css)
+    mu, var = _norm_stats(norm, s, ss, math.prod(shape[2:]))
+    w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
+    for a, b in spans:
+        c = rows(a, b)
+        t = F.batch_norm(c.float(), mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps).to(c.dtype)
+        if add is not None: t.add_(add[:, :, :, a:b])
+        if relu: t.relu_()
+        if then is not None: t = then(t)
+        if out is None: out = (arena or Arena()).empty((*t.shape[:3], shape[3], t.shape[4]), t.dtype, t.device)
+        out[:, :, :, a:b] = t
+    return out
+
+# %% ../nbs/05_inference.ipynb #a7d1e008
+def _cnr(seq:nn.Sequential, x, budget, arena) -> torch.Tensor:
+    "A `conv_norm_relu` over the whole volume"
+    y = norm_(seq[1], chunked_conv(seq[0], x, budget, arena), budget)
+    return y.relu_() if len(seq) > 2 else y
+
+def _block(blk:nn.Module, x, budget, arena, keep:bool) -> torch.Tensor:
+    "A residual block over the whole volume; with an identity shortcut and not `keep`, the output is written over `x`"
+    *first, last = blk.body
+    h = x
+    for seq in first:
+        h2 = _cnr(seq, h, budget, arena)
+        if h is not x: arena.release(h)
+        h = h2
+    short = x if isinstance(blk.short, nn.Identity) else _cnr(blk.short, x, budget, arena)
+    if isinstance(last[0], PointwiseConv3d):                  # ResNet-50's block: the widest tensor is never stored twice
+        y = fused_conv_norm(last[0], last[1], h, relu=True, add=short, out=None if keep and short is x else short, budget=budget, arena=arena)
+    else: y = _cnr(last, h, budget, arena).add_(short).relu_()
+    arena.release(h)
+    if short is not x and short is not y: arena.release(short)
+    return y
+
+def whole_volume_forward(model:nn.Module, x:torch.Tensor, budget:int=2**22) -> torch.Tensor:
+    "`model(x)` of a `ResNet3DSeg` computed layer by layer in chunks of about `budget` elements: the same logits in bounded memory"
+    if not isinstance(model, ResNet3DSeg) or torch.is_grad_enabled(): return model(x)
+    if x.shape[0] != 1: return torch.cat([whole_volume_forward(model, xi[None], budget) for xi in x])
+    arena, size, skips = Arena(), x.shape[2:], model.kwargs['skip'] != 'none'
+    pad = [p for s in reversed(size) for p in (0, (-s) % 16)]
+    h = _cnr(model.stem, F.pad(x, pad) if any(pad) else x, budget, arena)
+    feats = []
+    for i, st in enumerate(model.stages):
+        for j, blk in enumerate(st):
+            keep = skips and i > 0 and j == 0                  # the previous stage's output is a skip feature: not overwritten
+            y = _block(blk, h, budget, arena, keep)
+            if y is not h and not keep: arena.release(h)
+            h = y
+        feats.append(h if skips else None)
+    y = _cnr(model.reduce, h, budget, arena); arena.release(h)             # the last stage's output is no skip
+    for i, (up, f) in enumerate(zip(model.ups, [feats[2], feats[1], feats[0], None])):
+        if isinstance(up.drop, nn.Dropout3d) and up.drop.training: y = F.dropout3d(y, up.drop.p, True, inplace=True)   # MC dropout
+        if i == len(model.ups) - 1 and isinstance(up.conv, nn.Identity):        # full resolution: straight into the head
+            out = fused_conv_norm(up.up[0], up.up[1], y, relu=True, then=model.head, budget=budget, arena=arena)
+            return out[(..., *[slice(0, s) for s in size])].clone()
+        y2 = _cnr(up.up, y, budget, arena); arena.release(y); y = y2
+        if up.skip == 'add': p = _cnr(up.proj, f, budget, arena); y.add_(p); arena.release(p, f)
+        if up.skip == 'concat':
+            y2 = arena.empty((1, y.shape[1] + f.shape[1], *y.shape[2:]), y.dtype, y.device); torch.cat([y, f], 1, out=y2); arena.release(y, f); y = y2
+        if not isinstance(up.conv, nn.Identity): y2 = _cnr(up.conv, y, budget, arena); arena.release(y); y = y2
+    return chunked_conv(model.head, y, budget, arena)[(..., *[slice(0, s) for s in size])].clone()
 
 # %% ../nbs/05_inference.ipynb #5ee278e2
 def flip_sets(axes=(0, 1, 2)) -> list:
@@ -73,20 +227,22 @@ def entropy(probs:torch.Tensor, eps:float=1e-8) -> torch.Tensor:
     return -(probs * (probs + eps).log()).sum(0)
 
 # %% ../nbs/05_inference.ipynb #5d100798
-def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device):
-    "Batch forward: probabilities averaged over the mirrorings `flips` (a bf16-weight model gets bf16 input, no autocast)"
+def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False):
+    "Batch forward: probabilities averaged over the mirrorings `flips` (a bf16-weight model gets bf16 input, no autocast; `whole`: whole volumes)"
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision)
     wdtype = next(model.parameters()).dtype
+    net = (lambda t: whole_volume_forward(model, t)) if whole else model
     def fwd(x):
-        out = 0
+        out = None
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
         with torch.no_grad(), torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16, enabled=dtype is not None and wdtype != torch.bfloat16):
             for f in flips:
                 dims = [a + 2 for a in f]
-                p = model(x.flip(dims) if f else x).float().softmax(1)
+                p = net(x.flip(dims) if f else x).float().softmax(1)
                 p = p.flip(dims) if f else p
-                out = out + (swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p)
-        return out / len(flips)
+                p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
+                out = p if out is None else out.add_(p)
+        return out.div_(len(flips))
     return fwd
 
 # %% ../nbs/05_inference.ipynb #fbac6333
@@ -95,12 +251,13 @@ def predict_probs(models:list, image:torch.Tensor, num_classes:int, window=None,
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
+    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass: layer by layer, bounded memory
     for m in models:
         mc_dropout(m, mc_samples > 0)
         as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
         run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m            # on CPU bf16 weights beat autocast (no per-call casts)
         for _ in range(max(mc_samples, 1)):
-            p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device), image, num_classes, window, overlap, batch, device)
+            p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device, whole), image, num_classes, window, overlap, batch, device)
             total = p if total is None else total.add_(p); n += 1
         mc_dropout(m, False)
     return total / n
