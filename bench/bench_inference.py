@@ -1,5 +1,6 @@
-"""Whole-volume inference (quick mode times a second call after a warm-up call; --full times the first): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement) and a single
-full-volume pass, each in a fresh process. Default: the demo-size model on a 2×32×256×128 volume (quick);
+"""Whole-volume inference (quick mode times a second call after a warm-up call; --full times the first): our sliding window vs MONAI's sliding_window_inference (time, peak memory, agreement), a single
+full-volume pass `model(x)` and ours layer by layer (`whole_volume_forward`), each in a fresh process. Random weights: the
+agreement of two bf16 passes is not meaningful there (see bench_agreement.py for a trained model). Default: the demo-size model on a 2×32×256×128 volume (quick);
 --full: the seed's full-width model on 2×32×1024×512 with roi 32×256×256, overlap 0.25, bf16 (slow: minutes)."""
 import argparse
 from common import peak_rss_of, machine, row
@@ -31,6 +32,13 @@ def run():
 {warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/{name}.pt')
 '''
+WHOLE = SETUP + '''
+from seg3d.model import hold_freed_memory
+hold_freed_memory()
+run = lambda: predict_probs([m], x, 5, window=None, precision='bf16')      # one pass, layer by layer (whole_volume_forward)
+{warm}t = time.perf_counter(); p = run()
+print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/whole.pt')
+'''
 SINGLE = SETUP + '''
 def run():
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16): return m(x[None]).float().softmax(1)[0]
@@ -47,7 +55,7 @@ if __name__ == '__main__':
     else: kw, shape, win, ov = dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat'), (2, 32, 256, 128), (32, 128, 128), 0.25
     fill = lambda code, name='', plain=False, hold=True: code.format(kw=kw, shape=shape, win=win, ov=ov, out=out, warm='' if a.full else 'run(); ', name=name, plain=plain, hold=hold)
     res = dict(ours=peak_rss_of(fill(OURS)), ours_nohold=peak_rss_of(fill(OURS, '_nohold', hold=False)), monai=peak_rss_of(fill(MONAI, 'monai')), monai_plain=peak_rss_of(fill(MONAI, 'monai_plain', True)),
-               single=peak_rss_of(fill(SINGLE)))
+               single=peak_rss_of(fill(SINGLE)), whole=peak_rss_of(fill(WHOLE)))
     lab = {k: torch.load(f'{out}/{k}.pt') for k in res}
     dice = lambda a, b: float(sum(2 * ((a == c) & (b == c)).sum() / max(((a == c).sum() + (b == c).sum()), 1) for c in range(1, 5)) / 4)
     print(f"\n### Inference on {shape} with window {win}, overlap {ov}, bf16 ({'full-width seed model' if a.full else 'demo model'})\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
@@ -61,5 +69,6 @@ if __name__ == '__main__':
     row('ours without hold_freed_memory', f"{t['ours_nohold']:.1f} s, peak {res['ours_nohold'][0]:.2f} GiB", f"{t['monai_plain'] / t['ours_nohold']:.2f}× MONAI's speed on the torch.nn network; freed memory given back to the kernel")
     row("MONAI sliding_window_inference, torch.nn network", f"{t['monai_plain']:.1f} s, peak {res['monai_plain'][0]:.2f} GiB", 'the seed network with nn.Conv3d / nn.ConvTranspose3d layers; gaussian, sw_batch_size 4')
     row("MONAI sliding_window_inference, seg3d network", f"{t['monai']:.1f} s, peak {res['monai'][0]:.2f} GiB", "same weights with seg3d's matmul layers: the engines alone")
-    row('single full-volume pass', f"{t['single']:.1f} s, peak {res['single'][0]:.2f} GiB", '')
+    row('single full-volume pass: model(x)', f"{t['single']:.1f} s, peak {res['single'][0]:.2f} GiB", 'bf16 autocast')
+    row('ours: whole volume in one pass, layer by layer', f"{t['whole']:.1f} s, peak {res['whole'][0]:.2f} GiB", f"whole_volume_forward (the default for a model trained on whole volumes): {t['monai_plain'] / t['whole']:.2f}× MONAI's speed on the torch.nn network, {t['single'] / t['whole']:.2f}× model(x)'s")
     row('agreement with single pass (fg Dice)', f"ours {dice(lab['ours'], lab['single']):.4f}, MONAI {dice(lab['monai'], lab['single']):.4f} / {dice(lab['monai_plain'], lab['single']):.4f}", 'random weights: a stress test of stitching')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_inference.ipynb #729189f8
 from __future__ import annotations
-import copy, itertools, json, math, mmap, re, sys, time, traceback
+import copy, itertools, json, math, mmap, re, sys, time, traceback, warnings
 from pathlib import Path
 import numpy as np
 import nibabel as nib
@@ -21,9 +21,10 @@ from .train import resolve_precision
 from .evaluate import segmentation_metrics
 
 # %% auto #0
-__all__ = ['window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv', 'norm_', 'fused_conv_norm',
-           'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy', 'predict_probs', 'load_models',
-           'find_inputs', 'preprocess_image', 'predict_case', 'predict_folder', 'predict_cli', 'SliceViewer']
+__all__ = ['WHOLE_VOLUME_MIN', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv', 'norm_',
+           'fused_conv_norm', 'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy', 'predict_probs',
+           'load_models', 'find_inputs', 'preprocess_image', 'predict_case', 'predict_folder', 'predict_cli',
+           'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #95f8f6f3
 def window_starts(size:int, window:int, overlap:float=0.5) -> list:
@@ -129,31 +130,37 @@ def norm_(norm:nn.Module, y:torch.Tensor, budget:int=2**22) -> torch.Tensor:
         y[:, a:b] = o
     return y
 
-def _norm_stats(norm:nn.Module, s, ss, n:int) -> tuple:
-    "Per-channel mean and biased variance (fp32) as `norm` uses them, from per-channel sums `s` and `ss` (fp64) over `n` voxels"
+def _norm_stats(norm:nn.Module, mean, var) -> tuple:
+    "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's mean and variance (fp64) over the volume"
     if isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None: return norm.running_mean.float(), norm.running_var.float()
     if isinstance(norm, nn.GroupNorm):
-        g, k = norm.num_groups, s.numel() // norm.num_groups
-        mu = s.view(g, k).sum(1) / (n * k); var = (ss.view(g, k).sum(1) / (n * k) - mu**2).clamp_min(0)
-        return mu.repeat_interleave(k).float(), var.repeat_interleave(k).float()
-    mu = s / n; return mu.float(), (ss / n - mu**2).clamp_min(0).float()
+        g, k = norm.num_groups, mean.numel() // norm.num_groups
+        gm = mean.view(g, k).mean(1); gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
+        return gm.repeat_interleave(k).float(), gv.repeat_interleave(k).float()
+    return mean.float(), var.float()
+
+def _channel_moments(chunks) -> tuple:
+    "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`, each chunk's exact moments merged with Chan's formula"
+    n = 0
+    for t in chunks:
+        f = t[0].flatten(1).float(); k = f.shape[1]
+        m = f.mean(1); v = (f - m[:, None]).square_().mean(1)                 # two passes over the chunk: no cancellation (var_mean is 20× slower)
+        m, v = m.double(), v.double()
+        if n == 0: n, mean, m2 = k, m, v * k; continue
+        d = m - mean; mean = mean + d * (k / (n + k)); m2 = m2 + v * k + d * d * (n * k / (n + k)); n += k
+    return mean, m2 / n
 
 def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=False, add=None, out=None, then=None,
                     budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
     over chunks sums the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
     shape, rows = _conv_rows(conv, x); spans = _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget)
-    s = ss = None
-    if not (isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None):
-        for a, b in spans:
-            t = rows(a, b).float()
-            cs, css = t.sum((0, 2, 3, 4), dtype=torch.float64), (t * t).sum((0, 2, 3, 4), dtype=torch.float64)
-            s, ss = (cs, css) if s is None else (s + cs, ss + css)
-    mu, var = _norm_stats(norm, s, ss, math.prod(shape[2:]))
+    running = isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None
+    mu, var = _norm_stats(norm, *((None, None) if running else _channel_moments(rows(a, b) for a, b in spans)))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         c = rows(a, b)
-        t = F.batch_norm(c.float(), mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps).to(c.dtype)
+        t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps)     # fp32 parameters, c's dtype out
         if add is not None: t.add_(add[:, :, :, a:b])
         if relu: t.relu_()
         if then is not None: t = then(t)
@@ -227,6 +234,10 @@ def entropy(probs:torch.Tensor, eps:float=1e-8) -> torch.Tensor:
     return -(probs * (probs + eps).log()).sum(0)
 
 # %% ../nbs/05_inference.ipynb #5d100798
+def _softmax_(logits:torch.Tensor) -> torch.Tensor:
+    "Softmax over axis 1, in place (one class-probability volume less at a time)"
+    return logits.sub_(logits.amax(1, keepdim=True)).exp_().div_(logits.sum(1, keepdim=True))
+
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False):
     "Batch forward: probabilities averaged over the mirrorings `flips` (a bf16-weight model gets bf16 input, no autocast; `whole`: whole volumes)"
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision)
@@ -238,7 +249,7 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
         with torch.no_grad(), torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16, enabled=dtype is not None and wdtype != torch.bfloat16):
             for f in flips:
                 dims = [a + 2 for a in f]
-                p = net(x.flip(dims) if f else x).float().softmax(1)
+                p = _softmax_(net(x.flip(dims) if f else x).float())
                 p = p.flip(dims) if f else p
                 p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
                 out = p if out is None else out.add_(p)
@@ -246,18 +257,21 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     return fwd
 
 # %% ../nbs/05_inference.ipynb #fbac6333
+WHOLE_VOLUME_MIN = 2**27      # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
+
 def predict_probs(models:list, image:torch.Tensor, num_classes:int, window=None, overlap:float=0.5, batch:int|None=None, tta_axes=(),
                   lr_axis:int=2, lr_pairs=(), mc_samples:int=0, precision='fp32', device='cpu') -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
-    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass: layer by layer, bounded memory
+    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass: layer by layer, in bounded memory,
     for m in models:
         mc_dropout(m, mc_samples > 0)
+        big = whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN   # unless model(x) is small
         as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
         run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m            # on CPU bf16 weights beat autocast (no per-call casts)
         for _ in range(max(mc_samples, 1)):
-            p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device, whole), image, num_classes, window, overlap, batch, device)
+            p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big), image, num_classes, window, overlap, batch, device)
             total = p if total is None else total.add_(p); n += 1
         mc_dropout(m, False)
     return total / n
@@ -357,6 +371,10 @@ def predict_folder(src, out, model_paths:list, labels=None, window=None, overlap
     models, cfg, prep = load_models([Path(p) for p in model_paths], device)
     prec = resolve_precision(precision or cfg.precision, device)
     if prec == 'bf16' and torch.device(device).type == 'cpu': models = [m.to(torch.bfloat16) for m in models]   # once, not per case
+    norm = (cfg.model or {}).get('norm', 'instance')
+    if window and not cfg.patch_size and norm in ('instance', 'group'):
+        warnings.warn(f"{model_paths[0]}: trained on whole volumes with {norm} norm, which normalizes over its whole input; windows smaller "
+                      "than the volume change its statistics (leave out the window for one exact pass in bounded memory)", stacklevel=2)
     inputs = find_inputs(src); names = select_part(list(inputs), part, num_parts)
     try: out.mkdir(parents=True, exist_ok=True); write_json(out/'.write_test', {}); (out/'.write_test').unlink()
     except OSError as err: raise CaseError(f"{out}: output folder cannot be written ({err.strerror or err})") from None
@@ -392,7 +410,7 @@ def predict_cli(argv=None):
     p.add_argument('output', help="output folder")
     p.add_argument('--model', nargs='+', default=['models_3d/best_resnet3d_segmentation.pth'], help="checkpoint(s); several make an ensemble")
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
-    p.add_argument('--window', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="sliding window (default: the training patch, else whole volume)")
+    p.add_argument('--window', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="sliding window (default: the training patch; for a model trained on whole volumes, one exact pass in bounded memory)")
     p.add_argument('--overlap', type=float, default=0.5, help="window overlap in [0, 1)")
     p.add_argument('--tta', action='store_true', help="test-time mirroring over all axes")
     p.add_argument('--mc_samples', type=int, default=0, help="Monte Carlo dropout passes (writes *_uncertainty.nii.gz)")
