@@ -34,7 +34,8 @@ print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '
 '''
 WHOLE = SETUP + '''
 from seg3d.model import hold_freed_memory
-hold_freed_memory()
+import seg3d.inference
+hold_freed_memory(); seg3d.inference.WHOLE_VOLUME_MIN = 0   # layer by layer at any size (the seed's is above the threshold anyway)
 run = lambda: predict_probs([m], x, 5, window=None, precision='bf16')      # one pass, layer by layer (whole_volume_forward)
 {warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/whole.pt')

@@ -124,15 +124,19 @@ def norm_(norm:nn.Module, y:torch.Tensor, budget:int=2**22) -> torch.Tensor:
     for a, b in _spans(C, max(1, budget // (per * cpg)) * cpg):
         ws, bs, ys = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None), y[:, a:b]
         if isinstance(norm, nn.GroupNorm): o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
-        elif norm.training or norm.running_mean is None: o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps) \
+        elif not _running(norm): o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps) \
             if isinstance(norm, nn.InstanceNorm3d) else F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
         else: o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)   # running statistics
         y[:, a:b] = o
     return y
 
+def _running(norm:nn.Module) -> bool:
+    "Does `norm` normalize with stored running statistics (batch norm in eval mode)?"
+    return not isinstance(norm, nn.GroupNorm) and not norm.training and getattr(norm, 'running_mean', None) is not None
+
 def _norm_stats(norm:nn.Module, mean, var) -> tuple:
     "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's mean and variance (fp64) over the volume"
-    if isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None: return norm.running_mean.float(), norm.running_var.float()
+    if _running(norm): return norm.running_mean.float(), norm.running_var.float()
     if isinstance(norm, nn.GroupNorm):
         g, k = norm.num_groups, mean.numel() // norm.num_groups
         gm = mean.view(g, k).mean(1); gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
@@ -153,9 +157,9 @@ def _channel_moments(chunks) -> tuple:
 def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=False, add=None, out=None, then=None,
                     budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
-    over chunks sums the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
+    over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
     shape, rows = _conv_rows(conv, x); spans = _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget)
-    running = isinstance(norm, nn.BatchNorm3d) and not norm.training and norm.running_mean is not None
+    running = _running(norm)
     mu, var = _norm_stats(norm, *((None, None) if running else _channel_moments(rows(a, b) for a, b in spans)))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
