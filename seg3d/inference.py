@@ -87,32 +87,39 @@ def _spans(n:int, step:int) -> list:
     "[(start, stop)] chunks of `step` covering range(n)"
     return [(a, min(a + step, n)) for a in range(0, n, max(1, step))]
 
-def _conv_rows(conv:nn.Module, x:torch.Tensor) -> tuple:
-    "Output shape of `conv` on a (1, C, Z, Y, X) `x`, and a function giving the output rows (Y) [a, b) from x's matching rows"
-    if isinstance(conv, UpConv3d): return (1, conv.out_channels, *[2 * s for s in x.shape[2:]]), lambda a, b: conv(x[:, :, :, a // 2:b // 2])
-    ky, sy, py = conv.kernel_size[1], conv.stride[1], conv.padding[1]
-    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)])
-    Y = x.shape[3]
-    def rows(a, b):
-        lo, hi = a * sy - py, (b - 1) * sy - py + ky                         # input rows of output rows a..b-1, halo included
-        xs = x[:, :, :, max(lo, 0):min(hi, Y)]
-        if isinstance(conv, PointwiseConv3d): return conv(xs)
-        if lo < 0 or hi > Y: xs = F.pad(xs, (0, 0, max(0, -lo), max(0, hi - Y)))   # the volume's border: zeros, as padding gives
-        return F.conv3d(xs, conv.weight, conv.bias, conv.stride, (conv.padding[0], 0, conv.padding[2]))
-    return shape, rows
+def _at(axis:int, a:int, b:int) -> tuple:
+    "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
+    return (slice(None),) * axis + (slice(a, b),)
 
-def _row_spans(shape, cin:int, upconv:bool, budget:int) -> list:
-    "Chunks of output rows holding about `budget` elements of output and input"
-    step = max(1, budget // max(1, (shape[1] + cin) * shape[2] * shape[4]))
-    return _spans(shape[3], max(2, step // 2 * 2) if upconv else step)
+def _conv_rows(conv:nn.Module, x:torch.Tensor) -> tuple:
+    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (the output's longest), and a function giving the
+    output's slices [a, b) along it from x's matching slices"""
+    if isinstance(conv, UpConv3d):
+        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]]); ax = 2 + max(range(3), key=lambda d: shape[2 + d])
+        return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
+    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)])
+    ax = 2 + max(range(3), key=lambda d: shape[2 + d]); k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
+    def rows(a, b):
+        lo, hi = a * s - p, (b - 1) * s - p + k                              # input slices of output slices a..b-1, halo included
+        xs = x[_at(ax, max(lo, 0), min(hi, N))]
+        if isinstance(conv, PointwiseConv3d): return conv(xs)
+        if lo < 0 or hi > N:                                                  # the volume's border: zeros, as padding gives
+            pad = [0] * 6; pad[2 * (4 - ax)], pad[2 * (4 - ax) + 1] = max(0, -lo), max(0, hi - N); xs = F.pad(xs, pad)
+        return F.conv3d(xs, conv.weight, conv.bias, conv.stride, tuple(0 if d == ax - 2 else q for d, q in enumerate(conv.padding)))
+    return shape, ax, rows
+
+def _row_spans(shape, ax:int, cin:int, upconv:bool, budget:int) -> list:
+    "Chunks along `ax` holding about `budget` elements of output and input"
+    step = max(1, budget // max(1, (shape[1] + cin) * math.prod(shape[2:]) // shape[ax]))
+    return _spans(shape[ax], max(2, step // 2 * 2) if upconv else step)
 
 def chunked_conv(conv:nn.Module, x:torch.Tensor, budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
-    "`conv(x)` for a (1, C, Z, Y, X) `x` (a Conv3d, `PointwiseConv3d` or `UpConv3d`), computed over chunks of rows into one output"
-    shape, rows = _conv_rows(conv, x); out = None
-    for a, b in _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget):
+    "`conv(x)` for a (1, C, Z, Y, X) `x` (a Conv3d, `PointwiseConv3d` or `UpConv3d`), computed in chunks along one axis into one output"
+    shape, ax, rows = _conv_rows(conv, x); out = None
+    for a, b in _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget):
         y = rows(a, b)
         if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)
-        out[:, :, :, a:b] = y
+        out[_at(ax, a, b)] = y
     return out
 
 # %% ../nbs/05_inference.ipynb #a7d1e006
@@ -158,18 +165,18 @@ def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=Fa
                     budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
     over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
-    shape, rows = _conv_rows(conv, x); spans = _row_spans(shape, x.shape[1], isinstance(conv, UpConv3d), budget)
+    shape, ax, rows = _conv_rows(conv, x); spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
     running = _running(norm)
     mu, var = _norm_stats(norm, *((None, None) if running else _channel_moments(rows(a, b) for a, b in spans)))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         c = rows(a, b)
         t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps)     # fp32 parameters, c's dtype out
-        if add is not None: t.add_(add[:, :, :, a:b])
+        if add is not None: t.add_(add[_at(ax, a, b)])
         if relu: t.relu_()
         if then is not None: t = then(t)
-        if out is None: out = (arena or Arena()).empty((*t.shape[:3], shape[3], t.shape[4]), t.dtype, t.device)
-        out[:, :, :, a:b] = t
+        if out is None: out = (arena or Arena()).empty(tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype, t.device)
+        out[_at(ax, a, b)] = t
     return out
 
 # %% ../nbs/05_inference.ipynb #a7d1e008
