@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_inference.ipynb #729189f8
 from __future__ import annotations
-import copy, ctypes, itertools, json, math, mmap, re, sys, time, traceback, warnings
+import copy, itertools, json, math, mmap, re, sys, time, traceback, warnings
 from pathlib import Path
 import numpy as np
 import nibabel as nib
@@ -15,8 +15,8 @@ from fastcore.basics import patch
 from .preprocess import (CaseError, case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
                               invert_probabilities, save_nifti, write_json, select_part, PreprocessSettings, NIFTI_SUFFIXES, cli_parser)
 from .data import Config, config_from_dict, normalize, _channel_stats
-from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory, ResNet3DSeg, PointwiseConv3d,
-                         UpConv3d)
+from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory, trim_freed_memory, ResNet3DSeg,
+                         PointwiseConv3d, UpConv3d, pad_to_16)
 from .train import resolve_precision
 from .evaluate import segmentation_metrics
 
@@ -131,9 +131,9 @@ def norm_(norm:nn.Module, y:torch.Tensor, budget:int=2**22) -> torch.Tensor:
     for a, b in _spans(C, max(1, budget // (per * cpg)) * cpg):
         ws, bs, ys = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None), y[:, a:b]
         if isinstance(norm, nn.GroupNorm): o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
-        elif not _running(norm): o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps) \
-            if isinstance(norm, nn.InstanceNorm3d) else F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
-        else: o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)   # running statistics
+        elif _running(norm): o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)
+        elif isinstance(norm, nn.InstanceNorm3d): o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
+        else: o = F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)           # batch norm in training mode: this volume's statistics
         y[:, a:b] = o
     return y
 
@@ -143,7 +143,6 @@ def _running(norm:nn.Module) -> bool:
 
 def _norm_stats(norm:nn.Module, mean, var) -> tuple:
     "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's mean and variance (fp64) over the volume"
-    if _running(norm): return norm.running_mean.float(), norm.running_var.float()
     if isinstance(norm, nn.GroupNorm):
         g, k = norm.num_groups, mean.numel() // norm.num_groups
         gm = mean.view(g, k).mean(1); gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
@@ -166,8 +165,8 @@ def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=Fa
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
     over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
     shape, ax, rows = _conv_rows(conv, x); spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
-    running = _running(norm)
-    mu, var = _norm_stats(norm, *((None, None) if running else _channel_moments(rows(a, b) for a, b in spans)))
+    mu, var = (norm.running_mean.float(), norm.running_var.float()) if _running(norm) else \
+              _norm_stats(norm, *_channel_moments(rows(a, b) for a, b in spans))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         c = rows(a, b)
@@ -201,20 +200,13 @@ def _block(blk:nn.Module, x, budget, arena, keep:bool) -> torch.Tensor:
     if short is not x and short is not y: arena.release(short)
     return y
 
-def _trim_heap():
-    "Give the C heap's free pages back to the kernel (glibc): what earlier steps freed and `hold_freed_memory` kept would come on top of the arena"
-    if sys.platform.startswith('linux'):
-        try: ctypes.CDLL('libc.so.6').malloc_trim(0)
-        except (OSError, AttributeError): pass
-
 def whole_volume_forward(model:nn.Module, x:torch.Tensor, budget:int=2**22) -> torch.Tensor:
     "`model(x)` of a `ResNet3DSeg` computed layer by layer in chunks of about `budget` elements: the same logits in bounded memory"
     if not isinstance(model, ResNet3DSeg) or torch.is_grad_enabled(): return model(x)
     if x.shape[0] != 1: return torch.cat([whole_volume_forward(model, xi[None], budget) for xi in x])
-    if x.device.type == 'cpu': _trim_heap()                                  # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
+    if x.device.type == 'cpu': trim_freed_memory()                          # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
     arena, size, skips = Arena(), x.shape[2:], model.kwargs['skip'] != 'none'
-    pad = [p for s in reversed(size) for p in (0, (-s) % 16)]
-    h = _cnr(model.stem, F.pad(x, pad) if any(pad) else x, budget, arena)
+    h = _cnr(model.stem, pad_to_16(x), budget, arena)
     feats = []
     for i, st in enumerate(model.stages):
         for j, blk in enumerate(st):

@@ -15,10 +15,10 @@ from .preprocess import CaseError, atomic_write
 from .data import Config
 
 # %% auto #0
-__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'fp32_weight_grads',
-           'Conv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
-           'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint',
-           'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'trim_freed_memory',
+           'fp32_weight_grads', 'Conv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage',
+           'UpBlock3d', 'ResNet3DSeg', 'pad_to_16', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint',
+           'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -50,15 +50,24 @@ class UpConv3d(nn.ConvTranspose3d):
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
 
 # %% ../nbs/02_model.ipynb #4a1f0c05
+def _libc():
+    "glibc, where the process runs on it (Linux); None elsewhere (musl and others: leave them be)"
+    if not sys.platform.startswith('linux'): return None
+    try: return ctypes.CDLL('libc.so.6')
+    except OSError: return None
+
 def hold_freed_memory(enable:bool=True) -> bool:
     "Make glibc keep freed memory for reuse (no mmap for large blocks, no trimming) — or restore its defaults; returns whether it applied"
     if enable and os.environ.get('SEG3D_MALLOC_HOLD', '1') == '0': return False
-    if not sys.platform.startswith('linux'): return False
-    try: libc = ctypes.CDLL('libc.so.6')
-    except OSError: return False                                                 # musl and others: leave them be
+    if (libc := _libc()) is None: return False
     M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
     mmap_max, trim = (0, 2**31 - 1) if enable else (65536, 128 * 1024)
     return bool(libc.mallopt(M_MMAP_MAX, mmap_max)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
+
+def trim_freed_memory() -> bool:
+    "Give the free pages that glibc's heap holds back to the kernel now (`malloc_trim`); returns whether any were"
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None and hasattr(libc, 'malloc_trim') else False
 
 # %% ../nbs/02_model.ipynb #4a1f0c08
 _WGRAD_FP32 = False
@@ -186,12 +195,16 @@ def encode(self:ResNet3DSeg, x):
         feats.append(x)
     return feats
 
+def pad_to_16(x:torch.Tensor) -> torch.Tensor:
+    "Zero-pad the spatial axes of a (B, C, Z, Y, X) tensor at their ends to multiples of 16 (the encoder halves them four times)"
+    pad = [p for s in reversed(x.shape[2:]) for p in (0, (-s) % 16)]
+    return F.pad(x, pad) if any(pad) else x
+
 @patch
 def forward(self:ResNet3DSeg, x):
     "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back)"
     size = x.shape[2:]
-    pad = [p for s in reversed(size) for p in (0, (-s) % 16)]
-    if any(pad) and not torch.jit.is_tracing(): x = F.pad(x, pad)     # exported graphs take multiples of 16 (see Export)
+    if not torch.jit.is_tracing(): x = pad_to_16(x)                 # exported graphs take multiples of 16 (see Export)
     feats = self.encode(x)
     y = self.reduce(feats[-1])
     for up, f in zip(self.ups, [feats[2], feats[1], feats[0], None]): y = up(y, f)
