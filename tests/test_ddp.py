@@ -1,6 +1,7 @@
 "Data-parallel training under torchrun (gloo, 2 CPU processes) agrees across ranks and with one process at the same global batch."
 import json, subprocess, sys, textwrap
 import torch
+from seg3d.core import assert_close_rel, REL_FP32
 
 SCRIPT = textwrap.dedent('''
     import sys, json, torch, torch.distributed as dist
@@ -30,8 +31,9 @@ def test_ddp_matches_single_process(tiny_pre, tmp_path):
     assert single.returncode == 0, single.stderr[-3000:]
     r0, r1, s = [torch.load(tmp_path/d/f, weights_only=True) for d, f in (('ddp', 'rank0.pt'), ('ddp', 'rank1.pt'), ('single', 'rank0.pt'))]
     for k in r0['state']: assert torch.equal(r0['state'][k], r1['state'][k]), f"ranks differ in {k}"
-    for g, h in zip(r0['grads'], s['grads']): torch.testing.assert_close(g, h, rtol=1e-4, atol=1e-6)   # DDP's averaged gradient = batch of 2
-    for a, b in zip(r0['history'], s['history']):
-        assert abs(a['val_loss'] - b['val_loss']) < 1e-3 and abs(a['train_loss'] - b['train_loss']) < 1e-3
+    flat = [torch.cat([g.flatten() for g in r['grads']]) for r in (r0, s)]   # the model's gradient as one vector
+    assert_close_rel(flat[0], flat[1], what='DDP gradient')                  # DDP's averaged gradient = batch of 2
+    for a, b in zip(r0['history'], s['history']):   # two epochs compound the rounding of the first step's different sums
+        assert_close_rel([a['val_loss'], a['train_loss']], [b['val_loss'], b['train_loss']], rel=10 * REL_FP32, what='losses')
     assert (tmp_path/'ddp'/'last.pth').exists() and not (tmp_path/'ddp'/'rank1').exists()
     m = json.loads((tmp_path/'ddp'/'metrics_3d.json').read_text()); assert m['world_size'] == 2
