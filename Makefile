@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 export MPLBACKEND ?= Agg
 
-.PHONY: install install-demo test sync-check pytest docs-preview demo bench clean
+.PHONY: install install-demo test sync-check pytest nbs docs-preview demo bench clean
 
 install:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
@@ -22,11 +22,15 @@ pytest:
 
 test: install sync-check pytest
 
+# Re-execute every notebook in place (a real kernel, all cells) and store its outputs: the website shows them.
+nbs: install
+	$(PYTHON) tools/run_notebooks.py --inplace
+
 docs-preview: install
 	$(PYTHON) tools/docs_preview.py
 
 clean:
-	rm -rf _proc _docs _preview .pytest_cache build *.egg-info
+	rm -rf _proc _docs _preview .pytest_cache build *.egg-info nbs/_scratch _scratch
 
 demo: install-demo
 	seg3d_demo demo_out

@@ -195,10 +195,10 @@ def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
 def build_cache(folder, cases:list, cache=None, verbose=True) -> dict:
     "Cache every case of a preprocessed folder as .npy arrays (once); returns {case: metadata}"
     folder = Path(folder); cache = Path(cache or folder/'.cache'); cache.mkdir(parents=True, exist_ok=True)
-    t0, metas = time.time(), {c: _cache_entry(folder, cache, safe_case(c)) for c in cases}
+    metas = {c: _cache_entry(folder, cache, safe_case(c)) for c in cases}
     if verbose:
         size = sum(f.stat().st_size for c in cases for f in (cache/f'{c}_img.npy', cache/f'{c}_seg.npy'))
-        print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache} ({time.time() - t0:.1f} s)")
+        print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache}")
     return metas
 
 # %% ../nbs/01_data.ipynb #4b0ff6b2

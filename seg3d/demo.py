@@ -27,11 +27,13 @@ def demo_config(out:Path, shape=DEMO_SHAPE, epochs:int=40) -> Config:
                   model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1, norm='instance'))
 
 # %% ../nbs/06_demo.ipynb #16b9d302
-def _stage(name:str, timings:dict, fn, *args, **kwargs):
-    "Run one stage, printing its name and time"
-    print(f"\n== {name} ==", flush=True); t0 = time.time()
-    r = fn(*args, **kwargs); timings[name] = round(time.time() - t0, 1)
-    print(f"   {name}: {timings[name]:.1f} s", flush=True)
+def _stage(name:str, timings:dict, verbose:bool, fn, *args, **kwargs):
+    "Run one stage, recording its time (and printing its name and time if `verbose`)"
+    if verbose: print(f"\n== {name} ==", flush=True)
+    t0 = time.time()
+    r = fn(*args, **kwargs)
+    timings[name] = round(time.time() - t0, 1)
+    if verbose: print(f"   {name}: {timings[name]:.1f} s", flush=True)
     return r
 
 def _overlay(out:Path, case:str):
@@ -41,18 +43,21 @@ def _overlay(out:Path, case:str):
     v.mode = 'side by side'; save_figure(v.show(), out/'overlay.png')
 
 # %% ../nbs/06_demo.ipynb #a08f7a26
-def run_demo(out='demo_out', n:int=24, shape=DEMO_SHAPE, epochs:int=40, mc_samples:int=4, seed:int=0) -> dict:
+def run_demo(out='demo_out', n:int=24, shape=DEMO_SHAPE, epochs:int=40, mc_samples:int=4, seed:int=0,
+             verbose:bool=True) -> dict:
     "Run the whole pipeline on the MNI demo cohort into `out`; returns (and writes) the summary"
-    out, t0, timings = Path(out), time.time(), {}
+    out, t0, timings, v = Path(out), time.time(), {}, verbose
     cfg = dataclasses.replace(demo_config(out, shape, epochs), seed=seed)
-    _stage('cohort', timings, make_demo_cohort, out/'raw', n=n, seed=seed)
-    _stage('preprocess', timings, preprocess_dataset, out/'raw', out/'preprocessed', PreprocessSettings(target=tuple(shape), channels=2, num_classes=5), workers=2)
-    learn = _stage('train', timings, train, cfg, progress='bar')
+    settings = PreprocessSettings(target=tuple(shape), channels=2, num_classes=5)
+    _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
+    _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
+    learn = _stage('train', timings, v, train, cfg, progress='bar' if v else 'none')
     ckpt = out/'models_3d'/'best_resnet3d_segmentation.pth'
-    sec = _stage('evaluate', timings, evaluate, ckpt, out/'preprocessed')
+    sec = _stage('evaluate', timings, v, evaluate, ckpt, out/'preprocessed', progress=v)
     scans = out/'test_scans'; scans.mkdir(exist_ok=True)
     for c in sec['case_ids']: shutil.copy(out/'raw'/'images'/f'{c}.nii.gz', scans/f'{c}.nii.gz')
-    rep = _stage('predict', timings, predict_folder, scans, out/'predictions', [ckpt], labels=out/'raw'/'labels', mc_samples=mc_samples)
+    rep = _stage('predict', timings, v, predict_folder, scans, out/'predictions', [ckpt], labels=out/'raw'/'labels',
+                 mc_samples=mc_samples, progress=v)
     _overlay(out, sec['case_ids'][0])
     summary = dict(mean_fg_dice=sec['mean_fg_dice'], per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])), mean_iou=sec['mean_iou'],
                    mean_fg_iou=sec['mean_fg_iou'], per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])), test_cases=sec['case_ids'],

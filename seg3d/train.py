@@ -357,7 +357,7 @@ class Dashboard(Callback):
     order = 40
     def __init__(self, show:bool=True):
         import ipywidgets as W
-        self.show, self.t0, self.eta = show, None, None
+        self.show, self.t0, self.eta, self.handle = show, None, None, None
         self.epoch_bar, self.batch_bar = W.IntProgress(description='epoch'), W.IntProgress(description='batch')
         self.status, self.dice, self.plot = W.HTML(), W.HTML(), W.Output()
         self.button = W.Button(description='Stop', button_style='danger', icon='stop'); self.button.on_click(lambda _: self.stop())
@@ -374,7 +374,7 @@ def before_fit(self:Dashboard):
     l = self.learn; self.t0 = time.time(); self.epoch_bar.max, self.epoch_bar.value = l.n_epochs, l.start_epoch
     if self.show:
         from IPython.display import display
-        display(self.box)
+        self.handle = display(self.box, display_id=True)
 
 @patch
 def after_batch(self:Dashboard):
@@ -394,6 +394,26 @@ def after_epoch(self:Dashboard):
         from IPython.display import display
         with self.plot:
             self.plot.clear_output(wait=True); fig = plot_history(l.history); display(fig); plt.close(fig)
+
+# %% ../nbs/03_train.ipynb #c4b2ef23
+def _final_state_html(l) -> str:
+    "One line on how the fit ended, and the last per-class validation Dice, as HTML"
+    best, how = best_row(l.history), getattr(l, 'stop_reason', None) or 'all epochs run'
+    line = f"<p><b>{len(l.history)}/{l.n_epochs} epochs</b> · {how}"
+    if best: line += f" · best validation loss {best['val_loss']:.4f} (epoch {best['epoch']})"
+    dice = zip(l.cfg.class_names, l.history[-1]['val_dice'] if l.history else [])
+    rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>" for n, d in dice)
+    return line + f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
+
+@patch
+def after_fit(self:Dashboard):
+    "Replace the widgets by a static picture of the final state (kept by saved notebooks and the docs)"
+    if self.handle is None or not self.learn.history: return
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+    fig = plot_history(self.learn.history)
+    self.handle.update(fig); plt.close(fig)
+    display(HTML(_final_state_html(self.learn)))
 
 # %% ../nbs/03_train.ipynb #004ab395
 def _live_notebook() -> bool:

@@ -1,16 +1,16 @@
-"Every notebook in nbs/ is a test: its cells run top to bottom, skipping cells flagged with settings.ini's tst_flags."
-import os
+"""Every notebook in nbs/ runs top to bottom in a real Jupyter kernel (nbclient + ipykernel), every cell, no skip flags —
+what a reader's *Run All* does — on a scratch copy, so nbs/ is never rewritten."""
+import sys
 from pathlib import Path
 import pytest
-from nbdev.config import get_config
-from nbdev.test import test_nb as run_notebook
 
-NBS = Path(__file__).parent.parent/'nbs'
-NOTEBOOKS = sorted(p for p in NBS.rglob('*.ipynb') if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+from run_notebooks import notebooks, run_copies, NBS
+
+NOTEBOOKS = notebooks()
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[str(p.relative_to(NBS).with_suffix('')) for p in NOTEBOOKS])
-def test_notebook(nb):
-    os.environ.setdefault('MPLBACKEND', 'Agg')
-    flags = get_config(path=NBS).tst_flags.split()
-    ok, seconds = run_notebook(nb, skip_flags=flags, basepath=NBS.parent)
-    assert ok, f"{nb.name} failed (traceback above)"
+def test_notebook_runs_all(nb):
+    seconds = run_copies([nb])                     # raises CellExecutionError with the failing cell and its traceback
+    assert list(seconds) == [str(nb.relative_to(NBS))]
