@@ -25,6 +25,7 @@ test: install sync-check pytest
 # Re-execute every notebook in place (a real kernel, all cells) and store its outputs: the website shows them.
 nbs: install
 	$(PYTHON) tools/run_notebooks.py --inplace
+	$(PYTHON) tools/make_readme.py
 
 docs-preview: install
 	$(PYTHON) tools/docs_preview.py
