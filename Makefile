@@ -9,6 +9,7 @@ export MPLBACKEND ?= Agg
 install:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
 	@$(PYTHON) -m pip install -q -e ".[dev]"
+	@bash tools/install_browser.sh
 
 install-demo:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
@@ -18,7 +19,7 @@ sync-check:
 	@bash tools/check_sync.sh
 
 pytest:
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q -rs tests
 
 test: install sync-check pytest
 

@@ -67,7 +67,7 @@ class Learner:
         self.loss_fn = loss_fn or make_loss(cfg, self.device)
         self.opt, self.sched = make_optimizer(model, cfg)
         self.autocast, self.scaler = contextlib.nullcontext, None          # set by `MixedPrecision`
-        self.epoch, self.start_epoch, self.history, self.stop = 0, 0, [], False
+        self.epoch, self.start_epoch, self.history, self.stop, self.stop_reason = 0, 0, [], False, None
         self.rank, self.world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
         self.cbs = []
         for cb in cbs: self.add_cb(cb)
@@ -351,6 +351,18 @@ class ProgressBar(Callback):
             print(f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val {h['val_loss']:.4f}  dice [{dice}]  lr {h['lr']:.1e}  {h['seconds']:.1f}s", flush=True)
     def after_cancel(self): self.bar.close()
 
+# %% ../nbs/03_train.ipynb #718053a5
+def _ui_events():
+    "A `jupyter_ui_poll.ui_events()` context in a live Jupyter kernel, else None"
+    try:
+        from IPython import get_ipython
+        from jupyter_ui_poll import ui_events
+    except ImportError: return None
+    import ipykernel
+    shell = get_ipython()
+    if shell is None or getattr(shell, 'kernel', None) is None: return None
+    return ui_events() if int(ipykernel.__version__.split('.')[0]) < 7 else None
+
 # %% ../nbs/03_train.ipynb #21cfa4b9
 class Dashboard(Callback):
     "ipywidgets training dashboard: progress with ETA, live loss/lr curves, per-class Dice, a Stop button"
@@ -358,6 +370,7 @@ class Dashboard(Callback):
     def __init__(self, show:bool=True):
         import ipywidgets as W
         self.show, self.t0, self.eta, self.handle = show, None, None, None
+        self.ui, self.poll = None, None       # UI-event polling while the fit runs (see `_ui_events`)
         self.epoch_bar, self.batch_bar = W.IntProgress(description='epoch'), W.IntProgress(description='batch')
         self.status, self.dice, self.plot = W.HTML(), W.HTML(), W.Output()
         self.button = W.Button(description='Stop', button_style='danger', icon='stop'); self.button.on_click(lambda _: self.stop())
@@ -375,6 +388,10 @@ def before_fit(self:Dashboard):
     if self.show:
         from IPython.display import display
         self.handle = display(self.box, display_id=True)
+        self.ui = _ui_events()
+        self.poll = self.ui.__enter__() if self.ui is not None else None
+        if self.poll is None and _live_notebook():
+            self.button.disabled, self.button.tooltip = True, 'Stop needs ipykernel < 7 (widget events wait for the cell to end)'
 
 @patch
 def after_batch(self:Dashboard):
@@ -382,6 +399,7 @@ def after_batch(self:Dashboard):
     done = (l.epoch - l.start_epoch) * l.n_batches + l.i + 1; left = (l.n_epochs - l.epoch) * l.n_batches - l.i - 1
     self.eta = (time.time() - self.t0) / done * left
     self.status.value = f"epoch {l.epoch + 1}/{l.n_epochs} · batch {l.i + 1}/{l.n_batches} · loss {l.loss.item():.4f} · lr {l.lr:.1e} · ETA {self.eta / 60:.1f} min"
+    if self.poll is not None: self.poll(20)     # handle a click on Stop that arrived during this batch
 
 @patch
 def after_epoch(self:Dashboard):
@@ -408,6 +426,8 @@ def _final_state_html(l) -> str:
 @patch
 def after_fit(self:Dashboard):
     "Replace the widgets by a static picture of the final state (kept by saved notebooks and the docs)"
+    if self.ui is not None: self.ui.__exit__(None, None, None)
+    self.ui = self.poll = None
     if self.handle is None or not self.learn.history: return
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
