@@ -16,10 +16,10 @@ from fastcore.basics import patch
 from .preprocess import CaseError, safe_case, sha256, write_json, atomic_write, save_nifti
 
 # %% auto #0
-__all__ = ['DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'Config', 'config_from_dict', 'save_config', 'load_config',
-           'preprocessed_cases', 'split_cases', 'load_split', 'build_cache', 'normalize', 'patch_start', 'crop',
-           'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort',
-           'show_case']
+__all__ = ['SEED_GRID', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config',
+           'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases', 'load_split',
+           'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
+           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -32,20 +32,26 @@ def environment() -> dict:
 # %% ../nbs/01_data.ipynb #3016ac40
 def _default_model(): return dict(block='bottleneck', layers=[3, 4, 6, 3], width=64, skip=False, dropout=0.0, norm='instance')
 
+SEED_GRID = (512, 1024, 32)                   # the original pipeline's preprocessed grid (X, Y, Z)
+
+def seed_class_weights(num_classes:int) -> list:
+    "The seed's cross-entropy weights for any number of classes: background 0.1, every other class 1.0"
+    return [0.1] + [1.0] * (num_classes - 1)
+
 @dataclass
 class Config:
-    "Settings of a seg3d run; defaults are the original pipeline's"
+    "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
     data_dir:str='preprocessed_3d_data'        # folder written by `seg3d_preprocess`
     out_dir:str='models_3d'                    # where training writes its artifacts
-    target_shape:list=field(default_factory=lambda: [512, 1024, 32])   # preprocessed grid (X, Y, Z)
-    in_channels:int=2                          # image channels
-    num_classes:int=5                          # 0 background, 1-4 structures
-    class_names:list=field(default_factory=lambda: ['background', 'structure_1', 'structure_2', 'structure_3', 'structure_4'])
+    target_shape:list|None=None                # preprocessed grid (X, Y, Z); None: from preprocessing_config.json
+    in_channels:int|None=None                  # image channels; None: from the data
+    num_classes:int|None=None                  # classes incl. background; None: from the data
+    class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
     batch_size:int=2
     epochs:int=50
     lr:float=1e-3                              # Adam
     weight_decay:float=1e-4
-    class_weights:list=field(default_factory=lambda: [0.1, 1.0, 1.0, 1.0, 1.0])   # cross-entropy weights
+    class_weights:list|None=None               # cross-entropy weights; None: `seed_class_weights(num_classes)`
     lr_factor:float=0.5                        # ReduceLROnPlateau factor ...
     lr_patience:int=5                          # ... patience (epochs) ...
     min_lr:float=1e-6                          # ... and floor
@@ -88,8 +94,12 @@ def _validate(cfg:Config, source='config') -> Config:
         v = getattr(cfg, f.name)
         if not _type_ok(v, hints[f.name]): raise ValueError(f"{source}: field {f.name!r} must be {hints[f.name]}, got {v!r}")
         if f.name in _CHOICES and v not in _CHOICES[f.name]: raise ValueError(f"{source}: {f.name} must be one of {_CHOICES[f.name]}, got {v!r}")
-    if len(cfg.class_weights) != cfg.num_classes: raise ValueError(f"{source}: class_weights has {len(cfg.class_weights)} entries; expected num_classes={cfg.num_classes}")
-    if len(cfg.class_names) != cfg.num_classes: raise ValueError(f"{source}: class_names has {len(cfg.class_names)} entries; expected num_classes={cfg.num_classes}")
+    for name in ('class_weights', 'class_names'):
+        v = getattr(cfg, name)
+        if v is not None and cfg.num_classes is not None and len(v) != cfg.num_classes:
+            raise ValueError(f"{source}: {name} has {len(v)} entries; expected num_classes={cfg.num_classes}")
+    if cfg.target_shape is not None and (len(cfg.target_shape) != 3 or min(cfg.target_shape) < 1):
+        raise ValueError(f"{source}: target_shape must be 3 positive sizes (X, Y, Z), got {cfg.target_shape}")
     if len(cfg.split) != 3 or abs(sum(cfg.split) - 1) > 1e-6: raise ValueError(f"{source}: split must be 3 fractions summing to 1, got {cfg.split}")
     if cfg.patch_size is not None and len(cfg.patch_size) != 3: raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1: raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
@@ -200,6 +210,55 @@ def build_cache(folder, cases:list, cache=None, verbose=True) -> dict:
         size = sum(f.stat().st_size for c in cases for f in (cache/f'{c}_img.npy', cache/f'{c}_seg.npy'))
         print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache}")
     return metas
+
+# %% ../nbs/01_data.ipynb #255a7e29
+DOWNSAMPLING = 16                             # the network's total stride (stem 2 × stages 2·2·2)
+
+def _dataset_labels(folder:Path) -> list|None:
+    "Class names from an nnU-Net `dataset.json` in or beside `folder` ({name: value} labels), ordered by value"
+    for f in (folder/'dataset.json', folder.parent/'dataset.json'):
+        if f.exists():
+            labels = json.loads(f.read_text()).get('labels')
+            if isinstance(labels, dict): return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1]))]
+    return None
+
+def check_patch(patch, grid_zyx, source='config'):
+    "Raise ValueError if a (Z, Y, X) patch exceeds the grid or leaves the network's deepest features a single voxel"
+    if any(p > g for p, g in zip(patch, grid_zyx)):
+        raise ValueError(f"{source}: patch_size {list(patch)} is larger than the grid (Z, Y, X) {list(grid_zyx)}")
+    if math.prod(math.ceil(p / DOWNSAMPLING) for p in patch) < 2:
+        raise ValueError(f"{source}: patch_size {list(patch)} is too small for the network's {DOWNSAMPLING}× downsampling "
+                         f"(its deepest features would be 1×1×1); give at least {2 * DOWNSAMPLING} along one axis, e.g. "
+                         f"[{DOWNSAMPLING}, {2 * DOWNSAMPLING}, {2 * DOWNSAMPLING}]")
+
+# %% ../nbs/01_data.ipynb #ea44666e
+def _given_or(cfg_value, found, name:str, what:str, source:str):
+    "The config's value when given (it must equal what the data hold), else the data's"
+    if cfg_value is not None and found is not None and list(np.atleast_1d(cfg_value)) != list(np.atleast_1d(found)):
+        raise ValueError(f"{source}: {name}={cfg_value} but {what} {found}")
+    return found if cfg_value is None else cfg_value
+
+def config_from_data(cfg:Config,        # the run's settings; None fields are filled
+                     metas:dict,        # {case: cache metadata} of the cases in use (`build_cache`)
+                     source='config'    # named in errors
+                    ) -> Config:
+    "`cfg` with grid, channels, classes, class names and weights taken from the preprocessed data, and checked against it"
+    folder = Path(cfg.data_dir)
+    prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
+    grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
+    channels = {m['shape'][0] for m in metas.values()}
+    if len(channels) > 1: raise ValueError(f"{folder}: cases have different channel counts {sorted(channels)}")
+    chans = _given_or(cfg.in_channels, prep.get('channels') or channels.pop(), 'in_channels', 'the cases have channels:', source)
+    top = max(max(m['classes']) for m in metas.values())
+    names = _dataset_labels(folder)
+    k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
+    if top >= k: raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
+    names = cfg.class_names or (names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)])
+    out = dataclasses.replace(cfg, target_shape=list(grid), in_channels=int(chans), num_classes=int(k), class_names=list(names),
+                              class_weights=cfg.class_weights or seed_class_weights(k))
+    if out.patch_size is not None: check_patch(out.patch_size, list(reversed(out.target_shape)), source)
+    else: check_patch(list(reversed(out.target_shape)), list(reversed(out.target_shape)), source)
+    return _validate(out, source)
 
 # %% ../nbs/01_data.ipynb #4b0ff6b2
 def normalize(img:torch.Tensor, stats:dict, mode:str='zscore') -> torch.Tensor:

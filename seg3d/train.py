@@ -14,7 +14,7 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
 from .preprocess import CaseError, write_json, atomic_write, cli_parser
-from .data import (Config, config_from_dict, load_config, preprocessed_cases, load_split, build_cache,
+from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases, load_split, build_cache,
                         SegDataset, make_loader, environment)
 from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory, fp32_weight_grads
 
@@ -37,7 +37,8 @@ def soft_dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5) -> 
 
 def make_loss(cfg:Config, device='cpu'):
     "The run's loss function: weighted cross-entropy ('ce') or cross-entropy + soft Dice ('dice_ce')"
-    w = torch.tensor(cfg.class_weights, dtype=torch.float32, device=device)
+    if cfg.class_weights is None and cfg.num_classes is None: raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
+    w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
     ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w)
     return ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y))
 
@@ -467,7 +468,7 @@ def seed_everything(seed:int, deterministic:bool=False):
 
 # %% ../nbs/03_train.ipynb #27f41f4c
 def _datasets(cfg:Config, split_file, rank:int, world:int):
-    "Cases, split, cache and datasets of a run; the cache is built by rank 0 first"
+    "Cases, split, cache, the configuration completed from the data (`config_from_data`) and datasets; rank 0 caches first"
     data, out = Path(cfg.data_dir), Path(cfg.out_dir)
     cases = preprocessed_cases(data, verbose=rank == 0)
     if len(cases) < 2: raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
@@ -476,9 +477,10 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False)
     shapes = {c: m['shape'] for c, m in metas.items()}
-    bad = [c for c, s in shapes.items() if s[0] != cfg.in_channels]
+    bad = [c for c, s in shapes.items() if cfg.in_channels is not None and s[0] != cfg.in_channels]
     if bad: raise CaseError(f"{data}: case {bad[0]!r} has {shapes[bad[0]][0]} channel(s); the config expects in_channels={cfg.in_channels}")
-    return split, SegDataset(data, split['train'], cfg, train=True, metas=metas), SegDataset(data, split['val'], cfg, metas=metas)
+    cfg = config_from_data(cfg, metas)
+    return cfg, split, SegDataset(data, split['train'], cfg, train=True, metas=metas), SegDataset(data, split['val'], cfg, metas=metas)
 
 # %% ../nbs/03_train.ipynb #c0f0b3f5
 def build_learner(cfg:Config, resume:bool=False, split_file=None, progress:str='auto', cbs=()) -> Learner:
@@ -486,7 +488,7 @@ def build_learner(cfg:Config, resume:bool=False, split_file=None, progress:str='
     rank, world, device = setup_distributed()
     seed_everything(cfg.seed, cfg.deterministic)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
-    split, train_ds, val_ds = _datasets(cfg, split_file, rank, world)
+    cfg, split, train_ds, val_ds = _datasets(cfg, split_file, rank, world)
     model = ResNet3DSeg(cfg.in_channels, cfg.num_classes, **cfg.model).to(device)
     if world > 1: model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     prep = json.loads((Path(cfg.data_dir)/'preprocessing_config.json').read_text()).get('settings')
@@ -522,7 +524,7 @@ def train(cfg:Config, resume:bool=False, split_file=None, progress:str='auto', c
     learn = build_learner(cfg, resume, split_file, progress, cbs)
     try: learn.fit()
     except Exception as e:
-        if _is_oom(e): raise MemoryError(_oom_advice(cfg, learn)) from e
+        if _is_oom(e): raise MemoryError(_oom_advice(learn.cfg, learn)) from e
         raise
     finally:
         if dist.is_initialized(): dist.barrier()
