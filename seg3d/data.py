@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
-from .preprocess import CaseError, safe_case, sha256, write_json, atomic_write, save_nifti
+from .preprocess import safe_case, sha256, save_nifti
+from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
 __all__ = ['SEED_GRID', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config',

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, shutil, sys, time, dataclasses
 from pathlib import Path
 import torch
-from .preprocess import PreprocessSettings, preprocess_dataset, write_json, cli_parser
+from .preprocess import PreprocessSettings, preprocess_dataset
+from .core import write_json, cli_parser
 from .data import Config, make_demo_cohort, DEMO_CLASSES, DEMO_LR_PAIRS
 from .train import train, save_figure
 from .evaluate import evaluate, metrics_table

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
-from .preprocess import CaseError, write_json, atomic_write, cli_parser
+from .core import CaseError, write_json, atomic_write, cli_parser
 from .data import Config, config_from_dict, SegDataset, build_cache, preprocessed_cases
 from .model import load_checkpoint, model_from_checkpoint, hold_freed_memory
 from .train import resolve_precision, plot_history, save_figure

@@ -12,8 +12,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .preprocess import (CaseError, case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
-                              invert_probabilities, save_nifti, write_json, select_part, PreprocessSettings, NIFTI_SUFFIXES, cli_parser)
+from .preprocess import (case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
+                              invert_probabilities, save_nifti, select_part, PreprocessSettings, NIFTI_SUFFIXES)
+from .core import CaseError, write_json, cli_parser
 from .data import Config, config_from_dict, normalize, _channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory, trim_freed_memory, ResNet3DSeg,
                          PointwiseConv3d, UpConv3d, pad_to_16)

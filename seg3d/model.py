@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch
-from .preprocess import CaseError, atomic_write
+from .core import CaseError, atomic_write
 from .data import Config
 
 # %% auto #0

@@ -13,13 +13,13 @@ import numpy as np
 import nibabel as nib
 import torch
 import torch.nn.functional as F
+from .core import CaseError, atomic_write, write_json, cli_parser   # shared pieces (also importable from here)
 
 # %% auto #0
 __all__ = ['NIFTI_SUFFIXES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'invert_probabilities', 'labels_to_onehot', 'CaseError', 'case_name', 'safe_case', 'load_image',
-           'load_label', 'RawCase', 'find_cases', 'atomic_write', 'write_json', 'save_nifti', 'PreprocessSettings',
-           'sha256', 'preprocess_case', 'default_workers', 'select_part', 'preprocess_dataset', 'cli_parser',
-           'preprocess_cli']
+           'invert_probabilities', 'labels_to_onehot', 'case_name', 'safe_case', 'load_image', 'load_label', 'RawCase',
+           'find_cases', 'save_nifti', 'PreprocessSettings', 'sha256', 'preprocess_case', 'default_workers',
+           'select_part', 'preprocess_dataset', 'preprocess_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -107,9 +107,6 @@ def labels_to_onehot(label:np.ndarray, num_classes:int) -> torch.Tensor:
     return F.one_hot(torch.from_numpy(np.ascontiguousarray(label.T)).long(), num_classes).permute(3, 0, 1, 2).float()
 
 # %% ../nbs/00_preprocess.ipynb #9d098a1e
-class CaseError(ValueError):
-    "A problem with one case's input files; the message names the file, the value and the expectation"
-
 NIFTI_SUFFIXES = ('.nii.gz', '.nii')
 
 def case_name(path) -> str|None:
@@ -236,26 +233,6 @@ def find_cases(src) -> list:
             if not c.error and len({case_name(p) for p in c.images}) != len(c.images): c.error = f"duplicate channel files for case {c.name!r}: {', '.join(map(str, c.images))}"
         return cases
     raise CaseError(f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder or nnU-Net's 'imagesTr/' + 'labelsTr/'")
-
-# %% ../nbs/00_preprocess.ipynb #f4062722
-def atomic_write(path, write_fn, suffix=''):
-    "Call `write_fn(tmp_path)` then rename `tmp_path` to `path`; on any error the temporary file is removed"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent/f'.{path.name}.{os.getpid()}.tmp{suffix}'
-    try: write_fn(tmp); os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True); raise
-    return path
-
-def write_json(path, obj):
-    "Write `obj` as indented JSON, atomically"
-    return atomic_write(path, lambda t: t.write_text(json.dumps(obj, indent=1, default=_json_default)))
-
-def _json_default(o):
-    if isinstance(o, (np.integer, np.floating)): return o.item()
-    if isinstance(o, (np.ndarray, torch.Tensor)): return o.tolist()
-    if isinstance(o, Path): return str(o)
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 # %% ../nbs/00_preprocess.ipynb #7fb0b801
 def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
@@ -474,10 +451,6 @@ def preprocess_dataset(src,                        # raw dataset folder (seg3d o
                 skipped=sum(e.get('skipped', False) for e in done), seconds=round(time.time() - t0, 2)))
 
 # %% ../nbs/00_preprocess.ipynb #3627ee59
-def cli_parser(prog:str, description:str) -> argparse.ArgumentParser:
-    "An argument parser for seg3d's command-line tools, showing defaults in `--help`"
-    return argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-
 def _print_summary(rep:dict, dst:Path):
     t = rep['totals']
     print(f"preprocessed {t['ok']} of {t['cases']} case(s) ({t['skipped']} up to date, {t['failed']} failed) in {t['seconds']:.1f} s")

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
-from .preprocess import CaseError, write_json, atomic_write, cli_parser
+from .core import CaseError, write_json, atomic_write, cli_parser
 from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases, load_split, build_cache,
                         SegDataset, make_loader, environment)
 from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory, fp32_weight_grads
