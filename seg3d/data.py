@@ -19,8 +19,9 @@ from .core import CaseError, write_json, atomic_write
 # %% auto #0
 __all__ = ['SEED_GRID', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config',
            'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases', 'load_split',
-           'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
-           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'channel_stats', 'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop',
+           'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort',
+           'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -167,7 +168,7 @@ def _find_volume(folder:Path, sub:str, case:str) -> Path:
         if (p := folder/sub/f'{case}{suf}').exists(): return p
     raise CaseError(f"{folder/sub}: no file for case {case!r} (expected {case}.nii.gz or {case}.nii)")
 
-def _channel_stats(img:np.ndarray) -> dict:
+def channel_stats(img:np.ndarray) -> dict:
     "Per-channel mean/std over all voxels and over nonzero voxels, and min/max, of a (C, Z, Y, X) array"
     flat = img.reshape(img.shape[0], -1); nz = flat != 0
     nzmean = [float(c[m].mean()) if m.any() else 0.0 for c, m in zip(flat, nz)]
@@ -198,7 +199,7 @@ def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
     img = img if img.ndim == 4 else img[None]
     atomic_write(cache/f'{case}_img.npy', lambda t: np.save(t, np.ascontiguousarray(img)), suffix='.npy')
     atomic_write(cache/f'{case}_seg.npy', lambda t: np.save(t, np.ascontiguousarray(seg.astype(np.uint8))), suffix='.npy')
-    meta = dict(case=case, shape=list(img.shape), stat=stat, sha256=[sha256(src), sha256(lab)], stats=_channel_stats(img),
+    meta = dict(case=case, shape=list(img.shape), stat=stat, sha256=[sha256(src), sha256(lab)], stats=channel_stats(img),
                 locations=_class_locations(seg), classes=np.unique(seg).tolist())
     write_json(meta_p, meta); return meta
 

@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from .preprocess import (case_name, safe_case, sha256, load_image, load_label, plan_grid, resample_image, output_affine,
                               invert_probabilities, save_nifti, select_part, PreprocessSettings, NIFTI_SUFFIXES)
 from .core import CaseError, write_json, cli_parser
-from .data import Config, config_from_dict, normalize, _channel_stats
+from .data import Config, config_from_dict, normalize, channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, hold_freed_memory, trim_freed_memory, ResNet3DSeg,
                          PointwiseConv3d, UpConv3d, pad_to_16)
 from .train import resolve_precision
@@ -323,7 +323,7 @@ def preprocess_image(paths:list, prep:dict, cfg:Config, max_voxels:int=0) -> tup
     image, ref = load_image(paths, cfg.in_channels, max_voxels)
     plan = plan_grid(image.shape[:3], s.target, s.z_policy)
     pre = np.ascontiguousarray(resample_image(image, plan).T)                   # (C, Z, Y, X)
-    return normalize(torch.from_numpy(pre), _channel_stats(pre), cfg.normalize), plan, ref
+    return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize), plan, ref
 
 # %% ../nbs/05_inference.ipynb #b514ed33
 def predict_case(paths:list, models:list, cfg:Config, prep:dict, window=None, overlap=0.5, tta:bool=False, mc_samples:int=0,
