@@ -17,11 +17,10 @@ from .preprocess import safe_case, sha256, save_nifti
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
-__all__ = ['SEED_GRID', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config',
-           'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases', 'load_split',
-           'channel_stats', 'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop',
-           'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort',
-           'show_case']
+__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config', 'config_from_dict',
+           'save_config', 'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'channel_stats',
+           'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
+           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -33,8 +32,6 @@ def environment() -> dict:
 
 # %% ../nbs/01_data.ipynb #3016ac40
 def _default_model(): return dict(block='bottleneck', layers=[3, 4, 6, 3], width=64, skip=False, dropout=0.0, norm='instance')
-
-SEED_GRID = (512, 1024, 32)                   # the original pipeline's preprocessed grid (X, Y, Z)
 
 def seed_class_weights(num_classes:int) -> list:
     "The seed's cross-entropy weights for any number of classes: background 0.1, every other class 1.0"
@@ -248,9 +245,9 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     folder = Path(cfg.data_dir)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
-    channels = {m['shape'][0] for m in metas.values()}
-    if len(channels) > 1: raise ValueError(f"{folder}: cases have different channel counts {sorted(channels)}")
-    chans = _given_or(cfg.in_channels, prep.get('channels') or channels.pop(), 'in_channels', 'the cases have channels:', source)
+    chans = cfg.in_channels or prep.get('channels') or next(iter(metas.values()))['shape'][0]
+    bad = [c for c, m in metas.items() if m['shape'][0] != chans]
+    if bad: raise CaseError(f"{folder}: case {bad[0]!r} has {metas[bad[0]]['shape'][0]} channel(s); expected in_channels={chans}")
     top = max(max(m['classes']) for m in metas.values())
     names = _dataset_labels(folder)
     k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
@@ -258,8 +255,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     names = cfg.class_names or (names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)])
     out = dataclasses.replace(cfg, target_shape=list(grid), in_channels=int(chans), num_classes=int(k), class_names=list(names),
                               class_weights=cfg.class_weights or seed_class_weights(k))
-    if out.patch_size is not None: check_patch(out.patch_size, list(reversed(out.target_shape)), source)
-    else: check_patch(list(reversed(out.target_shape)), list(reversed(out.target_shape)), source)
+    grid_zyx = list(reversed(out.target_shape))
+    check_patch(out.patch_size or grid_zyx, grid_zyx, source)          # whole volumes: the grid is the patch
     return _validate(out, source)
 
 # %% ../nbs/01_data.ipynb #4b0ff6b2

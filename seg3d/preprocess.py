@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from .core import CaseError, atomic_write, write_json, cli_parser   # shared pieces (also importable from here)
 
 # %% auto #0
-__all__ = ['NIFTI_SUFFIXES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
+__all__ = ['NIFTI_SUFFIXES', 'SEED_GRID', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
            'invert_probabilities', 'labels_to_onehot', 'case_name', 'safe_case', 'load_image', 'load_label', 'RawCase',
            'find_cases', 'save_nifti', 'PreprocessSettings', 'sha256', 'preprocess_case', 'default_workers',
            'select_part', 'preprocess_dataset', 'preprocess_cli']
@@ -253,10 +253,12 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
     return atomic_write(path, write, suffix='.nii')
 
 # %% ../nbs/00_preprocess.ipynb #19b6dcbe
+SEED_GRID = (512, 1024, 32)       # the original pipeline's preprocessed grid (X, Y, Z): the one place it is written
+
 @dataclass
 class PreprocessSettings:
     "Everything that decides the preprocessed output"
-    target:tuple=(512, 1024, 32)  # output grid (X, Y, Z)
+    target:tuple=SEED_GRID        # output grid (X, Y, Z)
     z_policy:str='resample'       # Z above target: 'resample' or 'crop'
     channels:int|None=None        # expected image channels (None: any)
     num_classes:int|None=None     # labels must be < num_classes (None: any uint8)
@@ -464,7 +466,7 @@ def preprocess_cli(argv=None):
     p = cli_parser('seg3d_preprocess', preprocess_cli.__doc__)
     p.add_argument('src', help="raw dataset folder (images/ + labels/, or nnU-Net imagesTr/ + labelsTr/)")
     p.add_argument('dst', help="output folder")
-    p.add_argument('--shape', type=int, nargs=3, default=[512, 1024, 32], metavar=('X', 'Y', 'Z'), help="target grid")
+    p.add_argument('--shape', type=int, nargs=3, default=list(SEED_GRID), metavar=('X', 'Y', 'Z'), help="target grid")
     p.add_argument('--workers', type=int, default=None, help="parallel processes (default: CPUs, capped by memory)")
     p.add_argument('--z_policy', choices=['resample', 'crop'], default='resample', help="what to do with more slices than the target")
     p.add_argument('--channels', type=int, default=None, help="expected image channels (default: any)")

@@ -476,10 +476,7 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True)
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False)
-    shapes = {c: m['shape'] for c, m in metas.items()}
-    bad = [c for c, s in shapes.items() if cfg.in_channels is not None and s[0] != cfg.in_channels]
-    if bad: raise CaseError(f"{data}: case {bad[0]!r} has {shapes[bad[0]][0]} channel(s); the config expects in_channels={cfg.in_channels}")
-    cfg = config_from_data(cfg, metas)
+    cfg = config_from_data(cfg, metas)                    # also checks every case's channels against in_channels
     return cfg, split, SegDataset(data, split['train'], cfg, train=True, metas=metas), SegDataset(data, split['val'], cfg, metas=metas)
 
 # %% ../nbs/03_train.ipynb #c0f0b3f5

@@ -23,3 +23,11 @@ def tiny_pre(tmp_path_factory) -> Path:
     make_raw(root/'raw')
     preprocess_dataset(root/'raw', root/'pre', PreprocessSettings(target=(32, 32, 16), channels=2, num_classes=5), workers=1, progress=False)
     return root/'pre'
+
+@pytest.fixture(scope='session')
+def docs_pages() -> list:
+    "The docs preview rendered once per session into _preview/ (nbdev's processing + nbconvert; see tools/docs_preview.py)"
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent.parent/'tools'))
+    from docs_preview import render
+    return render('_preview')

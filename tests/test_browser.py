@@ -31,14 +31,11 @@ def browser():
         try: yield b.new_page(viewport={'width': 1280, 'height': 1000})
         finally: b.close()
 
-def test_docs_pages_show_figures_and_links_resolve():
-    sys.path.insert(0, str(ROOT/'tools'))
-    from docs_preview import render
-    pages = render('_preview')
+def test_docs_pages_show_figures_and_links_resolve(docs_pages):
     SHOTS.mkdir(parents=True, exist_ok=True)
     found = {}
     with browser() as page:
-        for f in pages:
+        for f in docs_pages:
             page.goto(f.as_uri(), wait_until='load')
             imgs = page.eval_on_selector_all('img', 'els => els.map(e => e.naturalWidth)')
             hrefs = page.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')

@@ -1,13 +1,10 @@
 "Every notebook goes through nbdev's docs processing and renders to HTML (the local stand-in for Quarto)."
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-sys.path.insert(0, str(ROOT/'tools'))
 
-def test_every_notebook_renders(tmp_path):
-    from docs_preview import render
-    pages = render('_preview')
+def test_every_notebook_renders(docs_pages):
+    pages = docs_pages
     names = {str(p.relative_to(ROOT/'_preview').with_suffix('')) for p in pages}
     nbs = ROOT/'nbs'
     notebooks = [p for p in nbs.rglob('*.ipynb') if not any(x.startswith(('_', '.')) for x in p.relative_to(nbs).parts)]
