@@ -8,10 +8,11 @@ import json, shutil, sys, time, dataclasses
 from pathlib import Path
 import torch
 from .preprocess import PreprocessSettings, preprocess_dataset
-from .core import write_json, cli_parser
+from .core import write_json, cli_parser, cli_errors
 from .data import Config, make_demo_cohort, DEMO_CLASSES, DEMO_LR_PAIRS
 from .train import train, save_figure
 from .evaluate import evaluate, metrics_table
+from .predictor import Predictor
 from .inference import predict_folder, SliceViewer
 
 # %% auto #0
@@ -53,12 +54,11 @@ def run_demo(out='demo_out', n:int=24, shape=DEMO_SHAPE, epochs:int=40, mc_sampl
     _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
     _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
     learn = _stage('train', timings, v, train, cfg, progress='bar' if v else 'none')
-    ckpt = out/'models_3d'/'best_resnet3d_segmentation.pth'
-    sec = _stage('evaluate', timings, v, evaluate, ckpt, out/'preprocessed', progress=v)
+    pred = Predictor.from_folder(out/'models_3d', mc_samples=mc_samples)   # one predictor: evaluation scores what is written
+    sec = _stage('evaluate', timings, v, evaluate, pred, out/'preprocessed', progress=v)
     scans = out/'test_scans'; scans.mkdir(exist_ok=True)
     for c in sec['case_ids']: shutil.copy(out/'raw'/'images'/f'{c}.nii.gz', scans/f'{c}.nii.gz')
-    rep = _stage('predict', timings, v, predict_folder, scans, out/'predictions', [ckpt], labels=out/'raw'/'labels',
-                 mc_samples=mc_samples, progress=v)
+    rep = _stage('predict', timings, v, predict_folder, scans, out/'predictions', pred, labels=out/'raw'/'labels', progress=v)
     _overlay(out, sec['case_ids'][0])
     summary = dict(mean_fg_dice=sec['mean_fg_dice'], per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])), mean_iou=sec['mean_iou'],
                    mean_fg_iou=sec['mean_fg_iou'], per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])), test_cases=sec['case_ids'],
@@ -85,7 +85,6 @@ def demo_cli(argv=None):
     p.add_argument('--shape', type=int, nargs=3, default=list(DEMO_SHAPE), metavar=('X', 'Y', 'Z'), help="preprocessed grid; the seed's is 512 1024 32")
     p.add_argument('--mc_samples', type=int, default=4); p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
-    try: s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed)
-    except ImportError as e: print(f"error: {e}", file=sys.stderr); sys.exit(1)
+    with cli_errors(ImportError): s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']
     _report(s, metrics_table(sec), Path(a.out))

@@ -10,15 +10,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
-from .core import CaseError, write_json, atomic_write, cli_parser
-from .data import Config, config_from_dict, SegDataset, build_cache, preprocessed_cases
-from .model import load_checkpoint, model_from_checkpoint, hold_freed_memory
-from .train import resolve_precision, plot_history, save_figure
+from .core import CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries, hold_freed_memory
+from .preprocess import load_label, invert_probabilities
+from .data import Config, SegDataset, build_cache, preprocessed_cases
+from .predictor import Predictor, add_policy_args, policy_from_args
+from .train import plot_history, save_figure
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
-           'segmentation_metrics', 'aggregate_metrics', 'predict_logits', 'evaluate_cases', 'plot_distributions',
-           'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli']
+           'segmentation_metrics', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
+           'plot_distributions', 'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred, target, num_classes:int) -> np.ndarray:
@@ -99,31 +100,56 @@ def aggregate_metrics(rows:list, class_names:list) -> dict:
     return agg
 
 # %% ../nbs/04_evaluate.ipynb #90e10c0d
-def predict_logits(model, image:torch.Tensor, precision:str='fp32', device='cpu') -> torch.Tensor:
-    "Logits (K, Z, Y, X) of one (C, Z, Y, X) image, as float32 on the CPU"
-    dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision)
-    dev = torch.device(device)
-    with torch.no_grad(), (torch.autocast(dev.type, dtype=dtype) if dtype else torch.autocast(dev.type, enabled=False)):
-        return model(image[None].to(dev))[0].float().cpu()
-
 def _spacing_zyx(data_dir:Path, case:str) -> tuple:
     "Voxel spacing of a preprocessed case in tensor order (Z, Y, X), from its NIfTI header"
     import nibabel as nib
     p = next(p for p in (data_dir/'labels'/f'{case}.nii.gz', data_dir/'labels'/f'{case}.nii') if p.exists())
     return tuple(float(z) for z in nib.load(p).header.get_zooms()[:3][::-1])
 
+def raw_truth(data_dir) -> dict:
+    "{case: (raw label file, preprocessing plan)} of a preprocessed folder's cases whose raw label still exists"
+    rows = previous_entries(Path(data_dir)/'preprocessing_report.json')
+    label = lambda e: (e.get('sources') or {}).get('label')
+    return {c: (Path(label(e)), e['plan']) for c, e in rows.items()
+            if e.get('status') == 'ok' and e.get('plan') and label(e) and Path(label(e)).exists()}
+
+def label_metrics(pred:np.ndarray, label_path, num_classes:int) -> dict:
+    "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
+    lab, limg = load_label(label_path, num_classes)
+    if lab.shape != pred.shape: raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
+    m = segmentation_metrics(pred, lab, num_classes, spacing=tuple(float(z) for z in limg.header.get_zooms()[:3]))
+    return dict(label=str(label_path), **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')})
+
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
-def evaluate_cases(model, ds:SegDataset, cfg:Config, precision='fp32', device='cpu', progress=True, keep=('best', 'worst')) -> tuple:
+def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict) -> tuple:
+    "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
+    t0, k = time.time(), predictor.cfg.num_classes
+    probs = predictor.probs(s['image'])
+    pred = probs.argmax(0).numpy().astype(np.uint8)
+    r = dict(case=s['case'], **segmentation_metrics(pred, s['label'].numpy(), k, _spacing_zyx(ds.folder, s['case'])))
+    if s['case'] in truth:
+        path, plan = truth[s['case']]
+        r['raw'] = label_metrics(invert_probabilities(probs, plan).argmax(0).numpy().astype(np.uint8).T, path, k)
+    r['seconds'] = round(time.time() - t0, 3)
+    return r, pred
+
+def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction policy
+                   ds:SegDataset,          # the cases to score (preprocessed images and labels)
+                   progress=True,          # show a progress bar
+                   keep=('best', 'worst'), # which cases to keep for pictures
+                   truth:dict|None=None    # `raw_truth` of the folder: also score on the raw grids
+                  ) -> tuple:
     "Per-case metrics over a dataset; also the best and worst cases' image, truth and prediction for pictures"
     from tqdm.auto import tqdm
     rows, pics = [], {}
     for i in tqdm(range(len(ds)), desc='evaluate', unit='case', disable=not progress):
-        s = ds[i]; t0 = time.time()
-        pred = predict_logits(model, s['image'], precision, device).argmax(0).numpy().astype(np.uint8)
-        r = dict(case=s['case'], **segmentation_metrics(pred, s['label'].numpy(), cfg.num_classes, _spacing_zyx(ds.folder, s['case'])), seconds=round(time.time() - t0, 3))
-        rows.append(r); score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
+        s = ds[i]
+        r, pred = _case_row(predictor, s, ds, truth or {})
+        rows.append(r)
+        score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
         for k, better in (('best', lambda a, b: a > b), ('worst', lambda a, b: a < b)):
-            if k in keep and (k not in pics or better(score, pics[k][0])): pics[k] = (score, s['case'], s['image'][0].numpy(), s['label'].numpy(), pred)
+            if k in keep and (k not in pics or better(score, pics[k][0])):
+                pics[k] = (score, s['case'], s['image'][0].numpy(), s['label'].numpy(), pred)
     return rows, pics
 
 # %% ../nbs/04_evaluate.ipynb #01035fa5
@@ -167,7 +193,7 @@ def plot_overlays(pics:dict, path=None):
 def _cases_for(ckpt:dict, data_dir:Path, split:str) -> list:
     avail = preprocessed_cases(data_dir, verbose=False)
     if split == 'all': return avail
-    if split not in ckpt.get('split', {}): raise CaseError(f"the checkpoint stores no {split!r} split; use --split all or one of {list(ckpt.get('split', {}))}")
+    if split not in (ckpt.get('split') or {}): raise CaseError(f"the checkpoint stores no {split!r} split; use --split all or one of {list(ckpt.get('split', {}))}")
     missing = sorted(set(ckpt['split'][split]) - set(avail))
     if missing: raise CaseError(f"{data_dir}: {split} case(s) {missing[:5]} of the checkpoint are not in this preprocessed folder")
     return ckpt['split'][split]
@@ -180,22 +206,46 @@ def _write_csv(path, rows, class_names):
     atomic_write(path, lambda t: t.write_text(f.getvalue()))
 
 # %% ../nbs/04_evaluate.ipynb #9af7ccb2
-def evaluate(model_path, data_dir, split:str='test', out=None, device=None, precision:str|None=None, progress=True) -> dict:
-    "Evaluate a checkpoint on a split of a preprocessed folder; writes metrics, CSV and plots to `out` (default: the model's folder)"
-    model_path, data_dir = Path(model_path), Path(data_dir); out = Path(out or model_path.parent); out.mkdir(parents=True, exist_ok=True)
-    ckpt = load_checkpoint(model_path); cfg = config_from_dict(ckpt['config'], source=str(model_path)); hold_freed_memory()
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu'); prec = resolve_precision(precision or cfg.precision, device)
-    cases = _cases_for(ckpt, data_dir, split)
-    ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))
-    rows, pics = evaluate_cases(model_from_checkpoint(ckpt, device), ds, cfg, prec, device, progress)
-    section = dict(aggregate_metrics(rows, cfg.class_names), split=split, checkpoint=str(model_path), checkpoint_epoch=ckpt.get('epoch'),
-                   class_names=cfg.class_names, precision=prec, case_ids=cases, rows=rows)
-    mpath = out/'metrics_3d.json'; metrics = json.loads(mpath.read_text()) if mpath.exists() else {}
-    metrics['test' if split == 'test' else f'eval_{split}'] = section; write_json(mpath, metrics)
-    _write_csv(out/f'{split}_cases.csv', rows, cfg.class_names)
+def _raw_summary(rows:list) -> dict|None:
+    "Means of the raw-grid scores over the cases that have one"
+    raw = [r['raw'] for r in rows if r.get('raw')]
+    if not raw: return None
+    mean = lambda k: float(np.mean([m[k] for m in raw if m[k] is not None])) if any(m[k] is not None for m in raw) else None
+    return dict(cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'), mean_fg_dice=mean('mean_fg_dice'))
+
+def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, names:list):
+    "metrics_3d.json (this split's section added), the per-case CSV and the plots"
+    mpath = out/'metrics_3d.json'
+    metrics = json.loads(mpath.read_text()) if mpath.exists() else {}
+    metrics['test' if split == 'test' else f'eval_{split}'] = section
+    write_json(mpath, metrics)
+    _write_csv(out/f'{split}_cases.csv', rows, names)
     if metrics.get('epochs'): plot_history(metrics['epochs'], out/'training_history_3d.png')
-    plot_distributions(rows, cfg.class_names, out/f'{split}_distributions.png'); plot_confusion(section['confusion'], cfg.class_names, out/f'{split}_confusion.png')
+    plot_distributions(rows, names, out/f'{split}_distributions.png')
+    plot_confusion(section['confusion'], names, out/f'{split}_confusion.png')
     plot_overlays(pics, out/f'{split}_best_worst.png')
+
+# %% ../nbs/04_evaluate.ipynb #86082792
+def evaluate(model,                 # checkpoint(s), a model folder, or a `Predictor`
+             data_dir,              # folder written by seg3d_preprocess
+             split:str='test',      # 'test', 'val', 'train' (as stored in the checkpoint) or 'all'
+             out=None,              # output folder (default: the model's folder)
+             progress=True,         # show a progress bar
+             **policy               # prediction policy: window, overlap, tta, mc_samples, precision, device
+            ) -> dict:
+    "Evaluate trained model(s) on a split of a preprocessed folder; writes metrics, CSV and plots to `out`"
+    hold_freed_memory()
+    pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
+    data_dir, src = Path(data_dir), Path(pred.sources[0]) if pred.sources else Path('.')
+    out = Path(out or (src if src.is_dir() else src.parent))
+    out.mkdir(parents=True, exist_ok=True)
+    cases, cfg = _cases_for(pred.checkpoint, data_dir, split), pred.cfg
+    ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))
+    rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
+    section = dict(aggregate_metrics(rows, cfg.class_names), raw_grid=_raw_summary(rows), split=split,
+                   checkpoint=pred.sources[0] if pred.sources else None, checkpoint_epoch=pred.checkpoint.get('epoch'),
+                   class_names=cfg.class_names, precision=pred.precision, policy=pred.settings(), case_ids=cases, rows=rows)
+    _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
 
 # %% ../nbs/04_evaluate.ipynb #e75de89d
@@ -204,19 +254,25 @@ def metrics_table(section:dict) -> str:
     lines = [f"{'class':22} {'IoU':>7} {'Dice':>7} {'HD95 mm':>8} {'ASSD mm':>8}"]
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
     for n, m in section['per_class'].items(): lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
-    lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
+    lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | "
+                 f"mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
+    raw = section.get('raw_grid')
+    if raw: lines.append(f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} | mean foreground Dice {raw['mean_fg_dice']:.4f} | "
+                         f"{raw['cases']} case(s)")
     return '\n'.join(lines)
 
 def evaluate_cli(argv=None):
     "Evaluate a trained model on a split: per-class IoU/Dice/HD95/ASSD, metrics JSON, CSV and plots"
     p = cli_parser('seg3d_evaluate', evaluate_cli.__doc__)
-    p.add_argument('model', help="checkpoint (best_resnet3d_segmentation.pth)")
+    p.add_argument('model', nargs='+', help="checkpoint(s) (several: an ensemble) or a model folder")
     p.add_argument('data', help="folder written by seg3d_preprocess")
     p.add_argument('--split', choices=['test', 'val', 'train', 'all'], default='test')
     p.add_argument('--out', help="output folder (default: the model's folder)")
-    p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32']); p.add_argument('--device')
+    add_policy_args(p)
     a = p.parse_args(argv)
-    try: sec = evaluate(a.model, a.data, a.split, a.out, a.device, a.precision)
-    except (CaseError, ValueError) as e: print(f"error: {e}", file=sys.stderr); sys.exit(1)
-    o = Path(a.out or Path(a.model).parent)
-    print(metrics_table(sec)); print(f"written: {o/'metrics_3d.json'}, {o/f'{a.split}_cases.csv'}, {o/f'{a.split}_distributions.png'}, {o/f'{a.split}_confusion.png'}, {o/f'{a.split}_best_worst.png'}")
+    with cli_errors(): sec = evaluate(a.model, a.data, a.split, a.out, **policy_from_args(a))
+    m = Path(a.model[0])
+    o = Path(a.out or (m if m.is_dir() else m.parent))
+    print(metrics_table(sec))
+    files = ['metrics_3d.json'] + [f'{a.split}_{k}' for k in ('cases.csv', 'distributions.png', 'confusion.png', 'best_worst.png')]
+    print('written: ' + ', '.join(str(o/f) for f in files))

@@ -4,21 +4,21 @@
 
 # %% ../nbs/02_model.ipynb #b493f512
 from __future__ import annotations
-import pickle, copy, ctypes, os, sys, contextlib
+import pickle, copy, os, sys, contextlib
 from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch
-from .core import CaseError, atomic_write
+from .core import CaseError, atomic_write, hold_freed_memory, trim_freed_memory, unwrap_model
 from .data import Config
 
 # %% auto #0
-__all__ = ['BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'hold_freed_memory', 'trim_freed_memory',
-           'fp32_weight_grads', 'Conv3d', 'norm3d', 'conv_norm_relu', 'BasicBlock3d', 'Bottleneck3d', 'make_stage',
-           'UpBlock3d', 'ResNet3DSeg', 'pad_to_16', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint',
-           'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+__all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'fp32_weight_grads', 'Conv3d',
+           'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps', 'ResidualBlock3d', 'BasicBlock3d',
+           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary',
+           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -48,26 +48,6 @@ class UpConv3d(nn.ConvTranspose3d):
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
         y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
-
-# %% ../nbs/02_model.ipynb #4a1f0c05
-def _libc():
-    "glibc, where the process runs on it (Linux); None elsewhere (musl and others: leave them be)"
-    if not sys.platform.startswith('linux'): return None
-    try: return ctypes.CDLL('libc.so.6')
-    except OSError: return None
-
-def hold_freed_memory(enable:bool=True) -> bool:
-    "Make glibc keep freed memory for reuse (no mmap for large blocks, no trimming) — or restore its defaults; returns whether it applied"
-    if enable and os.environ.get('SEG3D_MALLOC_HOLD', '1') == '0': return False
-    if (libc := _libc()) is None: return False
-    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-    mmap_max, trim = (0, 2**31 - 1) if enable else (65536, 128 * 1024)
-    return bool(libc.mallopt(M_MMAP_MAX, mmap_max)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim))
-
-def trim_freed_memory() -> bool:
-    "Give the free pages that glibc's heap holds back to the kernel now (`malloc_trim`); returns whether any were"
-    libc = _libc()
-    return bool(libc.malloc_trim(0)) if libc is not None and hasattr(libc, 'malloc_trim') else False
 
 # %% ../nbs/02_model.ipynb #4a1f0c08
 _WGRAD_FP32 = False
@@ -116,17 +96,70 @@ def conv_norm_relu(cin, cout, k=3, stride=1, norm='instance', relu=True) -> nn.S
     layers = [conv, norm3d(norm, cout)]
     return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
 
+# %% ../nbs/02_model.ipynb #e4e0c4ab
+def pad_to_16(x:torch.Tensor) -> torch.Tensor:
+    "Zero-pad the spatial axes of a (B, C, Z, Y, X) tensor at their ends to multiples of 16 (four halvings)"
+    pad = [p for s in reversed(x.shape[2:]) for p in (0, (-s) % 16)]
+    return F.pad(x, pad) if any(pad) else x
+
+def crop_to(y:torch.Tensor, size) -> torch.Tensor:
+    "The first `size` voxels of each spatial axis of a (B, C, Z, Y, X) tensor"
+    return y[(..., *[slice(0, s) for s in size])]
+
+# %% ../nbs/02_model.ipynb #79413152
+class Steps:
+    "The steps a seg3d network is made of, as plain PyTorch modules and ops: what `forward` runs"
+    def pad(self, x): return x if torch.jit.is_tracing() else pad_to_16(x)   # exported graphs take multiples of 16
+    def cnr(self, seq, x, then=None):
+        "A `conv_norm_relu` (or conv → norm); then `then` (e.g. the head) on its output"
+        return seq(x) if then is None else then(seq(x))
+    def residual(self, last, h, short, x):
+        "ReLU(`last`(h) + shortcut): the end of a residual block whose input was `x`"
+        return F.relu(last(h) + short)
+    def stage(self, net, stage, x):
+        "A stage of blocks; recomputed in the backward pass when `net.checkpointing`"
+        if net.checkpointing and net.training and x.requires_grad: return checkpoint(stage, x, use_reentrant=False)
+        return stage(x)
+    def dropout(self, drop, x): return drop(x)
+    def add(self, y, p): return y + p
+    def cat(self, y, f): return torch.cat([y, f], 1)
+    def conv(self, conv, x): return conv(x)
+    def crop(self, y, size): return crop_to(y, size)
+    def keep(self, t): return t
+    def unkeep(self, t): pass
+    def done(self, *ts): pass
+
+EAGER = Steps()
+
 # %% ../nbs/02_model.ipynb #fb0c24ef
-class BasicBlock3d(nn.Module):
+class ResidualBlock3d(nn.Module):
+    "A residual block: `body` (conv-norm-ReLUs, the last without ReLU) plus a shortcut, then ReLU"
+    def run(self, x, steps:Steps=EAGER):
+        "The block as steps: the body's layers, the shortcut, the sum"
+        *first, last = self.body
+        h = x
+        for seq in first:
+            nxt = steps.cnr(seq, h)
+            if h is not x: steps.done(h)
+            h = nxt
+        short = x if isinstance(self.short, nn.Identity) else steps.cnr(self.short, x)
+        y = steps.residual(last, h, short, x)
+        steps.done(*[t for t in (h, short) if t is not x and t is not y])
+        return y
+    def forward(self, x): return self.run(x)
+
+# %% ../nbs/02_model.ipynb #72223a8b
+class BasicBlock3d(ResidualBlock3d):
     "Two 3×3×3 convs with an identity (or projected) shortcut — ResNet-18/34's block"
     expansion = 1
     def __init__(self, cin, planes, stride=1, norm='instance'):
         super().__init__()
-        self.body = nn.Sequential(conv_norm_relu(cin, planes, 3, stride, norm), conv_norm_relu(planes, planes, 3, 1, norm, relu=False))
-        self.short = nn.Identity() if stride == 1 and cin == planes else conv_norm_relu(cin, planes, 1, stride, norm, relu=False)
-    def forward(self, x): return F.relu(self.body(x) + self.short(x))
+        self.body = nn.Sequential(conv_norm_relu(cin, planes, 3, stride, norm),
+                                  conv_norm_relu(planes, planes, 3, 1, norm, relu=False))
+        identity = stride == 1 and cin == planes
+        self.short = nn.Identity() if identity else conv_norm_relu(cin, planes, 1, stride, norm, relu=False)
 
-class Bottleneck3d(nn.Module):
+class Bottleneck3d(ResidualBlock3d):
     "1×1×1 → 3×3×3 (strided) → 1×1×1 ×4 with a shortcut — ResNet-50's block"
     expansion = 4
     def __init__(self, cin, planes, stride=1, norm='instance'):
@@ -134,8 +167,8 @@ class Bottleneck3d(nn.Module):
         out = planes * 4
         self.body = nn.Sequential(conv_norm_relu(cin, planes, 1, 1, norm), conv_norm_relu(planes, planes, 3, stride, norm),
                                   conv_norm_relu(planes, out, 1, 1, norm, relu=False))
-        self.short = nn.Identity() if stride == 1 and cin == out else conv_norm_relu(cin, out, 1, stride, norm, relu=False)
-    def forward(self, x): return F.relu(self.body(x) + self.short(x))
+        identity = stride == 1 and cin == out
+        self.short = nn.Identity() if identity else conv_norm_relu(cin, out, 1, stride, norm, relu=False)
 
 # %% ../nbs/02_model.ipynb #fdc4086e
 BLOCKS = dict(basic=BasicBlock3d, bottleneck=Bottleneck3d)
@@ -145,6 +178,7 @@ def make_stage(block, cin, planes, n, stride, norm) -> tuple:
     blocks = [block(cin, planes, stride, norm)] + [block(planes * block.expansion, planes, 1, norm) for _ in range(n - 1)]
     return nn.Sequential(*blocks), planes * block.expansion
 
+# %% ../nbs/02_model.ipynb #d8ebb908
 class UpBlock3d(nn.Module):
     "Dropout → ConvTranspose3d(k=2, stride 2) → norm → ReLU; then (if `refine`) add or concatenate a skip and Conv3d(k=3) → norm → ReLU"
     def __init__(self, cin, cout, skip_ch=0, skip='none', norm='instance', dropout=0.0, refine=True):
@@ -153,12 +187,36 @@ class UpBlock3d(nn.Module):
         self.up = nn.Sequential(UpConv3d(cin, cout, bias=False), norm3d(norm, cout), nn.ReLU(inplace=True))
         self.skip = skip if skip_ch else 'none'
         self.proj = conv_norm_relu(skip_ch, cout, 1, 1, norm, relu=False) if self.skip == 'add' else None
-        self.conv = conv_norm_relu(cout + (skip_ch if self.skip == 'concat' else 0), cout, 3, 1, norm) if refine else nn.Identity()
-    def forward(self, x, feat=None):
-        x = self.up(self.drop(x))
-        if self.skip == 'add': x = x + self.proj(feat)
-        if self.skip == 'concat': x = torch.cat([x, feat], 1)
-        return self.conv(x)
+        cat_ch = skip_ch if self.skip == 'concat' else 0
+        self.conv = conv_norm_relu(cout + cat_ch, cout, 3, 1, norm) if refine else nn.Identity()
+    def forward(self, x, feat=None): return self.run(x, feat)
+
+# %% ../nbs/02_model.ipynb #0854a9f6
+@patch
+def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
+    "The block as steps; `then` (the head) last — fused with the upsampling when nothing comes between them"
+    x = steps.dropout(self.drop, x)
+    plain = self.skip == 'none' and isinstance(self.conv, nn.Identity)
+    y = steps.cnr(self.up, x, then=then if plain else None)
+    steps.done(x)
+    if plain: return y
+    if self.skip == 'add':
+        p = steps.cnr(self.proj, feat)
+        y = steps.add(y, p)
+        steps.done(p)
+    if self.skip == 'concat':
+        z = steps.cat(y, feat)
+        steps.done(y)
+        y = z
+    if self.skip != 'none': steps.unkeep(feat)
+    if not isinstance(self.conv, nn.Identity):
+        z = steps.cnr(self.conv, y)
+        steps.done(y)
+        y = z
+    if then is None: return y
+    z = steps.conv(then, y)
+    steps.done(y)
+    return z
 
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
@@ -187,28 +245,23 @@ class ResNet3DSeg(nn.Module):
 
 # %% ../nbs/02_model.ipynb #a6c4573a
 @patch
-def encode(self:ResNet3DSeg, x):
-    "Stem and stages; returns the feature maps of every stage"
-    x, feats = self.stem(x), []
-    for st in self.stages:
-        x = checkpoint(st, x, use_reentrant=False) if self.checkpointing and self.training and x.requires_grad else st(x)
-        feats.append(x)
-    return feats
-
-def pad_to_16(x:torch.Tensor) -> torch.Tensor:
-    "Zero-pad the spatial axes of a (B, C, Z, Y, X) tensor at their ends to multiples of 16 (the encoder halves them four times)"
-    pad = [p for s in reversed(x.shape[2:]) for p in (0, (-s) % 16)]
-    return F.pad(x, pad) if any(pad) else x
+def run(self:ResNet3DSeg, x, steps:Steps=EAGER):
+    "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's size"
+    size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
+    h, feats = steps.cnr(self.stem, steps.pad(x)), []
+    for i, st in enumerate(self.stages):
+        h = steps.stage(self, st, h)
+        feats.append(steps.keep(h) if skips and i < 3 else None)      # stages 1–3 feed the decoder
+    y = steps.cnr(self.reduce, h)
+    steps.done(h)
+    for i, (up, f) in enumerate(zip(self.ups, feats[2::-1] + [None])):
+        y = up.run(y, f, steps, then=self.head if i == len(self.ups) - 1 else None)
+    return steps.crop(y, size)
 
 @patch
 def forward(self:ResNet3DSeg, x):
     "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back)"
-    size = x.shape[2:]
-    if not torch.jit.is_tracing(): x = pad_to_16(x)                 # exported graphs take multiples of 16 (see Export)
-    feats = self.encode(x)
-    y = self.reduce(feats[-1])
-    for up, f in zip(self.ups, [feats[2], feats[1], feats[0], None]): y = up(y, f)
-    return self.head(y)[(..., *[slice(0, s) for s in size])]
+    return self.run(x, EAGER)
 
 # %% ../nbs/02_model.ipynb #5f9c6f27
 def count_params(model:nn.Module) -> int:
@@ -257,7 +310,7 @@ def save_checkpoint(path, model:nn.Module, config:Config|dict|None=None, **extra
     "Save `model` with its constructor arguments, config, class names and `extra` fields (atomically)"
     from dataclasses import asdict, is_dataclass
     cfg = asdict(config) if is_dataclass(config) else dict(config or {})
-    m = model.module if hasattr(model, 'module') else model
+    m = unwrap_model(model)
     ckpt = dict(format=CHECKPOINT_FORMAT, model_state={k: v.detach().cpu() for k, v in m.state_dict().items()},
                 model_kwargs=getattr(m, 'kwargs', {}), config=cfg, class_names=cfg.get('class_names'), **extra)
     return atomic_write(path, lambda t: torch.save(ckpt, t), suffix='.pth')

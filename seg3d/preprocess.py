@@ -13,13 +13,15 @@ import numpy as np
 import nibabel as nib
 import torch
 import torch.nn.functional as F
-from .core import CaseError, atomic_write, write_json, cli_parser   # shared pieces (also importable from here)
+# shared pieces (also importable from here)
+from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, previous_entries, up_to_date,
+                        writable_folder)
 
 # %% auto #0
 __all__ = ['NIFTI_SUFFIXES', 'SEED_GRID', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'invert_probabilities', 'labels_to_onehot', 'case_name', 'safe_case', 'load_image', 'load_label', 'RawCase',
-           'find_cases', 'save_nifti', 'PreprocessSettings', 'sha256', 'preprocess_case', 'default_workers',
-           'select_part', 'preprocess_dataset', 'preprocess_cli']
+           'invert_probabilities', 'labels_to_onehot', 'case_name', 'safe_case', 'check_image', 'load_image',
+           'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings', 'sha256',
+           'preprocess_case', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -137,6 +139,18 @@ def _read(img, path:Path, dtype=np.float32) -> np.ndarray:
     try: return img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
     except Exception as e: raise CaseError(f"{path}: cannot read voxel data, file corrupt or truncated ({type(e).__name__}: {e})") from None
 
+# %% ../nbs/00_preprocess.ipynb #77790212
+def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
+                where,               # the file (or array) named in errors
+                channels:int=None    # expected channel count (None: any)
+               ) -> np.ndarray:
+    "`data` if it has the expected channels and some contrast; else a `CaseError` naming `where`"
+    if channels and data.shape[3] != channels: raise CaseError(f"{where}: {data.shape[3]} channel(s); expected {channels}")
+    if min(data.shape) < 1: raise CaseError(f"{where}: empty array of shape {data.shape}")
+    if data.min() == data.max():
+        raise CaseError(f"{where}: image is constant (every voxel {data.min()}); expected a scan with contrast")
+    return data
+
 # %% ../nbs/00_preprocess.ipynb #a2460509
 def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
                channels:int=None,    # expected channel count (None: any)
@@ -154,10 +168,7 @@ def load_image(paths:list,           # one 3D/4D file, or one 3D file per channe
         if not np.isfinite(a).all(): raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
         parts.append(a if a.ndim == 4 else a[..., None])
     data = parts[0] if len(parts) == 1 else np.asfortranarray(np.concatenate(parts, axis=3))
-    if channels and data.shape[3] != channels: raise CaseError(f"{paths[0]}: {data.shape[3]} channel(s); expected {channels}")
-    if min(data.shape) < 1: raise CaseError(f"{paths[0]}: empty array of shape {data.shape}")
-    if data.min() == data.max(): raise CaseError(f"{paths[0]}: image is constant (every voxel {data.min()}); expected a scan with contrast")
-    return data, ref
+    return check_image(data, paths[0], channels), ref
 
 # %% ../nbs/00_preprocess.ipynb #e686b61f
 def load_label(path:Path,            # label file (X, Y, Z) or (X, Y, Z, 1)
@@ -183,6 +194,21 @@ def _nii(path, data, affine=None, **hdr):
     img = nib.Nifti1Image(np.asarray(data), np.eye(4) if affine is None else affine)
     for k, v in hdr.items(): img.header[k] = v
     Path(path).parent.mkdir(parents=True, exist_ok=True); nib.save(img, str(path)); return Path(path)
+
+# %% ../nbs/00_preprocess.ipynb #7a841f16
+def image_from_array(array,              # (X, Y, Z) or (X, Y, Z, C) intensities
+                     affine,             # 4×4 voxel-to-world matrix
+                     channels:int=None,  # expected channel count (None: any)
+                     where:str='array'   # named in errors
+                    ) -> tuple:
+    "An array and its affine as `load_image` gives a file: float32 (X, Y, Z, C) and a NIfTI object with the geometry"
+    a, aff = np.asarray(array), np.asarray(affine, dtype=np.float64)
+    if a.ndim not in (3, 4): raise CaseError(f"{where}: {a.ndim} dimensions {a.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)")
+    if aff.shape != (4, 4) or not np.isfinite(aff).all() or abs(np.linalg.det(aff[:3, :3])) < 1e-12:
+        raise CaseError(f"{where}: affine {aff.tolist()} is not an invertible, finite 4×4 matrix")
+    data = np.asfortranarray(a if a.ndim == 4 else a[..., None], dtype=np.float32)
+    if not np.isfinite(data).all(): raise CaseError(f"{where}: {int((~np.isfinite(data)).sum())} NaN/Inf voxels; expected finite intensities")
+    return check_image(data, where, channels), nib.Nifti1Image(np.zeros(data.shape[:3], np.uint8), aff)
 
 # %% ../nbs/00_preprocess.ipynb #f8b7ef81
 @dataclass
@@ -296,10 +322,7 @@ def _outputs(dst:Path, case:RawCase, s:PreprocessSettings) -> dict:
     if case.label: out['label'] = dst/'labels'/f'{case.name}{s.suffix}'
     return out
 
-def _can_skip(prev:dict|None, hashes:dict, outs:dict, s:PreprocessSettings) -> bool:
-    "True when a previous run produced these outputs from the same sources with the same settings"
-    return bool(prev and prev.get('status') == 'ok' and prev.get('sha256') == hashes and prev.get('settings') == s.key()
-                and all(p.exists() for p in outs.values()))
+
 
 # %% ../nbs/00_preprocess.ipynb #a0f2dc35
 def _describe(case, image, ref, label, plan, s) -> dict:
@@ -324,7 +347,7 @@ def preprocess_case(case:RawCase, dst, s:PreprocessSettings, previous:dict|None=
         safe_case(case.name)
         outs = _outputs(dst, case, s)
         e['sha256'] = dict(image=[sha256(p) for p in case.images], label=sha256(case.label) if case.label else None)
-        if _can_skip(previous, e['sha256'], outs, s): return {**previous, 'skipped': True}
+        if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()): return {**previous, 'skipped': True}
         image, ref = load_image(case.images, s.channels, s.max_voxels)
         label = None
         if case.label:
@@ -435,12 +458,10 @@ def preprocess_dataset(src,                        # raw dataset folder (seg3d o
     if not cases: raise CaseError(f"{src}: the input folder holds no NIfTI cases (.nii or .nii.gz)")
     by_name = {c.name: c for c in cases}
     cases = [by_name[n] for n in select_part(list(by_name), part, num_parts)]
-    try: dst.mkdir(parents=True, exist_ok=True); write_json(dst/'.write_test', {})
-    except OSError as err: raise CaseError(f"{dst}: output folder cannot be written ({err.strerror or err})") from None
-    (dst/'.write_test').unlink()
+    writable_folder(dst)
     config = _check_config(dst, s, src, overwrite)
     report_path = dst/'preprocessing_report.json'
-    previous = {} if overwrite or not report_path.exists() else {e['case']: e for e in json.loads(report_path.read_text()).get('cases', [])}
+    previous = previous_entries(report_path, overwrite)
     done, bar = [], _progress(len(cases), progress)
     def on_result(e):
         done.append(e); _report_update(dst, [e], config); bar.update()
@@ -477,9 +498,9 @@ def preprocess_cli(argv=None):
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
     a = p.parse_args(argv)
-    try:
-        s = PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels, compresslevel=a.compression)
+    with cli_errors():
+        s = PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
+                               compresslevel=a.compression)
         rep = preprocess_dataset(a.src, a.dst, s, a.workers, a.overwrite, a.part, a.num_parts)
-    except (CaseError, ValueError) as err: print(f"error: {err}", file=sys.stderr); sys.exit(1)
     _print_summary(rep, Path(a.dst))
     sys.exit(1 if rep['totals']['failed'] else 0)

@@ -13,17 +13,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
-from .core import CaseError, write_json, atomic_write, cli_parser
+from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
+                        cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
 from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases, load_split, build_cache,
                         SegDataset, make_loader, environment)
-from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, hold_freed_memory, fp32_weight_grads
+from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
-           'cpu_has_fast_bf16', 'bf16_conv_grads_ok', 'resolve_precision', 'MixedPrecision', 'History', 'best_row',
-           'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'save_figure',
-           'plot_history', 'Checkpoint', 'ProgressBar', 'Dashboard', 'progress_callback', 'setup_distributed',
-           'seed_everything', 'build_learner', 'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
+           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'best_row', 'PlateauSchedule', 'EarlyStop',
+           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'save_figure', 'plot_history', 'Checkpoint',
+           'ProgressBar', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner',
+           'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5) -> torch.Tensor:
@@ -155,12 +156,6 @@ def validate(self:Learner):
     self.cb('after_validate')
 
 # %% ../nbs/03_train.ipynb #d8a554e5
-def cpu_has_fast_bf16() -> bool:
-    "True on x86 CPUs with AMX-BF16 or AVX512-BF16"
-    try: flags = Path('/proc/cpuinfo').read_text()
-    except OSError: return False
-    return any(f in flags for f in (' amx_bf16', ' avx512_bf16'))
-
 @functools.lru_cache(None)
 def bf16_conv_grads_ok() -> bool:
     "True if bf16 Conv3d weight gradients on this CPU match fp32 ones for inputs two slices deep (the oneDNN fault above)"
@@ -179,15 +174,6 @@ def bf16_conv_grads_ok() -> bool:
 BF16_GRAD_FAULT = ("bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
                    "deep; seg3d.train.bf16_conv_grads_ok)")
 
-def resolve_precision(precision:str, device) -> str:
-    "'bf16', 'fp16' or 'fp32' for `precision` ('auto' decides from the hardware) on `device`"
-    dev = torch.device(device)
-    if precision not in ('auto', 'bf16', 'fp16', 'fp32'): raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}")
-    if precision != 'auto': 
-        if precision == 'fp16' and dev.type != 'cuda': raise ValueError("precision 'fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
-        return precision
-    if dev.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() else 'fp32'
 
 # %% ../nbs/03_train.ipynb #5c220dab
 class MixedPrecision(Callback):
@@ -198,21 +184,23 @@ class MixedPrecision(Callback):
         wgrad32 = l.device.type == 'cpu' and l.precision == 'bf16' and not bf16_conv_grads_ok()
         l.precision_note = f'{BF16_GRAD_FAULT}: convolution weight gradients in fp32' if wgrad32 else None
         self.wgrad = fp32_weight_grads(wgrad32); self.wgrad.__enter__()          # also covers backward and checkpoint recomputation
-        dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(l.precision)
+        dtype = amp_dtype(l.precision)
         l.autocast = (lambda: torch.autocast(l.device.type, dtype=dtype)) if dtype else contextlib.nullcontext
         if l.precision == 'fp16' and l.scaler is None: l.scaler = torch.amp.GradScaler('cuda')
         if l.scaler and getattr(l, 'pending_scaler', None): l.scaler.load_state_dict(l.pending_scaler)
     def after_fit(self): self.wgrad.__exit__(None, None, None)
 
 # %% ../nbs/03_train.ipynb #88e65393
+VAL_POLICY = 'whole volume, one pass, no mirroring'   # how `validate` predicts (seg3d_evaluate: the Predictor's policy)
+
 class History(Callback):
-    "One row per epoch: losses, per-class validation Dice, the lr used, seconds"
+    "One row per epoch: losses, per-class validation Dice (and how it was predicted), the lr used, seconds"
     order = 0
     def before_epoch(self): self.t0 = time.time()
     def after_epoch(self):
         l = self.learn
-        l.history.append(dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice, lr=l.lr,
-                              seconds=round(time.time() - self.t0, 3)))
+        l.history.append(dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
+                              val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3)))
 
 def best_row(history:list) -> dict|None:
     "The epoch with the lowest finite validation loss"
@@ -329,7 +317,7 @@ def write_metrics(self:Checkpoint):
 @patch
 def load_state(self:Learner, ckpt:dict):
     "Continue from a `last.pth` checkpoint: weights, optimizer, scheduler, scaler, RNG, history, epoch"
-    m = self.model.module if hasattr(self.model, 'module') else self.model
+    m = unwrap_model(self.model)
     m.load_state_dict(ckpt['model_state']); self.opt.load_state_dict(ckpt['optimizer']); self.sched.load_state_dict(ckpt['scheduler'])
     self.pending_scaler = ckpt.get('scaler')                              # loaded by MixedPrecision once the scaler exists
     set_rng_state(ckpt['rng']); self.history, self.start_epoch, self.elapsed = list(ckpt['history']), int(ckpt['epoch']), float(ckpt.get('elapsed', 0))
@@ -499,7 +487,7 @@ def build_learner(cfg:Config, resume:bool=False, split_file=None, progress:str='
 def _resume(learn:Learner, path:Path):
     "Load last.pth into `learn`, refusing a checkpoint of another model"
     ckpt = load_checkpoint(path)
-    m = learn.model.module if hasattr(learn.model, 'module') else learn.model
+    m = unwrap_model(learn.model)
     if ckpt['model_kwargs'] != m.kwargs: raise CaseError(f"{path}: checkpoint is of model {ckpt['model_kwargs']}; this run builds {m.kwargs}")
     learn.load_state(ckpt)
 
@@ -508,7 +496,7 @@ def _is_oom(e:BaseException) -> bool:
     return isinstance(e, torch.OutOfMemoryError) or (isinstance(e, RuntimeError) and any(s in str(e) for s in ('out of memory', "can't allocate memory")))
 
 def _oom_advice(cfg:Config, learn:Learner) -> str:
-    m = learn.model.module if hasattr(learn.model, 'module') else learn.model
+    m = unwrap_model(learn.model)
     shape = [cfg.in_channels, *(cfg.patch_size or list(reversed(cfg.target_shape)))]
     s = model_summary(m, shape, cfg.batch_size, bytes_per_value=2 if getattr(learn, 'precision', 'fp32') != 'fp32' else 4, verbose=False)
     return (f"out of memory training batch {cfg.batch_size} of {tuple(shape)} (estimated {s['train_gib']:.1f} GiB for activations, weights and Adam). "
@@ -548,11 +536,11 @@ def train_cli(argv=None):
     p.add_argument('--progress', choices=['bar', 'none'], default='bar')
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
     a = p.parse_args(argv)
-    try:
-        cfg = _cli_config(a.data, a.out, a.config, dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
-                                                        precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum))
+    given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
+                 precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum)
+    with cli_errors(MemoryError, NonFiniteLoss):
+        cfg = _cli_config(a.data, a.out, a.config, given)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
-    except (CaseError, ValueError, MemoryError, NonFiniteLoss) as e: print(f"error: {e}", file=sys.stderr); sys.exit(1)
     if learn.rank == 0:
         o = Path(cfg.out_dir); b = best_row(learn.history)
         print(f"trained {len(learn.history)} epoch(s) ({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}"
