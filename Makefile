@@ -4,7 +4,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 export MPLBACKEND ?= Agg
 
-.PHONY: install install-demo test sync-check pytest nbs docs-preview demo bench clean
+.PHONY: install install-demo test sync-check lint pytest nbs docs-preview demo bench clean
 
 install:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q "$(TORCH)"
@@ -18,10 +18,14 @@ install-demo:
 sync-check:
 	@bash tools/check_sync.sh
 
+# Exported modules: lines ≤ 120 characters, no `;`-chained statements (ruff; nbdev's generated lines left out).
+lint:
+	@$(PYTHON) tools/lint.py
+
 pytest:
 	$(PYTHON) -m pytest -q -rs tests
 
-test: install sync-check pytest
+test: install sync-check lint pytest
 
 # Re-execute every notebook in place (a real kernel, all cells) and store its outputs: the website shows them.
 nbs: install

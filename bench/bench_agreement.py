@@ -5,11 +5,12 @@ Usage: python bench/bench_agreement.py MODEL.pth PREPROCESSED_DIR [--window Z Y 
 (e.g. after `make demo`: demo_out/models_3d/best_resnet3d_segmentation.pth demo_out/preprocessed)."""
 import argparse, copy, time
 import numpy as np, torch
-from seg3d.model import load_checkpoint, model_from_checkpoint, hold_freed_memory
+from seg3d.model import load_checkpoint, model_from_checkpoint
+from seg3d.core import hold_freed_memory
 from seg3d.data import config_from_dict, SegDataset
 from seg3d.evaluate import _cases_for, confusion_matrix, overlap_from_confusion
-import seg3d.inference
-from seg3d.inference import predict_probs, _forward_fn
+import seg3d.predictor
+from seg3d.predictor import predict_probs, _forward_fn
 from common import machine, row
 
 def fg_dice(a, b, k):
@@ -21,7 +22,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__); ap.add_argument('model'); ap.add_argument('data')
     ap.add_argument('--window', type=int, nargs=3); ap.add_argument('--overlap', type=float, default=0.25); ap.add_argument('--precision', default='fp32')
     a = ap.parse_args(); hold_freed_memory()
-    seg3d.inference.WHOLE_VOLUME_MIN = 0          # predict_probs' one pass goes layer by layer whatever the size: that path is measured
+    seg3d.predictor.WHOLE_VOLUME_MIN = 0          # predict_probs' one pass goes layer by layer whatever the size: that path is measured
     ckpt = load_checkpoint(a.model); cfg = config_from_dict(ckpt['config']); m = model_from_checkpoint(ckpt); k = cfg.num_classes
     cases = _cases_for(ckpt, a.data, 'test'); ds = SegDataset(a.data, cases, cfg)
     plain = copy.deepcopy(m).to(torch.bfloat16) if a.precision == 'bf16' else m      # the weights predict_probs runs with

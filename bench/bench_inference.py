@@ -9,13 +9,13 @@ from bench_model import matmul_peak
 SETUP = '''
 import torch, time, json
 from seg3d.model import ResNet3DSeg
-from seg3d.inference import predict_probs
+from seg3d.predictor import predict_probs
 torch.manual_seed(0)
 m = ResNet3DSeg(**{kw}).eval(); x = torch.randn({shape})
 win, ov = {win}, {ov}
 '''
 OURS = SETUP + '''
-from seg3d.model import hold_freed_memory
+from seg3d.core import hold_freed_memory
 if {hold}: hold_freed_memory()             # as predict_folder / seg3d_predict do
 run = lambda: predict_probs([m], x, 5, window=win, overlap=ov, precision='bf16')
 {warm}t = time.perf_counter(); p = run()
@@ -33,9 +33,9 @@ def run():
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p[0].argmax(0), '{out}/{name}.pt')
 '''
 WHOLE = SETUP + '''
-from seg3d.model import hold_freed_memory
-import seg3d.inference
-hold_freed_memory(); seg3d.inference.WHOLE_VOLUME_MIN = 0   # layer by layer at any size (the seed's is above the threshold anyway)
+from seg3d.core import hold_freed_memory
+import seg3d.predictor
+hold_freed_memory(); seg3d.predictor.WHOLE_VOLUME_MIN = 0   # layer by layer at any size (the seed's is above the threshold anyway)
 run = lambda: predict_probs([m], x, 5, window=None, precision='bf16')      # one pass, layer by layer (whole_volume_forward)
 {warm}t = time.perf_counter(); p = run()
 print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{out}/whole.pt')
@@ -48,7 +48,7 @@ print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p.argmax(0), '{ou
 '''
 if __name__ == '__main__':
     import tempfile, torch
-    from seg3d.inference import window_starts
+    from seg3d.predictor import window_starts
     from seg3d.model import ResNet3DSeg, model_summary
     ap = argparse.ArgumentParser(); ap.add_argument('--full', action='store_true'); a = ap.parse_args()
     out = tempfile.mkdtemp()

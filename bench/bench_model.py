@@ -2,7 +2,8 @@
 Default input 1×2×32×64×64 (quick); --full: the issue's 2×32×128×128 per sample. Freed memory is held (hold_freed_memory), as in train and predict."""
 import argparse, copy
 import torch, torch.nn.functional as F
-from seg3d.model import ResNet3DSeg, count_params, model_summary, hold_freed_memory, fp32_weight_grads
+from seg3d.model import ResNet3DSeg, count_params, model_summary, fp32_weight_grads
+from seg3d.core import hold_freed_memory
 from seg3d.train import bf16_conv_grads_ok
 from common import median_time, machine, row
 

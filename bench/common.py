@@ -23,4 +23,7 @@ def peak_rss_of(code:str) -> tuple:
     lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith('{')]
     return lines[-1]['rss'] / 2**20, lines[:-1]
 
-def row(name, value, note=''): print(f"| {name} | {value} | {note} |", flush=True)
+def row(*cells):
+    "One Markdown table row (at least three cells)"
+    cells = cells + ("",) * (3 - len(cells))
+    print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)

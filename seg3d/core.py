@@ -42,22 +42,31 @@ def _json_default(o):
     if isinstance(o, Path): return str(o)
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
-def write_json(path, obj):
+def write_json(path,   # file to write
+               obj     # JSON-like data; numpy/torch values and paths are converted
+              ):
     "Write `obj` as indented JSON, atomically (numpy and torch values and paths included)"
     return atomic_write(path, lambda t: t.write_text(json.dumps(obj, indent=1, default=_json_default)))
 
-def cli_parser(prog:str, description:str) -> argparse.ArgumentParser:
+def cli_parser(prog:str,          # the command's name
+               description:str    # one line on what it does
+              ) -> argparse.ArgumentParser:
     "An argument parser for seg3d's command-line tools, showing defaults in `--help`"
-    return argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
 
-def writable_folder(folder) -> Path:
+# %% ../nbs/000_core.ipynb #ad6d0bd3
+def writable_folder(folder    # output folder
+                   ) -> Path:
     "`folder`, created if needed, after checking that files can be written in it; else a `CaseError` naming it"
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_json(folder/'.write_test', {})
         (folder/'.write_test').unlink()
-    except OSError as err: raise CaseError(f"{folder}: output folder cannot be written ({err.strerror or err})") from None
+    except OSError as err:
+        raise CaseError(f"{folder}: output folder cannot be written ({err.strerror or err})") from None
     return folder
 
 # %% ../nbs/000_core.ipynb #1277fbeb
@@ -80,9 +89,9 @@ def previous_entries(report,              # a report JSON holding a 'cases' list
     except (ValueError, AttributeError): return {}      # a corrupt report: every case is redone
     return {e['case']: e for e in rows if isinstance(e, dict) and 'case' in e}
 
-def up_to_date(entry:dict|None,  # the case's entry in the earlier report
-               files,            # its output files, which must still exist
-               **expected        # fields that must be unchanged, e.g. settings=..., sha256=...
+def up_to_date(entry:dict|None,   # the case's entry in the earlier report
+               files,             # its output files, which must still exist
+               **expected
               ) -> bool:
     "Can an earlier result for a case be kept? It succeeded, with the same `expected` fields, and its files exist"
     if not entry or entry.get('status') != 'ok': return False
@@ -91,7 +100,8 @@ def up_to_date(entry:dict|None,  # the case's entry in the earlier report
 # %% ../nbs/000_core.ipynb #25074421
 AMP_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)   # autocast dtype of each reduced precision
 
-def amp_dtype(precision:str) -> torch.dtype|None:
+def amp_dtype(precision:str    # 'bf16', 'fp16' or 'fp32' (resolved)
+             ) -> torch.dtype|None:
     "The autocast dtype of a resolved `precision`: bfloat16, float16, or None for 'fp32'"
     return AMP_DTYPES.get(precision)
 
@@ -120,7 +130,8 @@ def resolve_device(device=None  # a device or its name; None: CUDA when there is
     "The device to run on"
     return torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
-def unwrap_model(model:nn.Module) -> nn.Module:
+def unwrap_model(model:nn.Module    # a model, possibly wrapped for data parallelism
+                ) -> nn.Module:
     "The model inside a DistributedDataParallel (or DataParallel) wrapper; any other model as it is"
     return model.module if isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else model
 
@@ -131,7 +142,8 @@ def _libc():
     try: return ctypes.CDLL('libc.so.6')
     except OSError: return None
 
-def hold_freed_memory(enable:bool=True) -> bool:
+def hold_freed_memory(enable:bool=True    # False restores glibc's defaults
+                     ) -> bool:
     "Make glibc keep freed memory for reuse (no mmap for large blocks, no trimming), or restore its defaults"
     if enable and os.environ.get('SEG3D_MALLOC_HOLD', '1') == '0': return False
     if (libc := _libc()) is None: return False
@@ -165,8 +177,10 @@ def assert_close_rel(a,                  # result to check: tensor, array, list 
     scale = float(np.abs(ref).max()) if ref.size else 0.0
     err = float(np.abs(a - ref).max()) if ref.size else 0.0
     allowed = rel * (scale if scale > 0 else 1.0)
-    if not err <= allowed:      # NaN fails too
-        raise AssertionError(f"{what}: max |difference| {err:.3g} exceeds {rel:g} × max |reference| {scale:.3g} = {allowed:.3g}")
+    if not err <= allowed:  # NaN fails too
+        raise AssertionError(
+            f"{what}: max |difference| {err:.3g} exceeds {rel:g} × max |reference| {scale:.3g} = {allowed:.3g}"
+        )
     return err / (scale if scale > 0 else 1.0)
 
 # %% ../nbs/000_core.ipynb #2a3e337a
@@ -197,6 +211,7 @@ def scratch_dir(name:str,                 # sub-folder, e.g. the notebook's modu
     return folder
 
 # %% ../nbs/000_core.ipynb #be6999e5
-def without_timings(text:str) -> str:
+def without_timings(text:str    # a command's output
+                   ) -> str:
     "`text` with durations such as ' in 3.1 s' or '  0.2s' left out"
     return re.sub(r'( in)? +\d+(\.\d+)? ?s\b', '', text)

@@ -17,10 +17,11 @@ from .preprocess import safe_case, sha256, save_nifti
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
-__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'Config', 'config_from_dict',
-           'save_config', 'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'channel_stats',
-           'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
-           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'ModelConfig', 'model_config',
+           'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases',
+           'load_split', 'channel_stats', 'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start',
+           'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
+           'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -31,12 +32,53 @@ def environment() -> dict:
                 threads=torch.get_num_threads(), cpus=os.cpu_count())
 
 # %% ../nbs/01_data.ipynb #3016ac40
-def _default_model(): return dict(block='bottleneck', layers=[3, 4, 6, 3], width=64, skip=False, dropout=0.0, norm='instance')
-
-def seed_class_weights(num_classes:int) -> list:
+def seed_class_weights(num_classes:int    # classes incl. background
+                      ) -> list:
     "The seed's cross-entropy weights for any number of classes: background 0.1, every other class 1.0"
     return [0.1] + [1.0] * (num_classes - 1)
 
+# %% ../nbs/01_data.ipynb #c1603f4a
+@dataclass
+class ModelConfig:
+    "Architecture of `ResNet3DSeg` (its channels and classes come from the data); defaults: the seed's ResNet-50"
+    block:str='bottleneck'          # 'bottleneck' (ResNet-50's) or 'basic' (ResNet-18/34's)
+    layers:list=field(default_factory=lambda: [3, 4, 6, 3])   # blocks in each of the 4 stages
+    width:int=64                    # stem channels; the stages have 1, 2, 4, 8 × this (× 4 for bottlenecks)
+    skip:str='none'                 # encoder features into the decoder: 'none' (the seed's), 'add' or 'concat'
+    dropout:float=0.0               # Dropout3d before each decoder block (Monte Carlo dropout at inference)
+    norm:str='instance'             # 'instance', 'batch' or 'group'
+    stem_kernel:int=7               # the stride-2 stem's kernel
+    checkpointing:bool=False        # recompute encoder stages in the backward pass (less activation memory)
+    def keys(self): return [f.name for f in fields(self)]     # a mapping, as the dict it replaces: **cfg.model
+    def __getitem__(self, k): return getattr(self, k)
+    def get(self, k, default=None): return getattr(self, k, default)
+
+# %% ../nbs/01_data.ipynb #ed718e0e
+_MODEL_CHOICES = dict(
+    block=('bottleneck', 'basic'), skip=('none', 'add', 'concat'), norm=('instance', 'batch', 'group')
+)
+
+def model_config(d,                     # fields of `ModelConfig` (a dict, partial is fine, or a `ModelConfig`)
+                 source:str='config'    # named in errors (e.g. the config file)
+                ) -> ModelConfig:
+    "A validated `ModelConfig` from a (partial) dict of its fields (or a `ModelConfig`); errors name the field"
+    d = dict(d)
+    if 'skip' in d:
+        d['skip'] = {True: 'concat', False: 'none', None: 'none'}.get(d['skip'], d['skip'])  # older configs
+    unknown = sorted(set(d) - set(ModelConfig().keys()))
+    if unknown: raise ValueError(f"{source}: unknown model setting(s) {unknown}; known: {ModelConfig().keys()}")
+    m, hints = ModelConfig(**d), typing.get_type_hints(ModelConfig)
+    for k in m.keys():
+        if not _type_ok(m[k], hints[k]): raise ValueError(f"{source}: model.{k} must be {hints[k]}, got {m[k]!r}")
+        if k in _MODEL_CHOICES and m[k] not in _MODEL_CHOICES[k]:
+            raise ValueError(f"{source}: model.{k} must be one of {_MODEL_CHOICES[k]}, got {m[k]!r}")
+    if len(m.layers) != 4 or min(m.layers) < 1:
+        raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
+    if m.width < 1 or not 0 <= m.dropout < 1:
+        raise ValueError(f"{source}: model.width must be ≥ 1 and dropout in [0, 1)")
+    return m
+
+# %% ../nbs/01_data.ipynb #20fdebf2
 @dataclass
 class Config:
     "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
@@ -68,20 +110,31 @@ class Config:
     loss:str='ce'                              # 'ce' (the seed's) or 'dice_ce'
     early_stop:bool=True                       # stop once lr is at its floor and val loss stalls for lr_patience epochs
     deterministic:bool=False                   # torch deterministic algorithms
-    model:dict=field(default_factory=_default_model)   # keyword arguments of `ResNet3DSeg`
+    model:ModelConfig=field(default_factory=ModelConfig)   # the network (`ModelConfig`; a dict of its fields is read)
+    def __post_init__(self):
+        if not isinstance(self.model, ModelConfig): self.model = model_config(self.model or {})
 
 # %% ../nbs/01_data.ipynb #afd13722
-_CHOICES = dict(normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'), precision=('auto', 'bf16', 'fp16', 'fp32'), loss=('ce', 'dice_ce'))
+_CHOICES = dict(
+    normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'),
+    precision=('auto', 'bf16', 'fp16', 'fp32'),
+    loss=('ce', 'dice_ce'),
+)
 
 def _type_ok(v, hint) -> bool:
     "Does JSON value `v` fit the (simple) type hint `hint`?"
-    opts = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, getattr(__import__('types'), 'UnionType', typing.Union)) else (hint,)
+    opts = (
+        typing.get_args(hint)
+        if typing.get_origin(hint) in (typing.Union, getattr(__import__('types'), 'UnionType', typing.Union))
+        else (hint,)
+    )
     for t in opts:
         t = typing.get_origin(t) or t
         if t is type(None) and v is None: return True
         if t is float and isinstance(v, (int, float)) and not isinstance(v, bool): return True
         if t is int and isinstance(v, int) and not isinstance(v, bool): return True
         if t in (str, bool, dict) and isinstance(v, t): return True
+        if isinstance(t, type) and dataclasses.is_dataclass(t) and isinstance(v, t): return True
         if t in (list, tuple) and isinstance(v, (list, tuple)): return True
     return False
 
@@ -91,55 +144,82 @@ def _validate(cfg:Config, source='config') -> Config:
     hints = typing.get_type_hints(Config)
     for f in fields(Config):
         v = getattr(cfg, f.name)
-        if not _type_ok(v, hints[f.name]): raise ValueError(f"{source}: field {f.name!r} must be {hints[f.name]}, got {v!r}")
-        if f.name in _CHOICES and v not in _CHOICES[f.name]: raise ValueError(f"{source}: {f.name} must be one of {_CHOICES[f.name]}, got {v!r}")
+        if not _type_ok(v, hints[f.name]):
+            raise ValueError(f"{source}: field {f.name!r} must be {hints[f.name]}, got {v!r}")
+        if f.name in _CHOICES and v not in _CHOICES[f.name]:
+            raise ValueError(f"{source}: {f.name} must be one of {_CHOICES[f.name]}, got {v!r}")
     for name in ('class_weights', 'class_names'):
         v = getattr(cfg, name)
         if v is not None and cfg.num_classes is not None and len(v) != cfg.num_classes:
             raise ValueError(f"{source}: {name} has {len(v)} entries; expected num_classes={cfg.num_classes}")
     if cfg.target_shape is not None and (len(cfg.target_shape) != 3 or min(cfg.target_shape) < 1):
         raise ValueError(f"{source}: target_shape must be 3 positive sizes (X, Y, Z), got {cfg.target_shape}")
-    if len(cfg.split) != 3 or abs(sum(cfg.split) - 1) > 1e-6: raise ValueError(f"{source}: split must be 3 fractions summing to 1, got {cfg.split}")
-    if cfg.patch_size is not None and len(cfg.patch_size) != 3: raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
-    if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1: raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
+    if len(cfg.split) != 3 or abs(sum(cfg.split) - 1) > 1e-6:
+        raise ValueError(f"{source}: split must be 3 fractions summing to 1, got {cfg.split}")
+    if cfg.patch_size is not None and len(cfg.patch_size) != 3:
+        raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
+    if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
+        raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
     return cfg
 
 # %% ../nbs/01_data.ipynb #45b8b8ac
-def config_from_dict(d:dict, base:Config|None=None, source='config') -> Config:
+def config_from_dict(d:dict,                  # fields of `Config` (partial is fine)
+                     base:Config|None=None,   # settings to start from (default: the seed's)
+                     source='config'          # named in errors (e.g. the config file)
+                    ) -> Config:
     "A validated `Config` from a (partial) dict of fields, on top of `base` (default: the seed's settings)"
     known = {f.name for f in fields(Config)}
     unknown = sorted(set(d) - known)
     if unknown: raise ValueError(f"{source}: unknown field(s) {unknown}; known fields: {sorted(known)}")
+    if 'model' in d: d = {**d, 'model': model_config(d['model'] or {}, source)}
     return _validate(dataclasses.replace(base or Config(), **d), source)
 
-def save_config(cfg:Config, path) -> Path:
+def save_config(cfg:Config,   # the settings
+                path          # JSON file
+               ) -> Path:
     "Write `cfg` as JSON, atomically"
     return write_json(path, asdict(cfg))
 
-def load_config(path, base:Config|None=None) -> Config:
+def load_config(path,                    # JSON file of `Config` fields (partial is fine)
+                base:Config|None=None    # settings to start from (default: the seed's)
+               ) -> Config:
     "Read a (partial) JSON config file; unknown or ill-typed fields raise ValueError naming the file"
     path = Path(path)
     try: d = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as e: raise ValueError(f"{path}: cannot read config JSON ({e})") from None
-    if not isinstance(d, dict): raise ValueError(f"{path}: expected a JSON object of Config fields, got {type(d).__name__}")
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a JSON object of Config fields, got {type(d).__name__}")
     return config_from_dict(d, base, source=str(path))
 
 # %% ../nbs/01_data.ipynb #f36b0106
-def preprocessed_cases(folder, subset='train', verbose=True) -> list:
+def preprocessed_cases(folder,           # folder written by seg3d_preprocess
+                       subset='train',   # 'train' (images/) or 'test' (imagesTs/)
+                       verbose=True      # print the cases left out and why
+                      ) -> list:
     "Case ids of a preprocessed folder that preprocessed `ok` (from its report), failed ones excluded with a message"
-    folder = Path(folder); rep = folder/'preprocessing_report.json'
+    folder = Path(folder)
+    rep = folder / 'preprocessing_report.json'
     if not rep.exists(): raise CaseError(f"{rep}: not found; expected a folder written by seg3d_preprocess")
     entries = json.loads(rep.read_text())['cases']
     bad = [e for e in entries if e.get('subset', 'train') == subset and e['status'] != 'ok']
-    if bad and verbose: print(f"excluding {len(bad)} case(s) that failed preprocessing: " + ', '.join(f"{e['case']} ({e['error']})" for e in bad[:5]))
+    if bad and verbose:
+        print(
+            f"excluding {len(bad)} case(s) that failed preprocessing: "
+            + ', '.join(f"{e['case']} ({e['error']})" for e in bad[:5])
+        )
     return sorted(e['case'] for e in entries if e.get('subset', 'train') == subset and e['status'] == 'ok')
 
 # %% ../nbs/01_data.ipynb #2466a497
-def split_cases(cases:list, fractions=(0.7, 0.15, 0.15), seed:int=42) -> dict:
+def split_cases(cases:list,                    # case ids
+                fractions=(0.7, 0.15, 0.15),   # train / val / test
+                seed:int=42                    # the shuffle's seed
+               ) -> dict:
     "Seeded train/val/test split of case ids; val and test sizes rounded, train takes the rest"
     cases = sorted(set(cases))
-    if len(cases) != len(set(cases)) or len(fractions) != 3: raise ValueError("expected unique case ids and 3 fractions")
-    n = len(cases); n_val, n_test = round(n * fractions[1]), round(n * fractions[2])
+    if len(cases) != len(set(cases)) or len(fractions) != 3:
+        raise ValueError("expected unique case ids and 3 fractions")
+    n = len(cases)
+    n_val, n_test = round(n * fractions[1]), round(n * fractions[2])
     if n >= 3 and fractions[1] > 0: n_val = max(n_val, 1)
     if n >= 3 and fractions[2] > 0: n_test = max(n_test, 1)
     order = np.random.default_rng(seed).permutation(n)
@@ -147,7 +227,11 @@ def split_cases(cases:list, fractions=(0.7, 0.15, 0.15), seed:int=42) -> dict:
     return dict(train=pick(order[n_val + n_test:]), val=pick(order[:n_val]), test=pick(order[n_val:n_val + n_test]))
 
 # %% ../nbs/01_data.ipynb #ffb9fbd5
-def load_split(cases:list, cfg:Config, split_file=None, save_to=None) -> dict:
+def load_split(cases:list,        # the usable case ids
+               cfg:Config,        # the run's settings (split fractions, seed)
+               split_file=None,   # JSON of train/val/test lists (None: a seeded split)
+               save_to=None       # folder to save split.json in
+              ) -> dict:
     "The user's split file if given (checked against `cases`), else `split_cases`; saved to `save_to/split.json`"
     if split_file:
         sp = json.loads(Path(split_file).read_text())
@@ -165,45 +249,78 @@ def _find_volume(folder:Path, sub:str, case:str) -> Path:
         if (p := folder/sub/f'{case}{suf}').exists(): return p
     raise CaseError(f"{folder/sub}: no file for case {case!r} (expected {case}.nii.gz or {case}.nii)")
 
-def channel_stats(img:np.ndarray) -> dict:
+def channel_stats(img:np.ndarray    # (C, Z, Y, X) image
+                 ) -> dict:
     "Per-channel mean/std over all voxels and over nonzero voxels, and min/max, of a (C, Z, Y, X) array"
-    flat = img.reshape(img.shape[0], -1); nz = flat != 0
+    flat = img.reshape(img.shape[0], -1)
+    nz = flat != 0
     nzmean = [float(c[m].mean()) if m.any() else 0.0 for c, m in zip(flat, nz)]
     nzstd = [float(c[m].std()) if m.any() else 0.0 for c, m in zip(flat, nz)]
-    return dict(mean=flat.mean(1).tolist(), std=flat.std(1).tolist(), nz_mean=nzmean, nz_std=nzstd, min=flat.min(1).tolist(), max=flat.max(1).tolist())
+    return dict(
+        mean=flat.mean(1).tolist(),
+        std=flat.std(1).tolist(),
+        nz_mean=nzmean,
+        nz_std=nzstd,
+        min=flat.min(1).tolist(),
+        max=flat.max(1).tolist(),
+    )
 
+# %% ../nbs/01_data.ipynb #528ddb38
 def _class_locations(seg:np.ndarray, num:int=4000, seed:int=0) -> dict:
     "Up to `num` random (z, y, x) positions of each foreground class"
     rng, out = np.random.default_rng(seed), {}
     for c in np.unique(seg):
         if c == 0: continue
         idx = np.flatnonzero(seg == c)
-        out[int(c)] = np.stack(np.unravel_index(rng.choice(idx, min(num, idx.size), replace=False), seg.shape), 1).tolist()
+        out[int(c)] = np.stack(
+            np.unravel_index(rng.choice(idx, min(num, idx.size), replace=False), seg.shape), 1
+        ).tolist()
     return out
 
 # %% ../nbs/01_data.ipynb #c7f01046
 def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
     "Build (or reuse) the cache of one case; returns its metadata"
-    src = _find_volume(folder, 'images', case); lab = _find_volume(folder, 'labels', case)
+    src = _find_volume(folder, 'images', case)
+    lab = _find_volume(folder, 'labels', case)
     meta_p = cache/f'{case}.json'
     stat = [[p.stat().st_size, p.stat().st_mtime_ns] for p in (src, lab)]
     if meta_p.exists():
         meta = json.loads(meta_p.read_text())
-        if meta['stat'] == stat and (cache/f'{case}_img.npy').exists() and (cache/f'{case}_seg.npy').exists(): return meta
-        if meta['sha256'] == [sha256(src), sha256(lab)]: meta['stat'] = stat; write_json(meta_p, meta); return meta
+        if meta['stat'] == stat and (cache / f'{case}_img.npy').exists() and (cache / f'{case}_seg.npy').exists():
+            return meta
+        if meta['sha256'] == [sha256(src), sha256(lab)]:
+            meta['stat'] = stat
+            write_json(meta_p, meta)
+            return meta
     try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
     except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
     img = img if img.ndim == 4 else img[None]
     atomic_write(cache/f'{case}_img.npy', lambda t: np.save(t, np.ascontiguousarray(img)), suffix='.npy')
-    atomic_write(cache/f'{case}_seg.npy', lambda t: np.save(t, np.ascontiguousarray(seg.astype(np.uint8))), suffix='.npy')
-    meta = dict(case=case, shape=list(img.shape), stat=stat, sha256=[sha256(src), sha256(lab)], stats=channel_stats(img),
-                locations=_class_locations(seg), classes=np.unique(seg).tolist())
-    write_json(meta_p, meta); return meta
+    atomic_write(
+        cache / f'{case}_seg.npy', lambda t: np.save(t, np.ascontiguousarray(seg.astype(np.uint8))), suffix='.npy'
+    )
+    meta = dict(
+        case=case,
+        shape=list(img.shape),
+        stat=stat,
+        sha256=[sha256(src), sha256(lab)],
+        stats=channel_stats(img),
+        locations=_class_locations(seg),
+        classes=np.unique(seg).tolist(),
+    )
+    write_json(meta_p, meta)
+    return meta
 
 # %% ../nbs/01_data.ipynb #e5f3296a
-def build_cache(folder, cases:list, cache=None, verbose=True) -> dict:
+def build_cache(folder,         # folder written by seg3d_preprocess
+                cases:list,     # case ids to cache
+                cache=None,     # cache folder (default: folder/.cache)
+                verbose=True    # show progress
+               ) -> dict:
     "Cache every case of a preprocessed folder as .npy arrays (once); returns {case: metadata}"
-    folder = Path(folder); cache = Path(cache or folder/'.cache'); cache.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    cache = Path(cache or folder / '.cache')
+    cache.mkdir(parents=True, exist_ok=True)
     metas = {c: _cache_entry(folder, cache, safe_case(c)) for c in cases}
     if verbose:
         size = sum(f.stat().st_size for c in cases for f in (cache/f'{c}_img.npy', cache/f'{c}_seg.npy'))
@@ -221,14 +338,19 @@ def _dataset_labels(folder:Path) -> list|None:
             if isinstance(labels, dict): return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1]))]
     return None
 
-def check_patch(patch, grid_zyx, source='config'):
+def check_patch(patch,             # (Z, Y, X) training patch
+                grid_zyx,          # the preprocessed grid in (Z, Y, X) order
+                source='config'    # named in errors
+               ):
     "Raise ValueError if a (Z, Y, X) patch exceeds the grid or leaves the network's deepest features a single voxel"
     if any(p > g for p, g in zip(patch, grid_zyx)):
         raise ValueError(f"{source}: patch_size {list(patch)} is larger than the grid (Z, Y, X) {list(grid_zyx)}")
     if math.prod(math.ceil(p / DOWNSAMPLING) for p in patch) < 2:
-        raise ValueError(f"{source}: patch_size {list(patch)} is too small for the network's {DOWNSAMPLING}× downsampling "
-                         f"(its deepest features would be 1×1×1); give at least {2 * DOWNSAMPLING} along one axis, e.g. "
-                         f"[{DOWNSAMPLING}, {2 * DOWNSAMPLING}, {2 * DOWNSAMPLING}]")
+        raise ValueError(
+            f"{source}: patch_size {list(patch)} is too small for the network's {DOWNSAMPLING}× downsampling "
+            f"(its deepest features would be 1×1×1); give at least {2 * DOWNSAMPLING} along one axis, e.g. "
+            f"[{DOWNSAMPLING}, {2 * DOWNSAMPLING}, {2 * DOWNSAMPLING}]"
+        )
 
 # %% ../nbs/01_data.ipynb #ea44666e
 def _given_or(cfg_value, found, name:str, what:str, source:str):
@@ -237,30 +359,46 @@ def _given_or(cfg_value, found, name:str, what:str, source:str):
         raise ValueError(f"{source}: {name}={cfg_value} but {what} {found}")
     return found if cfg_value is None else cfg_value
 
+# %% ../nbs/01_data.ipynb #0fb42620
 def config_from_data(cfg:Config,        # the run's settings; None fields are filled
                      metas:dict,        # {case: cache metadata} of the cases in use (`build_cache`)
                      source='config'    # named in errors
                     ) -> Config:
-    "`cfg` with grid, channels, classes, class names and weights taken from the preprocessed data, and checked against it"
+    "`cfg` with grid, channels, classes, class names and weights from the preprocessed data, and checked against it"
     folder = Path(cfg.data_dir)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
     chans = cfg.in_channels or prep.get('channels') or next(iter(metas.values()))['shape'][0]
     bad = [c for c, m in metas.items() if m['shape'][0] != chans]
-    if bad: raise CaseError(f"{folder}: case {bad[0]!r} has {metas[bad[0]]['shape'][0]} channel(s); expected in_channels={chans}")
+    if bad:
+        raise CaseError(
+            f"{folder}: case {bad[0]!r} has {metas[bad[0]]['shape'][0]} channel(s); expected in_channels={chans}"
+        )
     top = max(max(m['classes']) for m in metas.values())
     names = _dataset_labels(folder)
     k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
-    if top >= k: raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
-    names = cfg.class_names or (names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)])
-    out = dataclasses.replace(cfg, target_shape=list(grid), in_channels=int(chans), num_classes=int(k), class_names=list(names),
-                              class_weights=cfg.class_weights or seed_class_weights(k))
+    if top >= k:
+        raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
+    names = cfg.class_names or (
+        names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)]
+    )
+    out = dataclasses.replace(
+        cfg,
+        target_shape=list(grid),
+        in_channels=int(chans),
+        num_classes=int(k),
+        class_names=list(names),
+        class_weights=cfg.class_weights or seed_class_weights(k),
+    )
     grid_zyx = list(reversed(out.target_shape))
     check_patch(out.patch_size or grid_zyx, grid_zyx, source)          # whole volumes: the grid is the patch
     return _validate(out, source)
 
 # %% ../nbs/01_data.ipynb #4b0ff6b2
-def normalize(img:torch.Tensor, stats:dict, mode:str='zscore') -> torch.Tensor:
+def normalize(img:torch.Tensor,    # (C, ...) image
+              stats:dict,          # `channel_stats` of the image
+              mode:str='zscore'    # 'zscore', 'zscore_nonzero', 'minmax' or 'none'
+             ) -> torch.Tensor:
     "Normalize a (C, ...) image per channel with precomputed `stats`; constant channels become 0, never NaN"
     if mode == 'none': return img
     if mode == 'minmax':
@@ -274,17 +412,26 @@ def normalize(img:torch.Tensor, stats:dict, mode:str='zscore') -> torch.Tensor:
     return (img - mean.view(shape)) / std.view(shape)
 
 # %% ../nbs/01_data.ipynb #08d40b91
-def patch_start(shape, patch, center=None, rng=None) -> tuple:
-    "Start (z, y, x) of a `patch` in a volume of `shape`: centred on `center` (uniform when None), kept inside where it fits"
+def patch_start(shape,         # (Z, Y, X) of the volume
+                patch,         # (Z, Y, X) of the patch
+                center=None,   # voxel to centre on (None: uniform)
+                rng=None       # numpy Generator (None: a fresh one)
+               ) -> tuple:
+    "Start (z, y, x) of a `patch` in a volume of `shape`: centred on `center` (uniform when None), inside where it fits"
     rng = rng or np.random.default_rng()
     out = []
     for n, p, c in zip(shape, patch, center if center is not None else [None] * 3):
-        if p >= n: out.append((n - p) // 2); continue
+        if p >= n:
+            out.append((n - p) // 2)
+            continue
         out.append(int(rng.integers(0, n - p + 1)) if c is None else int(min(max(c - p // 2, 0), n - p)))
     return tuple(out)
 
-def crop(arr:np.ndarray, start, patch) -> np.ndarray:
-    "Copy the `patch` at `start` out of (..., Z, Y, X) `arr`, zero outside the volume; reads only those bytes of a memory map"
+def crop(arr:np.ndarray,   # (..., Z, Y, X) array or memory map
+         start,            # (z, y, x) of the patch's corner (may be negative)
+         patch             # (Z, Y, X) size
+        ) -> np.ndarray:
+    "The `patch` at `start` of (..., Z, Y, X) `arr`, zero outside the volume; reads only those bytes of a memory map"
     out = np.zeros((*arr.shape[:-3], *patch), arr.dtype)
     src = tuple(slice(max(s, 0), min(s + p, n)) for s, p, n in zip(start, patch, arr.shape[-3:]))
     dst = tuple(slice(max(-s, 0), max(-s, 0) + (sl.stop - sl.start)) for s, sl in zip(start, src))
@@ -310,7 +457,8 @@ class Augment:
     def __post_init__(self):
         for k in ('p_spatial',):
             if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be in [0, 1], got {getattr(self, k)}")
-        if any(a not in (0, 1, 2) for a in self.flip_axes): raise ValueError(f"flip_axes must be spatial axes 0, 1, 2; got {self.flip_axes}")
+        if any(a not in (0, 1, 2) for a in self.flip_axes):
+            raise ValueError(f"flip_axes must be spatial axes 0, 1, 2; got {self.flip_axes}")
 
 # %% ../nbs/01_data.ipynb #cb775533
 @patch
@@ -330,9 +478,11 @@ def _smooth_field(shape, channels, amplitude, gen, device, coarse=4) -> torch.Te
     return F.interpolate(ctrl.to(device), size=tuple(shape), mode='trilinear', align_corners=True)[0]
 
 def _sampling_grid(shape, angle, zoom, disp, device) -> torch.Tensor:
-    "grid_sample grid (1, Z, Y, X, 3): in-plane rotation by `angle`° and zoom about the centre, plus displacement `disp` (voxels)"
+    "grid_sample grid (1, Z, Y, X, 3): in-plane rotation by `angle`° and zoom about the centre, plus `disp` (voxels)"
     Z, Y, X = shape
-    zz, yy, xx = torch.meshgrid(*[torch.arange(n, dtype=torch.float32, device=device) - (n - 1) / 2 for n in shape], indexing='ij')
+    zz, yy, xx = torch.meshgrid(
+        *[torch.arange(n, dtype=torch.float32, device=device) - (n - 1) / 2 for n in shape], indexing='ij'
+    )
     a = math.radians(angle)
     y2, x2 = (math.cos(a) * yy - math.sin(a) * xx) / zoom, (math.sin(a) * yy + math.cos(a) * xx) / zoom
     coords = torch.stack([zz, y2, x2]) + (disp if disp is not None else 0)
@@ -349,7 +499,9 @@ def apply(self:Augment, img:torch.Tensor, seg:torch.Tensor, p:dict):
         disp = _smooth_field(seg.shape, 3, self.elastic, gen, img.device) if self.elastic > 0 else None
         grid = _sampling_grid(tuple(seg.shape), p['angle'], p['zoom'], disp, img.device)
         img = F.grid_sample(img[None].float(), grid, mode='bilinear', padding_mode='zeros', align_corners=False)[0]
-        seg = F.grid_sample(seg[None, None].float(), grid, mode='nearest', padding_mode='zeros', align_corners=False)[0, 0].to(seg.dtype)
+        seg = F.grid_sample(seg[None, None].float(), grid, mode='nearest', padding_mode='zeros', align_corners=False)[
+            0, 0
+        ].to(seg.dtype)
     for a in p['flip']:
         img, seg = img.flip(a + 1), seg.flip(a)
         if a == self.lr_axis and self.lr_pairs: seg = _swap_pairs(seg, self.lr_pairs)
@@ -365,7 +517,8 @@ def _swap_pairs(seg:torch.Tensor, pairs) -> torch.Tensor:
 @patch
 def intensity(self:Augment, img:torch.Tensor, p:dict, gen) -> torch.Tensor:
     "Gamma, contrast, brightness, bias field and noise on a normalized image"
-    lo = img.amin(dim=(1, 2, 3), keepdim=True); hi = img.amax(dim=(1, 2, 3), keepdim=True)
+    lo = img.amin(dim=(1, 2, 3), keepdim=True)
+    hi = img.amax(dim=(1, 2, 3), keepdim=True)
     rng_ = (hi - lo).clamp_min(1e-6)
     img = ((img - lo) / rng_).clamp_min(0) ** p['gamma'] * rng_ + lo
     mean = img.mean(dim=(1, 2, 3), keepdim=True)
@@ -377,7 +530,8 @@ def intensity(self:Augment, img:torch.Tensor, p:dict, gen) -> torch.Tensor:
 @patch
 def __call__(self:Augment, img, seg, rng):
     "Draw and apply: returns image, label and the parameters used"
-    p = self.draw(rng, tuple(seg.shape)); img, seg = self.apply(img, seg, p)
+    p = self.draw(rng, tuple(seg.shape))
+    img, seg = self.apply(img, seg, p)
     return img, seg, p
 
 # %% ../nbs/01_data.ipynb #00743548
@@ -388,26 +542,33 @@ class SegDataset(Dataset):
         self.cache = Path(cache or self.folder/'.cache')
         self.metas = metas if metas is not None else build_cache(self.folder, self.cases, self.cache, verbose=False)
         self.patch = tuple(self.cfg.patch_size) if train and self.cfg.patch_size else None
-        self.augment = Augment(**{'lr_pairs': self.cfg.lr_pairs, **self.cfg.augment}) if train and self.cfg.augment else None
+        self.augment = (
+            Augment(**{'lr_pairs': self.cfg.lr_pairs, **self.cfg.augment}) if train and self.cfg.augment else None
+        )
     def __len__(self): return len(self.cases)
     def __getitem__(self, key:int):
         i, epoch = key % len(self.cases), key // len(self.cases)
         case = self.cases[i]
         try: return self._load(case, np.random.default_rng([self.cfg.seed, epoch, i]))
         except Exception as e:
-            raise CaseError(f"case {case!r} ({self.cache}): {type(e).__name__}: {e}\n--- original traceback ---\n{traceback.format_exc()}") from e
+            raise CaseError(
+                f"case {case!r} ({self.cache}): {type(e).__name__}: "
+                f"{e}\n--- original traceback ---\n{traceback.format_exc()}"
+            ) from e
 
 # %% ../nbs/01_data.ipynb #4ea935e8
 @patch
 def _load(self:SegDataset, case:str, rng) -> dict:
     "Read (a patch of) one case from the cache, normalize, augment"
     meta = self.metas[case]
-    img = np.load(self.cache/f'{case}_img.npy', mmap_mode='r'); seg = np.load(self.cache/f'{case}_seg.npy', mmap_mode='r')
+    img = np.load(self.cache / f'{case}_img.npy', mmap_mode='r')
+    seg = np.load(self.cache / f'{case}_seg.npy', mmap_mode='r')
     if self.patch:
         locs = meta['locations']
         center = None
         if locs and rng.random() < self.cfg.fg_ratio:
-            pts = locs[sorted(locs)[rng.integers(len(locs))]]; center = pts[rng.integers(len(pts))]
+            pts = locs[sorted(locs)[rng.integers(len(locs))]]
+            center = pts[rng.integers(len(pts))]
         start = patch_start(seg.shape, self.patch, center, rng)
         img, seg = crop(img, start, self.patch), crop(seg, start, self.patch)
     img = normalize(torch.from_numpy(np.array(img, np.float32)), meta['stats'], self.cfg.normalize)
@@ -417,23 +578,47 @@ def _load(self:SegDataset, case:str, rng) -> dict:
 
 # %% ../nbs/01_data.ipynb #637601d7
 class EpochSampler(torch.utils.data.Sampler):
-    "Shuffled (or ordered) indices keyed by epoch, split across `world` ranks (padded to equal counts if `pad`); call `set_epoch` each epoch"
+    "Shuffled (or ordered) indices keyed by epoch, split across `world` ranks (padded if `pad`); `set_epoch` each epoch"
     def __init__(self, n:int, shuffle:bool=True, seed:int=0, rank:int=0, world:int=1, pad:bool=True):
-        self.n, self.shuffle, self.seed, self.rank, self.world, self.pad, self.epoch = n, shuffle, seed, rank, world, pad, 0
+        self.n, self.shuffle, self.seed, self.rank, self.world, self.pad, self.epoch = (
+            n,
+            shuffle,
+            seed,
+            rank,
+            world,
+            pad,
+            0,
+        )
     def set_epoch(self, epoch:int): self.epoch = epoch
     def _order(self):
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)
-        if self.pad: order = np.resize(order, math.ceil(self.n / self.world) * self.world)   # equal counts for every rank
+        order = (
+            np.random.default_rng([self.seed, self.epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)
+        )
+        if self.pad:
+            order = np.resize(order, math.ceil(self.n / self.world) * self.world)  # equal counts for every rank
         return order[self.rank::self.world]
     def __iter__(self): return iter((self.epoch * self.n + int(i)) for i in self._order())
     def __len__(self): return len(self._order())
 
 # %% ../nbs/01_data.ipynb #06913589
-def make_loader(ds:SegDataset, cfg:Config, train:bool, rank:int=0, world:int=1, device='cpu') -> DataLoader:
+def make_loader(ds:SegDataset,   # the dataset
+                cfg:Config,      # batch size and workers
+                train:bool,      # shuffle (training) or not
+                rank:int=0,      # this process's rank ...
+                world:int=1,     # ... of this many
+                device='cpu'     # 'cuda' pins memory
+               ) -> DataLoader:
     "DataLoader with the epoch-keyed sampler, worker processes, pinned memory on GPU and persistent workers"
     sampler = EpochSampler(len(ds), shuffle=train, seed=cfg.seed, rank=rank, world=world, pad=train)
-    return DataLoader(ds, batch_size=cfg.batch_size if train else 1, sampler=sampler, num_workers=cfg.num_workers,
-                      pin_memory=str(device).startswith('cuda'), persistent_workers=cfg.num_workers > 0, drop_last=False)
+    return DataLoader(
+        ds,
+        batch_size=cfg.batch_size if train else 1,
+        sampler=sampler,
+        num_workers=cfg.num_workers,
+        pin_memory=str(device).startswith('cuda'),
+        persistent_workers=cfg.num_workers > 0,
+        drop_last=False,
+    )
 
 # %% ../nbs/01_data.ipynb #641afee6
 DEMO_CLASSES = ['background', 'left_grey_matter', 'right_grey_matter', 'left_white_matter', 'right_white_matter']
@@ -441,8 +626,12 @@ DEMO_LR_PAIRS = [[1, 2], [3, 4]]
 
 def mni_maps():
     "The MNI152 2009a T1, GM, WM and brain-mask maps as a (4, X, Y, Z) tensor, with their affine (needs nilearn)"
-    try: from nilearn import datasets
-    except ImportError: raise ImportError("the demo cohort needs nilearn, which ships the MNI152 template: pip install 'seg3d[demo]'") from None
+    try:
+        from nilearn import datasets
+    except ImportError:
+        raise ImportError(
+            "the demo cohort needs nilearn, which ships the MNI152 template: pip install 'seg3d[demo]'"
+        ) from None
     maps = [datasets.load_mni152_template(resolution=1), datasets.load_mni152_gm_template(resolution=1),
             datasets.load_mni152_wm_template(resolution=1), datasets.load_mni152_brain_mask(resolution=1)]
     return torch.from_numpy(np.stack([m.get_fdata(dtype=np.float32) for m in maps])), maps[0].affine
@@ -454,11 +643,12 @@ def _subject_geometry(rng) -> tuple:
     fov = np.array([rng.uniform(150, 170), rng.uniform(185, 205), rng.uniform(95, 150)])
     shape = np.maximum(np.round(fov / [sxy, sxy, sz]).astype(int), 8)
     centre = np.array([0, -18, 12]) + rng.uniform(-5, 5, 3)
-    affine = np.diag([sxy, sxy, sz, 1.0]); affine[:3, 3] = centre - (shape - 1) / 2 * [sxy, sxy, sz]
+    affine = np.diag([sxy, sxy, sz, 1.0])
+    affine[:3, 3] = centre - (shape - 1) / 2 * [sxy, sxy, sz]
     return tuple(int(v) for v in shape), affine
 
 def _deform(world:torch.Tensor, rng, gen) -> torch.Tensor:
-    "Map subject world points (..., 3) to template points: rotation, scaling about the brain centre, smooth elastic offset"
+    "Subject world points (..., 3) to template points: rotation, scaling about the brain centre, smooth elastic offset"
     ax, ay, az = np.radians(rng.uniform(-10, 10, 3))
     rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
     ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
@@ -484,7 +674,10 @@ def _tissue_labels(gm, wm, x_template) -> np.ndarray:
     return torch.where(tissue, lab, 0).numpy().astype(np.uint8)
 
 # %% ../nbs/01_data.ipynb #6250b646
-def make_subject(maps, maps_affine, seed:int) -> tuple:
+def make_subject(maps,          # MNI152 T1, GM and WM maps (`mni_maps`)
+                 maps_affine,   # their affine
+                 seed:int       # the subject's seed
+                ) -> tuple:
     "One demo subject: (image (X, Y, Z, 2) float32, label (X, Y, Z) uint8, affine)"
     rng, gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     shape, affine = _subject_geometry(rng)
@@ -499,25 +692,47 @@ def make_subject(maps, maps_affine, seed:int) -> tuple:
     return img.permute(1, 2, 3, 0).numpy().copy(order='F'), _tissue_labels(gm, wm, q[..., 0]), affine
 
 # %% ../nbs/01_data.ipynb #712ed505
-def make_demo_cohort(dst,                # output folder: images/ and labels/ as `seg3d_preprocess` reads them
-                     n:int=24,           # subjects
-                     seed:int=0,
-                     overwrite:bool=False) -> list:
+def make_demo_cohort(dst,                    # output folder: images/ and labels/ as `seg3d_preprocess` reads them
+                     n:int=24,               # subjects
+                     seed:int=0,             # the cohort's seed
+                     overwrite:bool=False    # rewrite existing subjects
+                    ) -> list:
     "Write `n` deformed MNI152 subjects (2 channels, 5 classes, own grids) as a raw dataset; returns their case ids"
     dst, maps_, ids = Path(dst), None, []
     for i in range(n):
-        case = f'sub-{i:03d}'; ids.append(case)
-        if not overwrite and (dst/'images'/f'{case}.nii.gz').exists() and (dst/'labels'/f'{case}.nii.gz').exists(): continue
+        case = f'sub-{i:03d}'
+        ids.append(case)
+        if (
+            not overwrite
+            and (dst / 'images' / f'{case}.nii.gz').exists()
+            and (dst / 'labels' / f'{case}.nii.gz').exists()
+        ):
+            continue
         if maps_ is None: maps_ = mni_maps()
         img, lab, aff = make_subject(*maps_, seed=seed * 100_003 + i)
         save_nifti(dst/'labels'/f'{case}.nii.gz', lab, aff)
         save_nifti(dst/'images'/f'{case}.nii.gz', img.astype(np.float32), aff)
-    write_json(dst/'dataset.json', dict(name='seg3d MNI152 demo', channels=['T1', 'T2-like'], labels=DEMO_CLASSES, cases=ids, seed=seed,
-               source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from the one template'))
+    write_json(
+        dst / 'dataset.json',
+        dict(
+            name='seg3d MNI152 demo',
+            channels=['T1', 'T2-like'],
+            labels=DEMO_CLASSES,
+            cases=ids,
+            seed=seed,
+            source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from the one template',
+        ),
+    )
     return ids
 
 # %% ../nbs/01_data.ipynb #fc23a78e
-def show_case(image:np.ndarray, label:np.ndarray|None=None, channel:int=0, spacing=(1, 1, 1), ax=None, alpha=0.45):
+def show_case(image:np.ndarray,             # (X, Y, Z, C) image
+              label:np.ndarray|None=None,   # (X, Y, Z) label map to overlay
+              channel:int=0,                # channel shown
+              spacing=(1, 1, 1),            # voxel size (X, Y, Z) in mm, for the aspect
+              ax=None,                      # three matplotlib axes (None: a new figure)
+              alpha=0.45                    # overlay opacity
+             ):
     "Three orthogonal slices through the centre of an (X, Y, Z, C) image with its label overlaid"
     import matplotlib.pyplot as plt
     axes = ax if ax is not None else plt.subplots(1, 3, figsize=(10, 3.4))[1]
@@ -525,6 +740,17 @@ def show_case(image:np.ndarray, label:np.ndarray|None=None, channel:int=0, spaci
     views = [(np.s_[:, :, c[2]], (0, 1)), (np.s_[:, c[1], :], (0, 2)), (np.s_[c[0], :, :], (1, 2))]
     for a, (sl, (i, j)), name in zip(axes, views, ('axial', 'coronal', 'sagittal')):
         a.imshow(image[(*sl, channel)].T, cmap='gray', origin='lower', aspect=spacing[j] / spacing[i])
-        if label is not None: a.imshow(np.ma.masked_equal(label[sl].T, 0), cmap='tab10', vmin=0, vmax=9, alpha=alpha, origin='lower', aspect=spacing[j] / spacing[i], interpolation='nearest')
-        a.set_title(name, fontsize=9); a.axis('off')
+        if label is not None:
+            a.imshow(
+                np.ma.masked_equal(label[sl].T, 0),
+                cmap='tab10',
+                vmin=0,
+                vmax=9,
+                alpha=alpha,
+                origin='lower',
+                aspect=spacing[j] / spacing[i],
+                interpolation='nearest',
+            )
+        a.set_title(name, fontsize=9)
+        a.axis('off')
     return axes

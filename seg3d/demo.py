@@ -21,12 +21,26 @@ __all__ = ['DEMO_SHAPE', 'demo_config', 'run_demo', 'demo_cli']
 # %% ../nbs/06_demo.ipynb #b548b4ca
 DEMO_SHAPE = (64, 80, 32)
 
-def demo_config(out:Path, shape=DEMO_SHAPE, epochs:int=40) -> Config:
+def demo_config(out:Path,           # the demo's output folder
+                shape=DEMO_SHAPE,   # preprocessed grid (X, Y, Z)
+                epochs:int=40       # training epochs
+               ) -> Config:
     "The documented demo configuration"
-    return Config(data_dir=str(out/'preprocessed'), out_dir=str(out/'models_3d'), target_shape=list(shape), class_names=DEMO_CLASSES,
-                  lr_pairs=DEMO_LR_PAIRS, epochs=epochs, batch_size=2, lr=3e-3, loss='dice_ce', num_workers=2, seed=0,
-                  augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
-                  model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1, norm='instance'))
+    return Config(
+        data_dir=str(out / 'preprocessed'),
+        out_dir=str(out / 'models_3d'),
+        target_shape=list(shape),
+        class_names=DEMO_CLASSES,
+        lr_pairs=DEMO_LR_PAIRS,
+        epochs=epochs,
+        batch_size=2,
+        lr=3e-3,
+        loss='dice_ce',
+        num_workers=2,
+        seed=0,
+        augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
+        model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1, norm='instance'),
+    )
 
 # %% ../nbs/06_demo.ipynb #16b9d302
 def _stage(name:str, timings:dict, verbose:bool, fn, *args, **kwargs):
@@ -40,13 +54,25 @@ def _stage(name:str, timings:dict, verbose:bool, fn, *args, **kwargs):
 
 def _overlay(out:Path, case:str):
     "Overlay picture of a predicted raw scan (prediction and uncertainty)"
-    v = SliceViewer(out/'raw'/'images'/f'{case}.nii.gz', out/'raw'/'labels'/f'{case}.nii.gz', out/'predictions'/f'{case}_pred.nii.gz',
-                    out/'predictions'/f'{case}_uncertainty.nii.gz', class_names=DEMO_CLASSES)
-    v.mode = 'side by side'; save_figure(v.show(), out/'overlay.png')
+    v = SliceViewer(
+        out / 'raw' / 'images' / f'{case}.nii.gz',
+        out / 'raw' / 'labels' / f'{case}.nii.gz',
+        out / 'predictions' / f'{case}_pred.nii.gz',
+        out / 'predictions' / f'{case}_uncertainty.nii.gz',
+        class_names=DEMO_CLASSES,
+    )
+    v.mode = 'side by side'
+    save_figure(v.show(), out / 'overlay.png')
 
 # %% ../nbs/06_demo.ipynb #a08f7a26
-def run_demo(out='demo_out', n:int=24, shape=DEMO_SHAPE, epochs:int=40, mc_samples:int=4, seed:int=0,
-             verbose:bool=True) -> dict:
+def run_demo(out='demo_out',      # output folder
+             n:int=24,            # subjects in the cohort
+             shape=DEMO_SHAPE,    # preprocessed grid (X, Y, Z)
+             epochs:int=40,       # training epochs
+             mc_samples:int=4,    # Monte Carlo dropout passes at prediction
+             seed:int=0,          # cohort and training seed
+             verbose:bool=True    # print each stage and its time
+            ) -> dict:
     "Run the whole pipeline on the MNI demo cohort into `out`; returns (and writes) the summary"
     out, t0, timings, v = Path(out), time.time(), {}, verbose
     cfg = dataclasses.replace(demo_config(out, shape, epochs), seed=seed)
@@ -54,36 +80,82 @@ def run_demo(out='demo_out', n:int=24, shape=DEMO_SHAPE, epochs:int=40, mc_sampl
     _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
     _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
     learn = _stage('train', timings, v, train, cfg, progress='bar' if v else 'none')
-    pred = Predictor.from_folder(out/'models_3d', mc_samples=mc_samples)   # one predictor: evaluation scores what is written
+    pred = Predictor.from_folder(
+        out / 'models_3d', mc_samples=mc_samples
+    )  # one predictor: evaluation scores what is written
     sec = _stage('evaluate', timings, v, evaluate, pred, out/'preprocessed', progress=v)
-    scans = out/'test_scans'; scans.mkdir(exist_ok=True)
+    scans = out / 'test_scans'
+    scans.mkdir(exist_ok=True)
     for c in sec['case_ids']: shutil.copy(out/'raw'/'images'/f'{c}.nii.gz', scans/f'{c}.nii.gz')
-    rep = _stage('predict', timings, v, predict_folder, scans, out/'predictions', pred, labels=out/'raw'/'labels', progress=v)
+    rep = _stage(
+        'predict',
+        timings,
+        v,
+        predict_folder,
+        scans,
+        out / 'predictions',
+        pred,
+        labels=out / 'raw' / 'labels',
+        progress=v,
+    )
     _overlay(out, sec['case_ids'][0])
-    summary = dict(mean_fg_dice=sec['mean_fg_dice'], per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])), mean_iou=sec['mean_iou'],
-                   mean_fg_iou=sec['mean_fg_iou'], per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])), test_cases=sec['case_ids'],
-                   raw_grid=dict(mean_fg_dice=rep['summary']['mean_fg_dice'], mean_iou=rep['summary']['mean_iou']),
-                   epochs_trained=len(learn.history), precision=learn.precision, seconds=round(time.time() - t0, 1), stages=timings,
-                   config=dataclasses.asdict(cfg), environment=dict(torch=torch.__version__, threads=torch.get_num_threads()))
+    summary = dict(
+        mean_fg_dice=sec['mean_fg_dice'],
+        per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])),
+        mean_iou=sec['mean_iou'],
+        mean_fg_iou=sec['mean_fg_iou'],
+        per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])),
+        test_cases=sec['case_ids'],
+        raw_grid=dict(mean_fg_dice=rep['summary']['mean_fg_dice'], mean_iou=rep['summary']['mean_iou']),
+        epochs_trained=len(learn.history),
+        precision=learn.precision,
+        seconds=round(time.time() - t0, 1),
+        stages=timings,
+        config=dataclasses.asdict(cfg),
+        environment=dict(torch=torch.__version__, threads=torch.get_num_threads()),
+    )
     write_json(out/'demo_summary.json', summary)
     return summary
 
 # %% ../nbs/06_demo.ipynb #62cb6cad
 def _report(s:dict, sec_table:str, out:Path):
     print(f"\n== result on {len(s['test_cases'])} held-out test subjects ==\n{sec_table}")
-    print(f"raw-grid predictions: mean foreground Dice {s['raw_grid']['mean_fg_dice']:.4f}, mean IoU {s['raw_grid']['mean_iou']:.4f}")
-    print(f"\nwhole run: {s['seconds']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in s['stages'].items())}), precision {s['precision']}")
-    for what, p in [('training history', 'models_3d/training_history_3d.png'), ('metrics', 'models_3d/metrics_3d.json'), ('test cases', 'models_3d/test_cases.csv'),
-                    ('predictions + uncertainty', 'predictions/'), ('inference report', 'predictions/inference_results_3d.json'),
-                    ('overlay picture', 'overlay.png'), ('summary', 'demo_summary.json')]: print(f"  {what:26} {out/p}")
+    print(
+        "raw-grid predictions: mean foreground Dice "
+        f"{s['raw_grid']['mean_fg_dice']:.4f}, mean IoU {s['raw_grid']['mean_iou']:.4f}"
+    )
+    print(
+        f"\nwhole run: {s['seconds']:.0f} s "
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in s['stages'].items())}), precision {s['precision']}"
+    )
+    for what, p in [
+        ('training history', 'models_3d/training_history_3d.png'),
+        ('metrics', 'models_3d/metrics_3d.json'),
+        ('test cases', 'models_3d/test_cases.csv'),
+        ('predictions + uncertainty', 'predictions/'),
+        ('inference report', 'predictions/inference_results_3d.json'),
+        ('overlay picture', 'overlay.png'),
+        ('summary', 'demo_summary.json'),
+    ]: print(f"  {what:26} {out/p}")
 
+# %% ../nbs/06_demo.ipynb #521dbd95
 def demo_cli(argv=None):
-    "Run seg3d end to end on MNI152-derived demo subjects: cohort → preprocess → train → evaluate → predict with uncertainty"
+    "Run seg3d end to end on MNI152-derived demo subjects: "
+    "cohort, preprocess, train, evaluate, predict with uncertainty"
     p = cli_parser('seg3d_demo', demo_cli.__doc__)
     p.add_argument('out', nargs='?', default='demo_out', help="output folder")
-    p.add_argument('--subjects', type=int, default=24); p.add_argument('--epochs', type=int, default=40)
-    p.add_argument('--shape', type=int, nargs=3, default=list(DEMO_SHAPE), metavar=('X', 'Y', 'Z'), help="preprocessed grid; the seed's is 512 1024 32")
-    p.add_argument('--mc_samples', type=int, default=4); p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--subjects', type=int, default=24)
+    p.add_argument('--epochs', type=int, default=40)
+    p.add_argument(
+        '--shape',
+        type=int,
+        nargs=3,
+        default=list(DEMO_SHAPE),
+        metavar=('X', 'Y', 'Z'),
+        help="preprocessed grid; the seed's is 512 1024 32",
+    )
+    p.add_argument('--mc_samples', type=int, default=4)
+    p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
     with cli_errors(ImportError): s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']

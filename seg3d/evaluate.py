@@ -22,18 +22,26 @@ __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surf
            'plot_distributions', 'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
-def confusion_matrix(pred, target, num_classes:int) -> np.ndarray:
+def confusion_matrix(pred,              # predicted labels (any shape)
+                     target,            # ground truth of the same shape
+                     num_classes:int    # K
+                    ) -> np.ndarray:
     "K×K counts, rows = ground truth, columns = prediction"
     p, t = np.asarray(pred).ravel().astype(np.int64), np.asarray(target).ravel().astype(np.int64)
     if p.shape != t.shape: raise ValueError(f"prediction has {p.size} voxels, ground truth {t.size}")
-    if p.size and (max(p.max(), t.max()) >= num_classes or min(p.min(), t.min()) < 0): raise ValueError(f"labels outside 0..{num_classes - 1}")
+    if p.size and (max(p.max(), t.max()) >= num_classes or min(p.min(), t.min()) < 0):
+        raise ValueError(f"labels outside 0..{num_classes - 1}")
     return np.bincount(t * num_classes + p, minlength=num_classes**2).reshape(num_classes, num_classes)
 
-def overlap_from_confusion(cm:np.ndarray) -> tuple:
+def overlap_from_confusion(cm:np.ndarray    # K×K confusion matrix (rows: ground truth)
+                          ) -> tuple:
     "Per-class IoU and Dice (None where the class is absent from both)"
-    tp = np.diag(cm).astype(float); fp, fn = cm.sum(0) - tp, cm.sum(1) - tp
+    tp = np.diag(cm).astype(float)
+    fp, fn = cm.sum(0) - tp, cm.sum(1) - tp
     iou = [None if tp_ + fp_ + fn_ == 0 else float(tp_ / (tp_ + fp_ + fn_)) for tp_, fp_, fn_ in zip(tp, fp, fn)]
-    dice = [None if tp_ + fp_ + fn_ == 0 else float(2 * tp_ / (2 * tp_ + fp_ + fn_)) for tp_, fp_, fn_ in zip(tp, fp, fn)]
+    dice = [
+        None if tp_ + fp_ + fn_ == 0 else float(2 * tp_ / (2 * tp_ + fp_ + fn_)) for tp_, fp_, fn_ in zip(tp, fp, fn)
+    ]
     return iou, dice
 
 # %% ../nbs/04_evaluate.ipynb #6dcf1b55
@@ -42,7 +50,9 @@ def _bbox(mask:np.ndarray, margin:int=1) -> tuple:
     idx = [np.flatnonzero(mask.any(axis=tuple(j for j in range(mask.ndim) if j != i))) for i in range(mask.ndim)]
     return tuple(slice(max(ix[0] - margin, 0), ix[-1] + margin + 1) for ix in idx)
 
-def surface_points(mask:np.ndarray, spacing) -> np.ndarray:
+def surface_points(mask:np.ndarray,   # boolean mask
+                   spacing            # voxel size per axis (mm)
+                  ) -> np.ndarray:
     "(N, D) physical coordinates of the surface voxels of a boolean mask"
     m = np.pad(mask, 1)
     inner = m[1:-1, 1:-1, 1:-1].copy() if m.ndim == 3 else m[1:-1, 1:-1].copy()
@@ -52,7 +62,10 @@ def surface_points(mask:np.ndarray, spacing) -> np.ndarray:
     return np.argwhere(mask & ~inner) * np.asarray(spacing, float)
 
 # %% ../nbs/04_evaluate.ipynb #52ba58ac
-def surface_distances(pred:np.ndarray, target:np.ndarray, spacing=None) -> tuple:
+def surface_distances(pred:np.ndarray,     # predicted boolean mask
+                      target:np.ndarray,   # ground-truth boolean mask
+                      spacing=None         # voxel size per axis (mm; None: 1)
+                     ) -> tuple:
     "Distances pred-surface → target-surface and target → pred (mm); None if either mask is empty"
     if not pred.any() or not target.any(): return None
     box = _bbox(pred | target)
@@ -60,17 +73,24 @@ def surface_distances(pred:np.ndarray, target:np.ndarray, spacing=None) -> tuple
     a, b = surface_points(pred[box], sp), surface_points(target[box], sp)
     return cKDTree(b).query(a, workers=-1)[0], cKDTree(a).query(b, workers=-1)[0]
 
-def hd95_assd(d:tuple|None) -> tuple:
+def hd95_assd(d:tuple|None    # from `surface_distances`
+             ) -> tuple:
     "95th-percentile symmetric Hausdorff distance and average symmetric surface distance"
     if d is None: return None, None
     return float(max(np.percentile(d[0], 95), np.percentile(d[1], 95))), float(np.concatenate(d).mean())
 
 # %% ../nbs/04_evaluate.ipynb #4b9df0d0
-def segmentation_metrics(pred, target, num_classes:int, spacing=None) -> dict:
+def segmentation_metrics(pred,              # predicted label map
+                         target,            # ground-truth label map of the same shape
+                         num_classes:int,   # K
+                         spacing=None       # voxel size per axis (mm; None: 1)
+                        ) -> dict:
     "IoU, Dice (per class and means), HD95, ASSD (mm), volumes and the confusion matrix of one case"
     pred, target = np.asarray(pred), np.asarray(target)
-    if pred.shape != target.shape: raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
-    cm = confusion_matrix(pred, target, num_classes); iou, dice = overlap_from_confusion(cm)
+    if pred.shape != target.shape:
+        raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
+    cm = confusion_matrix(pred, target, num_classes)
+    iou, dice = overlap_from_confusion(cm)
     vox = float(np.prod(spacing)) if spacing is not None else 1.0
     hd, asd, flags = [None] * num_classes, [None] * num_classes, [None] * num_classes
     for c in range(1, num_classes):
@@ -78,15 +98,28 @@ def segmentation_metrics(pred, target, num_classes:int, spacing=None) -> dict:
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
         hd[c], asd[c] = hd95_assd(surface_distances(p, t, spacing))
     mean = lambda v: float(np.mean([x for x in v if x is not None])) if any(x is not None for x in v) else None
-    return dict(iou=iou, dice=dice, mean_iou=mean(iou), mean_fg_iou=mean(iou[1:]), mean_fg_dice=mean(dice[1:]), hd95=hd, assd=asd,
-                distance_flags=flags, volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(), volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
-                volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(), confusion=cm.tolist())
+    return dict(
+        iou=iou,
+        dice=dice,
+        mean_iou=mean(iou),
+        mean_fg_iou=mean(iou[1:]),
+        mean_fg_dice=mean(dice[1:]),
+        hd95=hd,
+        assd=asd,
+        distance_flags=flags,
+        volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
+        volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
+        volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(),
+        confusion=cm.tolist(),
+    )
 
 # %% ../nbs/04_evaluate.ipynb #e5d2667a
 def _onehot(lab, k): return F.one_hot(torch.as_tensor(lab).long(), k).movedim(-1, 0)[None].float()
 
 # %% ../nbs/04_evaluate.ipynb #32d894e6
-def aggregate_metrics(rows:list, class_names:list) -> dict:
+def aggregate_metrics(rows:list,          # per-case metrics (`segmentation_metrics`)
+                      class_names:list    # names of the K classes
+                     ) -> dict:
     "Mean per class (over cases where defined) and of the per-case means; summed confusion"
     def mean(vals):
         v = [x for x in vals if x is not None]
@@ -106,19 +139,28 @@ def _spacing_zyx(data_dir:Path, case:str) -> tuple:
     p = next(p for p in (data_dir/'labels'/f'{case}.nii.gz', data_dir/'labels'/f'{case}.nii') if p.exists())
     return tuple(float(z) for z in nib.load(p).header.get_zooms()[:3][::-1])
 
-def raw_truth(data_dir) -> dict:
+def raw_truth(data_dir    # folder written by seg3d_preprocess
+             ) -> dict:
     "{case: (raw label file, preprocessing plan)} of a preprocessed folder's cases whose raw label still exists"
     rows = previous_entries(Path(data_dir)/'preprocessing_report.json')
     label = lambda e: (e.get('sources') or {}).get('label')
     return {c: (Path(label(e)), e['plan']) for c, e in rows.items()
             if e.get('status') == 'ok' and e.get('plan') and label(e) and Path(label(e)).exists()}
 
-def label_metrics(pred:np.ndarray, label_path, num_classes:int) -> dict:
+# %% ../nbs/04_evaluate.ipynb #42519f42
+def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
+                  label_path,        # label file on the same grid
+                  num_classes:int    # K
+                 ) -> dict:
     "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
     lab, limg = load_label(label_path, num_classes)
-    if lab.shape != pred.shape: raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
+    if lab.shape != pred.shape:
+        raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
     m = segmentation_metrics(pred, lab, num_classes, spacing=tuple(float(z) for z in limg.header.get_zooms()[:3]))
-    return dict(label=str(label_path), **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')})
+    return dict(
+        label=str(label_path),
+        **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')},
+    )
 
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
 def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict) -> tuple:
@@ -133,6 +175,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict) -> tuple:
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
 
+# %% ../nbs/04_evaluate.ipynb #c59448ed
 def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction policy
                    ds:SegDataset,          # the cases to score (preprocessed images and labels)
                    progress=True,          # show a progress bar
@@ -153,7 +196,10 @@ def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction 
     return rows, pics
 
 # %% ../nbs/04_evaluate.ipynb #01035fa5
-def plot_distributions(rows:list, class_names:list, path=None):
+def plot_distributions(rows:list,          # per-case metrics
+                       class_names:list,   # names of the K classes
+                       path=None           # PNG file (None: just return the figure)
+                      ):
     "Per-class Dice and IoU over the evaluated cases (box plots with the cases as points)"
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -161,22 +207,46 @@ def plot_distributions(rows:list, class_names:list, path=None):
         data = [[r[m][c] for r in rows if r[m][c] is not None] for c in range(len(class_names))]
         ax.boxplot([d if d else [np.nan] for d in data], showfliers=False)
         for c, d in enumerate(data): ax.plot(np.full(len(d), c + 1) + np.linspace(-0.1, 0.1, len(d)), d, '.', alpha=0.6)
-        ax.set_xticks(range(1, len(class_names) + 1), class_names, rotation=30, ha='right', fontsize=8); ax.set_ylim(-0.02, 1.02); ax.set_title(f'{m} per case')
+        ax.set_xticks(range(1, len(class_names) + 1), class_names, rotation=30, ha='right', fontsize=8)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f'{m} per case')
     fig.tight_layout()
     return save_figure(fig, path)
 
-def plot_confusion(cm, class_names:list, path=None):
+# %% ../nbs/04_evaluate.ipynb #28f69377
+def plot_confusion(cm,                 # K×K confusion matrix (rows: ground truth)
+                   class_names:list,   # names of the K classes
+                   path=None           # PNG file (None: just return the figure)
+                  ):
     "Row-normalised confusion matrix (rows: ground truth)"
     import matplotlib.pyplot as plt
-    cm = np.asarray(cm, float); norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(5, 4.4)); im = ax.imshow(norm, cmap='Blues', vmin=0, vmax=1)
-    for i, j in np.ndindex(norm.shape): ax.text(j, i, f'{norm[i, j]:.2f}', ha='center', va='center', fontsize=7, color='white' if norm[i, j] > 0.6 else 'black')
-    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha='right', fontsize=7); ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
-    ax.set_xlabel('prediction'); ax.set_ylabel('ground truth'); fig.colorbar(im, fraction=0.046); fig.tight_layout()
+
+    cm = np.asarray(cm, float)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(5, 4.4))
+    im = ax.imshow(norm, cmap='Blues', vmin=0, vmax=1)
+    for i, j in np.ndindex(norm.shape):
+        ax.text(
+            j,
+            i,
+            f'{norm[i, j]:.2f}',
+            ha='center',
+            va='center',
+            fontsize=7,
+            color='white' if norm[i, j] > 0.6 else 'black',
+        )
+    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha='right', fontsize=7)
+    ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
+    ax.set_xlabel('prediction')
+    ax.set_ylabel('ground truth')
+    fig.colorbar(im, fraction=0.046)
+    fig.tight_layout()
     return save_figure(fig, path)
 
 # %% ../nbs/04_evaluate.ipynb #045efad6
-def plot_overlays(pics:dict, path=None):
+def plot_overlays(pics:dict,   # {'best'/'worst': (score, case, image, truth, prediction)} from `evaluate_cases`
+                  path=None    # PNG file (None: just return the figure)
+                 ):
     "Image, ground truth and prediction of the best and worst case, on the slice with most foreground"
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(len(pics), 3, figsize=(9, 3.2 * len(pics)), squeeze=False)
@@ -184,8 +254,18 @@ def plot_overlays(pics:dict, path=None):
         z = int((gt > 0).sum((1, 2)).argmax())
         for ax, lab, t in zip(row, (None, gt, pred), ('image', 'ground truth', 'prediction')):
             ax.imshow(img[z], cmap='gray', origin='lower')
-            if lab is not None: ax.imshow(np.ma.masked_equal(lab[z], 0), cmap='tab10', vmin=0, vmax=9, alpha=0.5, origin='lower', interpolation='nearest')
-            ax.set_title(f'{k}: {case} (fg Dice {score:.3f}) — {t}' if t == 'image' else t, fontsize=8); ax.axis('off')
+            if lab is not None:
+                ax.imshow(
+                    np.ma.masked_equal(lab[z], 0),
+                    cmap='tab10',
+                    vmin=0,
+                    vmax=9,
+                    alpha=0.5,
+                    origin='lower',
+                    interpolation='nearest',
+                )
+            ax.set_title(f'{k}: {case} (fg Dice {score:.3f}) — {t}' if t == 'image' else t, fontsize=8)
+            ax.axis('off')
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -193,16 +273,32 @@ def plot_overlays(pics:dict, path=None):
 def _cases_for(ckpt:dict, data_dir:Path, split:str) -> list:
     avail = preprocessed_cases(data_dir, verbose=False)
     if split == 'all': return avail
-    if split not in (ckpt.get('split') or {}): raise CaseError(f"the checkpoint stores no {split!r} split; use --split all or one of {list(ckpt.get('split', {}))}")
+    if split not in (ckpt.get('split') or {}):
+        raise CaseError(
+            f"the checkpoint stores no {split!r} split; use --split all or one of {list(ckpt.get('split', {}))}"
+        )
     missing = sorted(set(ckpt['split'][split]) - set(avail))
-    if missing: raise CaseError(f"{data_dir}: {split} case(s) {missing[:5]} of the checkpoint are not in this preprocessed folder")
+    if missing:
+        raise CaseError(
+            f"{data_dir}: {split} case(s) {missing[:5]} of the checkpoint are not in this preprocessed folder"
+        )
     return ckpt['split'][split]
 
+# %% ../nbs/04_evaluate.ipynb #d7559bec
 def _write_csv(path, rows, class_names):
-    f = io.StringIO(); w = csv.writer(f)
-    w.writerow(['case', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice'] + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd') for n in class_names])
+    f = io.StringIO()
+    w = csv.writer(f)
+    w.writerow(
+        ['case', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice']
+        + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd') for n in class_names]
+    )
     fmt = lambda v: '' if v is None else f'{v:.6g}'
-    for r in rows: w.writerow([r['case']] + [fmt(r[m]) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')] + [fmt(r[m][c]) for m in ('iou', 'dice', 'hd95', 'assd') for c in range(len(class_names))])
+    for r in rows:
+        w.writerow(
+            [r['case']]
+            + [fmt(r[m]) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')]
+            + [fmt(r[m][c]) for m in ('iou', 'dice', 'hd95', 'assd') for c in range(len(class_names))]
+        )
     atomic_write(path, lambda t: t.write_text(f.getvalue()))
 
 # %% ../nbs/04_evaluate.ipynb #9af7ccb2
@@ -210,9 +306,14 @@ def _raw_summary(rows:list) -> dict|None:
     "Means of the raw-grid scores over the cases that have one"
     raw = [r['raw'] for r in rows if r.get('raw')]
     if not raw: return None
-    mean = lambda k: float(np.mean([m[k] for m in raw if m[k] is not None])) if any(m[k] is not None for m in raw) else None
-    return dict(cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'), mean_fg_dice=mean('mean_fg_dice'))
+    mean = lambda k: (
+        float(np.mean([m[k] for m in raw if m[k] is not None])) if any(m[k] is not None for m in raw) else None
+    )
+    return dict(
+        cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'), mean_fg_dice=mean('mean_fg_dice')
+    )
 
+# %% ../nbs/04_evaluate.ipynb #4abd5eba
 def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, names:list):
     "metrics_3d.json (this split's section added), the per-case CSV and the plots"
     mpath = out/'metrics_3d.json'
@@ -231,9 +332,9 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
              split:str='test',      # 'test', 'val', 'train' (as stored in the checkpoint) or 'all'
              out=None,              # output folder (default: the model's folder)
              progress=True,         # show a progress bar
-             **policy               # prediction policy: window, overlap, tta, mc_samples, precision, device
+             **policy
             ) -> dict:
-    "Evaluate trained model(s) on a split of a preprocessed folder; writes metrics, CSV and plots to `out`"
+    "Evaluate model(s) on a split of a preprocessed folder (`policy`: `Predictor` options); writes metrics, CSV, plots"
     hold_freed_memory()
     pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
     data_dir, src = Path(data_dir), Path(pred.sources[0]) if pred.sources else Path('.')
@@ -242,25 +343,43 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     cases, cfg = _cases_for(pred.checkpoint, data_dir, split), pred.cfg
     ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))
     rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
-    section = dict(aggregate_metrics(rows, cfg.class_names), raw_grid=_raw_summary(rows), split=split,
-                   checkpoint=pred.sources[0] if pred.sources else None, checkpoint_epoch=pred.checkpoint.get('epoch'),
-                   class_names=cfg.class_names, precision=pred.precision, policy=pred.settings(), case_ids=cases, rows=rows)
+    section = dict(
+        aggregate_metrics(rows, cfg.class_names),
+        raw_grid=_raw_summary(rows),
+        split=split,
+        checkpoint=pred.sources[0] if pred.sources else None,
+        checkpoint_epoch=pred.checkpoint.get('epoch'),
+        class_names=cfg.class_names,
+        precision=pred.precision,
+        policy=pred.settings(),
+        case_ids=cases,
+        rows=rows,
+    )
     _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
 
 # %% ../nbs/04_evaluate.ipynb #e75de89d
-def metrics_table(section:dict) -> str:
+def metrics_table(section:dict    # an evaluation section (`evaluate`)
+                 ) -> str:
     "A plain-text per-class table of an evaluation section"
     lines = [f"{'class':22} {'IoU':>7} {'Dice':>7} {'HD95 mm':>8} {'ASSD mm':>8}"]
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
-    for n, m in section['per_class'].items(): lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
-    lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | "
-                 f"mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
+    for n, m in section['per_class'].items():
+        lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
+    lines.append(
+        f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | "
+        f"mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)"
+    )
     raw = section.get('raw_grid')
-    if raw: lines.append(f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} | mean foreground Dice {raw['mean_fg_dice']:.4f} | "
-                         f"{raw['cases']} case(s)")
+    if raw:
+        lines.append(
+            f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} "
+            f"| mean foreground Dice {raw['mean_fg_dice']:.4f} | "
+            f"{raw['cases']} case(s)"
+        )
     return '\n'.join(lines)
 
+# %% ../nbs/04_evaluate.ipynb #fa3d85ee
 def evaluate_cli(argv=None):
     "Evaluate a trained model on a split: per-class IoU/Dice/HD95/ASSD, metrics JSON, CSV and plots"
     p = cli_parser('seg3d_evaluate', evaluate_cli.__doc__)
@@ -274,5 +393,7 @@ def evaluate_cli(argv=None):
     m = Path(a.model[0])
     o = Path(a.out or (m if m.is_dir() else m.parent))
     print(metrics_table(sec))
-    files = ['metrics_3d.json'] + [f'{a.split}_{k}' for k in ('cases.csv', 'distributions.png', 'confusion.png', 'best_worst.png')]
+    files = ['metrics_3d.json'] + [
+        f'{a.split}_{k}' for k in ('cases.csv', 'distributions.png', 'confusion.png', 'best_worst.png')
+    ]
     print('written: ' + ', '.join(str(o/f) for f in files))

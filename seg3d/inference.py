@@ -10,8 +10,26 @@ import numpy as np
 import nibabel as nib
 import torch
 from fastcore.basics import patch
-from .core import CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder, hold_freed_memory
-from .preprocess import case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part, NIFTI_SUFFIXES
+from seg3d.core import (
+    CaseError,
+    write_json,
+    cli_parser,
+    cli_errors,
+    previous_entries,
+    up_to_date,
+    writable_folder,
+    hold_freed_memory,
+)
+from seg3d.preprocess import (
+    case_name,
+    safe_case,
+    sha256,
+    load_label,
+    resample_label,
+    save_nifti,
+    select_part,
+    NIFTI_SUFFIXES,
+)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -20,7 +38,8 @@ from .evaluate import segmentation_metrics, label_metrics
 __all__ = ['find_inputs', 'predict_folder', 'predict_cli', 'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #831c3a5e
-def find_inputs(src) -> dict:
+def find_inputs(src    # a NIfTI file, a folder of them, or an nnU-Net folder with imagesTs/
+               ) -> dict:
     "{case: [files]} of the scans to predict"
     src = Path(src)
     if src.is_file():
@@ -28,7 +47,9 @@ def find_inputs(src) -> dict:
         return {case_name(src): [src]}
     if not src.is_dir(): raise CaseError(f"{src}: no such file or folder")
     for sub in ('imagesTs', 'images'):
-        if (src/sub).is_dir(): src = src/sub; break
+        if (src / sub).is_dir():
+            src = src / sub
+            break
     files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith('.') and case_name(p))
     if not files: raise CaseError(f"{src}: the input folder holds no NIfTI files (.nii or .nii.gz)")
     names = [case_name(p) for p in files]
@@ -48,7 +69,7 @@ def _case_metrics(label_dir, case:str, r:dict, num_classes:int) -> dict|None:
     path = _find_label(label_dir, case)
     if path is None: return None
     m = label_metrics(r['label_original'], path, num_classes)
-    truth = resample_label(load_label(path, num_classes)[0], r['plan'])         # as preprocessing makes the training labels
+    truth = resample_label(load_label(path, num_classes)[0], r['plan'])  # as preprocessing makes the training labels
     spacing = np.linalg.norm(np.asarray(r['affine_preprocessed'])[:3, :3], axis=0)
     pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing=spacing)
     return dict(m, preprocessed={k: pre[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
@@ -65,6 +86,7 @@ def _write_case(out:Path, case:str, r:dict, save_probabilities:bool) -> dict:
         files['probabilities'] = save_nifti(out/f'{case}_probs.nii.gz', probs, r['affine'], hdr)
     return {k: str(v) for k, v in files.items()}
 
+# %% ../nbs/05_inference.ipynb #56e3990d
 def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space:str, save_probabilities:bool) -> dict:
     "Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem"
     t0, e = time.time(), dict(case=case, inputs=[str(p) for p in paths], status='failed', error=None)
@@ -92,11 +114,13 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                    num_parts:int=1,               # ... of this many shares
                    overwrite:bool=False,          # redo cases already predicted
                    progress:bool=True,            # show a progress bar
-                   **policy                       # for checkpoints: window, overlap, tta, mc_samples, precision, device
+                   **policy
                   ) -> dict:
-    "Predict every scan of `src` into `out`; returns the report written to `out/inference_results_3d.json`"
+    "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
     from tqdm.auto import tqdm
-    if space not in ('original', 'preprocessed'): raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
+
+    if space not in ('original', 'preprocessed'):
+        raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     t0 = time.time()
     hold_freed_memory()                                   # no page faults for big activations (see Core)
     pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
@@ -105,13 +129,19 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
     settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities)
     rpath = out/'inference_results_3d.json'
     old = previous_entries(rpath, overwrite)
-    cases, bar = dict(old), tqdm(select_part(list(inputs), part, num_parts), desc='predict', unit='case', disable=not progress)
+    cases, bar = (
+        dict(old),
+        tqdm(select_part(list(inputs), part, num_parts), desc='predict', unit='case', disable=not progress),
+    )
     for case in bar:
         prev = old.get(case)
         if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
-        cases[case] = {**_run_case(case, inputs[case], out, pred, labels, space, save_probabilities), 'settings': settings}
+        cases[case] = {
+            **_run_case(case, inputs[case], out, pred, labels, space, save_probabilities),
+            'settings': settings,
+        }
         bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
-        write_json(rpath, _summary(cases, settings, pred.cfg))                   # after every case: a killed run keeps its progress
+        write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)
     return rep
@@ -119,37 +149,55 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
 # %% ../nbs/05_inference.ipynb #941de8bc
 def _mean(rows:list, key, grid=None) -> float|None:
     "Mean of a per-case score over the scored cases (`grid='preprocessed'`: the training-grid one)"
-    ms = [(r['metrics'] or {}).get(grid, {}) if grid else r['metrics'] for r in rows if r['status'] == 'ok' and r.get('metrics')]
+    ms = [
+        (r['metrics'] or {}).get(grid, {}) if grid else r['metrics']
+        for r in rows
+        if r['status'] == 'ok' and r.get('metrics')
+    ]
     vals = [m[key] for m in ms if m.get(key) is not None]
     return float(np.mean(vals)) if vals else None
 
+# %% ../nbs/05_inference.ipynb #abab2358
 def _summary(cases:dict, settings:dict, cfg:Config, seconds=None) -> dict:
     "The report: settings, class names, the cases in name order, and their totals and means"
     rows = [cases[k] for k in sorted(cases)]
     ok = sum(r['status'] == 'ok' for r in rows)
-    totals = dict(cases=len(rows), ok=ok, failed=len(rows) - ok, mean_iou=_mean(rows, 'mean_iou'),
-                  mean_fg_dice=_mean(rows, 'mean_fg_dice'), mean_fg_dice_preprocessed=_mean(rows, 'mean_fg_dice', 'preprocessed'),
-                  evaluated=sum(bool(r.get('metrics')) for r in rows if r['status'] == 'ok'),
-                  seconds=None if seconds is None else round(seconds, 2))
+    totals = dict(
+        cases=len(rows),
+        ok=ok,
+        failed=len(rows) - ok,
+        mean_iou=_mean(rows, 'mean_iou'),
+        mean_fg_dice=_mean(rows, 'mean_fg_dice'),
+        mean_fg_dice_preprocessed=_mean(rows, 'mean_fg_dice', 'preprocessed'),
+        evaluated=sum(bool(r.get('metrics')) for r in rows if r['status'] == 'ok'),
+        seconds=None if seconds is None else round(seconds, 2),
+    )
     return dict(settings=settings, class_names=cfg.class_names, cases=rows, summary=totals)
 
 # %% ../nbs/05_inference.ipynb #8a15fbb0
 def _print_report(rep:dict, output):
     "What seg3d_predict prints: counts, means over labelled cases, failures, where the outputs are"
     s = rep['summary']
-    scores = (f"; mean IoU {s['mean_iou']:.4f}, mean foreground Dice {s['mean_fg_dice']:.4f} over {s['evaluated']} labelled "
-              f"case(s)" if s['mean_iou'] is not None else '')
+    scores = (
+        f"; mean IoU {s['mean_iou']:.4f}, mean foreground Dice {s['mean_fg_dice']:.4f} over {s['evaluated']} labelled "
+        f"case(s)"
+        if s['mean_iou'] is not None
+        else ''
+    )
     print(f"predicted {s['ok']} of {s['cases']} case(s), {s['failed']} failed" + scores)
     for c in rep['cases']:
         if c['status'] != 'ok': print(f"  FAILED {c['case']}: {c['error']}")
     print(f"outputs in {output}; report {Path(output)/'inference_results_3d.json'}")
 
+# %% ../nbs/05_inference.ipynb #31028886
 def predict_cli(argv=None):
     "Predict segmentations of raw NIfTI scans with trained seg3d model(s), written on each scan's own grid"
     p = cli_parser('seg3d_predict', predict_cli.__doc__)
     p.add_argument('input', help="a NIfTI file or a folder of scans (nnU-Net imagesTs layout too)")
     p.add_argument('output', help="output folder")
-    p.add_argument('--model', nargs='+', default=['models_3d'], help="checkpoint(s) (several: an ensemble) or a model folder")
+    p.add_argument(
+        '--model', nargs='+', default=['models_3d'], help="checkpoint(s) (several: an ensemble) or a model folder"
+    )
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
     p.add_argument('--save_probabilities', action='store_true', help="also write *_probs.nii.gz")
     p.add_argument('--space', choices=['original', 'preprocessed'], default='original', help="grid of the outputs")
@@ -158,7 +206,7 @@ def predict_cli(argv=None):
     p.add_argument('--overwrite', action='store_true', help="redo cases already predicted")
     add_policy_args(p)
     a = p.parse_args(argv)
-    warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"          # a command line's warnings: one plain line
+    warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
     with cli_errors():
         rep = predict_folder(a.input, a.output, a.model, a.labels, a.space, a.save_probabilities, a.part, a.num_parts,
                              a.overwrite, **policy_from_args(a))
@@ -171,45 +219,80 @@ def _as_array(x):
     if isinstance(x, torch.Tensor): return x.numpy()
     return np.asanyarray(nib.load(str(x)).dataobj)
 
+# %% ../nbs/05_inference.ipynb #7532401c
 class SliceViewer:
     "Slices of an (X, Y, Z[, C]) image with label, prediction and uncertainty overlays"
     def __init__(self, image, label=None, prediction=None, uncertainty=None, class_names=None, axis:int=2):
-        self.image = _as_array(image); self.image = self.image if self.image.ndim == 4 else self.image[..., None]
+        self.image = _as_array(image)
+        self.image = self.image if self.image.ndim == 4 else self.image[..., None]
         self.label, self.prediction, self.uncertainty = _as_array(label), _as_array(prediction), _as_array(uncertainty)
         for n, a in (('label', self.label), ('prediction', self.prediction), ('uncertainty', self.uncertainty)):
-            if a is not None and a.shape[:3] != self.image.shape[:3]: raise ValueError(f"{n} shape {a.shape[:3]} differs from the image's {self.image.shape[:3]}")
-        self.class_names = class_names or [f'class {i}' for i in range(int(max([a.max() for a in (self.label, self.prediction) if a is not None] + [1])) + 1)]
+            if a is not None and a.shape[:3] != self.image.shape[:3]:
+                raise ValueError(f"{n} shape {a.shape[:3]} differs from the image's {self.image.shape[:3]}")
+        self.class_names = class_names or [
+            f'class {i}'
+            for i in range(int(max([a.max() for a in (self.label, self.prediction) if a is not None] + [1])) + 1)
+        ]
         self.axis, self.channel, self.alpha, self.mode = axis, 0, 0.45, 'overlay'
         self.overlays = dict(label=self.label is not None, prediction=self.prediction is not None, uncertainty=False)
         self.z = self.image.shape[axis] // 2
     def values(self) -> dict:
-        return dict(z=self.z, axis=self.axis, n_slices=self.image.shape[self.axis], channel=self.channel, alpha=self.alpha, mode=self.mode, overlays=dict(self.overlays))
+        return dict(
+            z=self.z,
+            axis=self.axis,
+            n_slices=self.image.shape[self.axis],
+            channel=self.channel,
+            alpha=self.alpha,
+            mode=self.mode,
+            overlays=dict(self.overlays),
+        )
 
 # %% ../nbs/05_inference.ipynb #b860ac02
 @patch
 def _slice(self:SliceViewer, a, z):
     return None if a is None else np.take(a, z, axis=self.axis).T
 
+# %% ../nbs/05_inference.ipynb #b72ca59b
 @patch
 def show(self:SliceViewer, z:int|None=None):
     "Draw slice `z` (default: the current one) with the current settings; returns the matplotlib figure"
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
     if z is not None:
-        if not 0 <= z < self.image.shape[self.axis]: raise IndexError(f"slice {z} outside 0..{self.image.shape[self.axis] - 1}")
+        if not 0 <= z < self.image.shape[self.axis]:
+            raise IndexError(f"slice {z} outside 0..{self.image.shape[self.axis] - 1}")
         self.z = z
-    panels = [('label', 'ground truth'), ('prediction', 'prediction')] if self.mode == 'side by side' else [(None, 'overlay')]
+    panels = (
+        [('label', 'ground truth'), ('prediction', 'prediction')]
+        if self.mode == 'side by side'
+        else [(None, 'overlay')]
+    )
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4.2), squeeze=False)
     img = self._slice(self.image[..., self.channel], self.z)
     for ax, (only, title) in zip(axes[0], panels):
         ax.imshow(img, cmap='gray', origin='lower')
         for k in ('label', 'prediction'):
             if getattr(self, k) is not None and (k == only or (only is None and self.overlays[k])):
-                ax.imshow(np.ma.masked_equal(self._slice(getattr(self, k), self.z), 0), cmap='tab10', vmin=0, vmax=9, alpha=self.alpha, origin='lower', interpolation='nearest')
-        if self.uncertainty is not None and self.overlays['uncertainty']: ax.imshow(self._slice(self.uncertainty, self.z), cmap='magma', alpha=self.alpha, origin='lower')
-        ax.set_title(f"{title} — slice {self.z} (axis {self.axis})", fontsize=9); ax.axis('off')
+                ax.imshow(
+                    np.ma.masked_equal(self._slice(getattr(self, k), self.z), 0),
+                    cmap='tab10',
+                    vmin=0,
+                    vmax=9,
+                    alpha=self.alpha,
+                    origin='lower',
+                    interpolation='nearest',
+                )
+        if self.uncertainty is not None and self.overlays['uncertainty']:
+            ax.imshow(self._slice(self.uncertainty, self.z), cmap='magma', alpha=self.alpha, origin='lower')
+        ax.set_title(f"{title} — slice {self.z} (axis {self.axis})", fontsize=9)
+        ax.axis('off')
     cmap = plt.get_cmap('tab10')
-    fig.legend(handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(self.class_names) if i > 0], loc='lower center', ncol=4, fontsize=8)
+    fig.legend(
+        handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(self.class_names) if i > 0],
+        loc='lower center',
+        ncol=4,
+        fontsize=8,
+    )
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
@@ -228,7 +311,11 @@ def widget(self:SliceViewer):
     def redraw(*_):
         self.channel, self.alpha, self.mode = ch.value, alpha.value, mode.value
         self.overlays.update({k: b.value for k, b in boxes.items()})
-        with out: out.clear_output(wait=True); fig = self.show(z.value); display(fig); plt.close(fig)
+        with out:
+            out.clear_output(wait=True)
+            fig = self.show(z.value)
+            display(fig)
+            plt.close(fig)
     for w in [z, ch, alpha, mode, *boxes.values()]: w.observe(redraw, 'value')
     redraw()
     return W.VBox([W.HBox([z, ch, alpha]), W.HBox([mode, *boxes.values()]), out])

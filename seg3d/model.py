@@ -39,12 +39,14 @@ class PointwiseConv3d(nn.Conv3d):
         if self.bias is not None: y = y + self.bias.to(y.dtype)[:, None]
         return y.unflatten(2, x.shape[2:])
 
+# %% ../nbs/02_model.ipynb #c2c549db
 class UpConv3d(nn.ConvTranspose3d):
     "`nn.ConvTranspose3d` with kernel 2 and stride 2, computed as a matrix product and a 2×2×2 depth-to-space shuffle"
     def __init__(self, cin, cout, bias=True): super().__init__(cin, cout, 2, 2, bias=bias)
     def forward(self, x):
         if _exporting(): return super().forward(x)
-        B, _, D, H, W = x.shape; c = self.out_channels
+        B, _, D, H, W = x.shape
+        c = self.out_channels
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
         y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
@@ -53,56 +55,89 @@ class UpConv3d(nn.ConvTranspose3d):
 _WGRAD_FP32 = False
 
 @contextlib.contextmanager
-def fp32_weight_grads(enable:bool=True):
+def fp32_weight_grads(enable:bool=True    # turn the fp32 weight gradients on (or off)
+                     ):
     "Inside: `Conv3d` layers under CPU autocast compute their weight gradients in fp32"
     global _WGRAD_FP32
     old, _WGRAD_FP32 = _WGRAD_FP32, enable
     try: yield
     finally: _WGRAD_FP32 = old
 
+# %% ../nbs/02_model.ipynb #588401b0
 class _ConvWGradFp32(torch.autograd.Function):
     "conv3d (no bias) whose weight gradient is computed in fp32; forward and input gradient in the inputs' dtype"
     @staticmethod
     def forward(ctx, x, w, stride, padding):
-        ctx.save_for_backward(x, w); ctx.stride, ctx.padding = stride, padding
+        ctx.save_for_backward(x, w)
+        ctx.stride, ctx.padding = stride, padding
         return F.conv3d(x, w, None, stride, padding)
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         gx = torch.nn.grad.conv3d_input(x.shape, w, g, ctx.stride, ctx.padding) if ctx.needs_input_grad[0] else None
-        gw = torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype) if ctx.needs_input_grad[1] else None
+        gw = (
+            torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype)
+            if ctx.needs_input_grad[1]
+            else None
+        )
         return gx, gw, None, None
 
+# %% ../nbs/02_model.ipynb #06fb5cb4
 class Conv3d(nn.Conv3d):
     "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast"
     def forward(self, x):
-        if (_WGRAD_FP32 and torch.is_grad_enabled() and x.device.type == 'cpu' and torch.is_autocast_enabled('cpu') and self.bias is None
-                and self.groups == 1 and self.padding_mode == 'zeros' and isinstance(self.padding, tuple) and not _exporting()):
+        if (
+            _WGRAD_FP32
+            and torch.is_grad_enabled()
+            and x.device.type == 'cpu'
+            and torch.is_autocast_enabled('cpu')
+            and self.bias is None
+            and self.groups == 1
+            and self.padding_mode == 'zeros'
+            and isinstance(self.padding, tuple)
+            and not _exporting()
+        ):
             dt = torch.get_autocast_dtype('cpu')
-            with torch.autocast('cpu', enabled=False): return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
+            with torch.autocast('cpu', enabled=False):
+                return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
         return super().forward(x)
 
 # %% ../nbs/02_model.ipynb #7b7e476b
-def norm3d(kind:str, ch:int) -> nn.Module:
+def norm3d(kind:str,   # 'instance', 'batch' or 'group'
+           ch:int      # channels
+          ) -> nn.Module:
     "The normalization layer named `kind` ('instance', 'batch' or 'group') for `ch` channels"
     if kind == 'instance': return nn.InstanceNorm3d(ch, affine=True)
     if kind == 'batch': return nn.BatchNorm3d(ch)
     if kind == 'group': return nn.GroupNorm(min(32, ch // 4) or 1, ch)
     raise ValueError(f"norm must be 'instance', 'batch' or 'group', got {kind!r}")
 
-def conv_norm_relu(cin, cout, k=3, stride=1, norm='instance', relu=True) -> nn.Sequential:
+def conv_norm_relu(cin,               # input channels
+                   cout,              # output channels
+                   k=3,               # kernel size (1: a matrix product)
+                   stride=1,          # stride
+                   norm='instance',   # normalization kind
+                   relu=True          # end with a ReLU
+                  ) -> nn.Sequential:
     "Conv3d (no bias; `PointwiseConv3d` for k=1) → norm → optional ReLU"
-    conv = PointwiseConv3d(cin, cout, stride, bias=False) if k == 1 else Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
+    conv = (
+        PointwiseConv3d(cin, cout, stride, bias=False)
+        if k == 1
+        else Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
+    )
     layers = [conv, norm3d(norm, cout)]
     return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
 
 # %% ../nbs/02_model.ipynb #e4e0c4ab
-def pad_to_16(x:torch.Tensor) -> torch.Tensor:
+def pad_to_16(x:torch.Tensor    # (B, C, Z, Y, X) tensor
+             ) -> torch.Tensor:
     "Zero-pad the spatial axes of a (B, C, Z, Y, X) tensor at their ends to multiples of 16 (four halvings)"
     pad = [p for s in reversed(x.shape[2:]) for p in (0, (-s) % 16)]
     return F.pad(x, pad) if any(pad) else x
 
-def crop_to(y:torch.Tensor, size) -> torch.Tensor:
+def crop_to(y:torch.Tensor,   # (B, C, Z, Y, X) tensor
+            size              # (Z, Y, X) to keep
+           ) -> torch.Tensor:
     "The first `size` voxels of each spatial axis of a (B, C, Z, Y, X) tensor"
     return y[(..., *[slice(0, s) for s in size])]
 
@@ -129,6 +164,7 @@ class Steps:
     def unkeep(self, t): pass
     def done(self, *ts): pass
 
+# %% ../nbs/02_model.ipynb #ff8f6ddc
 EAGER = Steps()
 
 # %% ../nbs/02_model.ipynb #fb0c24ef
@@ -159,28 +195,40 @@ class BasicBlock3d(ResidualBlock3d):
         identity = stride == 1 and cin == planes
         self.short = nn.Identity() if identity else conv_norm_relu(cin, planes, 1, stride, norm, relu=False)
 
+# %% ../nbs/02_model.ipynb #58fede56
 class Bottleneck3d(ResidualBlock3d):
     "1×1×1 → 3×3×3 (strided) → 1×1×1 ×4 with a shortcut — ResNet-50's block"
     expansion = 4
     def __init__(self, cin, planes, stride=1, norm='instance'):
         super().__init__()
         out = planes * 4
-        self.body = nn.Sequential(conv_norm_relu(cin, planes, 1, 1, norm), conv_norm_relu(planes, planes, 3, stride, norm),
-                                  conv_norm_relu(planes, out, 1, 1, norm, relu=False))
+        self.body = nn.Sequential(
+            conv_norm_relu(cin, planes, 1, 1, norm),
+            conv_norm_relu(planes, planes, 3, stride, norm),
+            conv_norm_relu(planes, out, 1, 1, norm, relu=False),
+        )
         identity = stride == 1 and cin == out
         self.short = nn.Identity() if identity else conv_norm_relu(cin, out, 1, stride, norm, relu=False)
 
 # %% ../nbs/02_model.ipynb #fdc4086e
 BLOCKS = dict(basic=BasicBlock3d, bottleneck=Bottleneck3d)
 
-def make_stage(block, cin, planes, n, stride, norm) -> tuple:
+def make_stage(block,    # `BasicBlock3d` or `Bottleneck3d`
+               cin,      # input channels
+               planes,   # the blocks' inner width
+               n,        # blocks
+               stride,   # stride of the first block
+               norm      # normalization kind
+              ) -> tuple:
     "A stage of `n` blocks, the first strided; returns (stage, output channels)"
-    blocks = [block(cin, planes, stride, norm)] + [block(planes * block.expansion, planes, 1, norm) for _ in range(n - 1)]
+    blocks = [block(cin, planes, stride, norm)] + [
+        block(planes * block.expansion, planes, 1, norm) for _ in range(n - 1)
+    ]
     return nn.Sequential(*blocks), planes * block.expansion
 
 # %% ../nbs/02_model.ipynb #d8ebb908
 class UpBlock3d(nn.Module):
-    "Dropout → ConvTranspose3d(k=2, stride 2) → norm → ReLU; then (if `refine`) add or concatenate a skip and Conv3d(k=3) → norm → ReLU"
+    "Dropout → ConvTranspose3d(k=2, stride 2) → norm → ReLU; then (`refine`) merge a skip, Conv3d(k=3) → norm → ReLU"
     def __init__(self, cin, cout, skip_ch=0, skip='none', norm='instance', dropout=0.0, refine=True):
         super().__init__()
         self.drop = nn.Dropout3d(dropout) if dropout > 0 else nn.Identity()
@@ -226,15 +274,27 @@ class ResNet3DSeg(nn.Module):
         super().__init__()
         if block not in BLOCKS: raise ValueError(f"block must be one of {list(BLOCKS)}, got {block!r}")
         skip = {True: 'concat', False: 'none', None: 'none'}.get(skip, skip)
-        if skip not in ('none', 'add', 'concat'): raise ValueError(f"skip must be 'none', 'add' or 'concat', got {skip!r}")
+        if skip not in ('none', 'add', 'concat'):
+            raise ValueError(f"skip must be 'none', 'add' or 'concat', got {skip!r}")
         if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
-        self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers), width=width,
-                           skip=skip, dropout=dropout, norm=norm, stem_kernel=stem_kernel)
+        self.kwargs = dict(
+            in_channels=in_channels,
+            num_classes=num_classes,
+            block=block,
+            layers=list(layers),
+            width=width,
+            skip=skip,
+            dropout=dropout,
+            norm=norm,
+            stem_kernel=stem_kernel,
+        )
         self.checkpointing, B = checkpointing, BLOCKS[block]
         self.stem = conv_norm_relu(in_channels, width, stem_kernel, 2, norm)
         stages, ch, chans = [], width, []
         for i, n in enumerate(layers):
-            st, ch = make_stage(B, ch, width * 2**i, n, 1 if i == 0 else 2, norm); stages.append(st); chans.append(ch)
+            st, ch = make_stage(B, ch, width * 2**i, n, 1 if i == 0 else 2, norm)
+            stages.append(st)
+            chans.append(ch)
         self.stages = nn.ModuleList(stages)
         self.reduce = conv_norm_relu(ch, width * 8, 1, 1, norm)
         dec = [width * 4, width * 2, width, width]
@@ -264,14 +324,19 @@ def forward(self:ResNet3DSeg, x):
     return self.run(x, EAGER)
 
 # %% ../nbs/02_model.ipynb #5f9c6f27
-def count_params(model:nn.Module) -> int:
+def count_params(model:nn.Module    # any module
+                ) -> int:
     "Trainable parameters"
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-SEED_26M = dict(block='bottleneck', layers=[3, 4, 6, 3], width=48)   # the seed's structure at base width 48: 28.7 M, nearest to its "~26 M"
+SEED_26M = dict(
+    block='bottleneck', layers=[3, 4, 6, 3], width=48
+)  # the seed's structure at base width 48: 28.7 M, nearest to its "~26 M"
 
 # %% ../nbs/02_model.ipynb #59b12e24
-def mc_dropout(model:nn.Module, active:bool=True) -> nn.Module:
+def mc_dropout(model:nn.Module,    # a network with dropout layers
+               active:bool=True    # dropout on (Monte Carlo samples) or off
+              ) -> nn.Module:
     "Put `model` in eval mode with its dropout layers active (`active=True`) or not"
     model.eval()
     for m in model.modules():
@@ -283,30 +348,58 @@ def _trace(model:nn.Module, shape) -> tuple:
     "Forward FLOPs and the output sizes (elements) of every leaf module, on the meta device"
     from torch.utils.flop_counter import FlopCounterMode
     meta = copy.deepcopy(model).to('meta').train()
-    sizes, hooks = [], [m.register_forward_hook(lambda m, i, o: sizes.append(o.numel())) for m in meta.modules() if not list(m.children())]
+    sizes, hooks = (
+        [],
+        [
+            m.register_forward_hook(lambda m, i, o: sizes.append(o.numel()))
+            for m in meta.modules()
+            if not list(m.children())
+        ],
+    )
     fc = FlopCounterMode(display=False)
     with fc, torch.no_grad(): meta(torch.empty(*shape, device='meta'))
     for h in hooks: h.remove()
     return fc.get_total_flops(), sizes
 
 # %% ../nbs/02_model.ipynb #544a6652
-def model_summary(model:nn.Module, input_shape=(2, 32, 1024, 512), batch:int=2, bytes_per_value:int=4, verbose=True) -> dict:
+def model_summary(model:nn.Module,                  # the network (its weights are not used: traced on the meta device)
+                  input_shape=(2, 32, 1024, 512),   # (C, Z, Y, X) of one input
+                  batch:int=2,                      # inputs per step
+                  bytes_per_value:int=4,            # 4 fp32, 2 bf16/fp16 activations
+                  verbose=True                      # print a one-line summary
+                 ) -> dict:
     "Parameters, forward GFLOPs and estimated training/inference memory for a batch of (C, Z, Y, X) inputs"
     flops, sizes = _trace(model, (batch, *input_shape))
     n = count_params(model)
-    act_train = sum(sizes) * bytes_per_value                                      # every leaf output kept for backward
-    act_infer = 3 * max(sizes) * bytes_per_value                                  # a layer's input, output and a skip at once
-    s = dict(params=n, gflops_forward=flops / 1e9, gflops_train_step=3 * flops / 1e9, batch=batch, input_shape=list(input_shape),
-             train_gib=(act_train + 4 * n * 4) / 2**30, infer_gib=(act_infer + n * 4) / 2**30, bytes_per_value=bytes_per_value)
+    act_train = sum(sizes) * bytes_per_value  # every leaf output kept for backward
+    act_infer = 3 * max(sizes) * bytes_per_value  # a layer's input, output and a skip at once
+    s = dict(
+        params=n,
+        gflops_forward=flops / 1e9,
+        gflops_train_step=3 * flops / 1e9,
+        batch=batch,
+        input_shape=list(input_shape),
+        train_gib=(act_train + 4 * n * 4) / 2**30,
+        infer_gib=(act_infer + n * 4) / 2**30,
+        bytes_per_value=bytes_per_value,
+    )
     if verbose:
-        print(f"{n / 1e6:.1f} M params | forward {s['gflops_forward']:.0f} GFLOP for batch {batch} of {tuple(input_shape)} | "
-              f"training ≈ {s['train_gib']:.1f} GiB, inference ≈ {s['infer_gib']:.1f} GiB ({8 * bytes_per_value}-bit activations)")
+        print(
+            f"{n / 1e6:.1f} M params | forward {s['gflops_forward']:.0f} "
+            f"GFLOP for batch {batch} of {tuple(input_shape)} | "
+            f"training ≈ {s['train_gib']:.1f} GiB, inference ≈ "
+            f"{s['infer_gib']:.1f} GiB ({8 * bytes_per_value}-bit activations)"
+        )
     return s
 
 # %% ../nbs/02_model.ipynb #861c3b25
 CHECKPOINT_FORMAT = 'seg3d-checkpoint-1'
 
-def save_checkpoint(path, model:nn.Module, config:Config|dict|None=None, **extra) -> Path:
+def save_checkpoint(path,                           # checkpoint file
+                    model:nn.Module,                # the network (a DDP wrapper is unwrapped)
+                    config:Config|dict|None=None,   # the run's `Config`
+                    **extra
+                   ) -> Path:
     "Save `model` with its constructor arguments, config, class names and `extra` fields (atomically)"
     from dataclasses import asdict, is_dataclass
     cfg = asdict(config) if is_dataclass(config) else dict(config or {})
@@ -316,36 +409,63 @@ def save_checkpoint(path, model:nn.Module, config:Config|dict|None=None, **extra
     return atomic_write(path, lambda t: torch.save(ckpt, t), suffix='.pth')
 
 # %% ../nbs/02_model.ipynb #870a3480
-def load_checkpoint(path, map_location='cpu') -> dict:
+def load_checkpoint(path,                 # checkpoint file
+                    map_location='cpu'    # where tensors are loaded
+                   ) -> dict:
     "Load a seg3d checkpoint safely (`weights_only=True`); raise `CaseError` for anything else"
     path = Path(path)
     if not path.is_file(): raise CaseError(f"{path}: checkpoint not found")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         why = next((l.strip() for l in str(e).splitlines() if 'GLOBAL' in l), None)
-        if why: raise CaseError(f"{path}: refused — loading it would need arbitrary unpickling, which can run code ({why}); seg3d checkpoints hold tensors and plain data only") from None
-        raise CaseError(f"{path}: not a readable checkpoint (corrupt or not a torch file: {str(e).splitlines()[-3][:120] if len(str(e).splitlines()) > 2 else e})") from None
+        if why:
+            raise CaseError(
+                f"{path}: refused — loading it would need arbitrary unpickling, which can "
+                f"run code ({why}); seg3d checkpoints hold tensors and plain data only"
+            ) from None
+        raise CaseError(
+            f"{path}: not a readable checkpoint (corrupt or not a torch file: "
+            f"{str(e).splitlines()[-3][:120] if len(str(e).splitlines()) > 2 else e})"
+        ) from None
     except Exception as e: raise CaseError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
     if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
-        raise CaseError(f"{path}: not a seg3d checkpoint (format {ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}; expected {CHECKPOINT_FORMAT!r})")
+        raise CaseError(
+            f"{path}: not a seg3d checkpoint (format "
+            f"{ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}; "
+            f"expected {CHECKPOINT_FORMAT!r})"
+        )
     return ckpt
 
-def model_from_checkpoint(ckpt:dict, device='cpu') -> ResNet3DSeg:
+# %% ../nbs/02_model.ipynb #4c8c6dd6
+def model_from_checkpoint(ckpt:dict,      # a loaded checkpoint (`load_checkpoint`)
+                          device='cpu'    # where the model goes
+                         ) -> ResNet3DSeg:
     "Rebuild the model stored in a loaded checkpoint, in eval mode"
-    m = ResNet3DSeg(**ckpt['model_kwargs']); m.load_state_dict(ckpt['model_state']); return m.to(device).eval()
+    m = ResNet3DSeg(**ckpt['model_kwargs'])
+    m.load_state_dict(ckpt['model_state'])
+    return m.to(device).eval()
 
 # %% ../nbs/02_model.ipynb #c0cdaebb
-def export_torchscript(model:nn.Module, path, example_shape=(1, 2, 32, 64, 64)) -> Path:
+def export_torchscript(model:nn.Module,                    # the network
+                       path,                               # output file
+                       example_shape=(1, 2, 32, 64, 64)    # (B, C, Z, Y, X) traced with (multiples of 16)
+                      ) -> Path:
     "Trace `model` (eval mode) to a TorchScript file"
     model = model.eval()
-    if any(s % 16 for s in example_shape[2:]): raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
+    if any(s % 16 for s in example_shape[2:]):
+        raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
     with torch.no_grad(): ts = torch.jit.trace(model, torch.randn(*example_shape), check_trace=False)
     return atomic_write(path, lambda t: ts.save(str(t)), suffix='.pt')
 
-def export_onnx(model:nn.Module, path, example_shape=(1, 2, 32, 64, 64), opset:int=17) -> Path:
+def export_onnx(model:nn.Module,                    # the network
+                path,                               # output file
+                example_shape=(1, 2, 32, 64, 64),   # (B, C, Z, Y, X) traced with (multiples of 16)
+                opset:int=17                        # ONNX opset
+               ) -> Path:
     "Export `model` (eval mode) to ONNX with dynamic batch and spatial axes (legacy TorchScript-based exporter)"
     model, axes = model.eval(), {0: 'batch', 2: 'z', 3: 'y', 4: 'x'}
-    if any(s % 16 for s in example_shape[2:]): raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
+    if any(s % 16 for s in example_shape[2:]):
+        raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
     def write(t):
         torch.onnx.export(model, (torch.randn(*example_shape),), str(t), input_names=['image'], output_names=['logits'],
                           dynamic_axes={'image': axes, 'logits': axes}, opset_version=opset, dynamo=False)

@@ -25,7 +25,10 @@ __all__ = ['WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sli
            'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
-def window_starts(size:int, window:int, overlap:float=0.5) -> list:
+def window_starts(size:int,            # voxels along the axis
+                  window:int,          # window size along it
+                  overlap:float=0.5    # fraction in [0, 1)
+                 ) -> list:
     "Start positions of windows of `window` voxels covering `size`, overlapping by about `overlap`"
     if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
     if window >= size: return [0]
@@ -33,7 +36,10 @@ def window_starts(size:int, window:int, overlap:float=0.5) -> list:
     return sorted({round(i * (size - window) / (n - 1)) for i in range(n)})
 
 # %% ../nbs/02a_predictor.ipynb #35a55883
-def gaussian_weights(window, sigma_scale:float=0.125, floor:float=1e-3) -> torch.Tensor:
+def gaussian_weights(window,                    # (Z, Y, X) window size
+                     sigma_scale:float=0.125,   # σ as a fraction of the window
+                     floor:float=1e-3           # smallest weight (border voxels still count)
+                    ) -> torch.Tensor:
     "Gaussian importance map over a window (peak 1, never below `floor`)"
     axes = [torch.exp(-0.5 * ((torch.arange(w) - (w - 1) / 2) / max(w * sigma_scale, 1e-6))**2) for w in window]
     g = axes[0][:, None, None] * axes[1][None, :, None] * axes[2][None, None, :]
@@ -45,34 +51,59 @@ def _alloc(shape, device, dtype=torch.float32) -> torch.Tensor:
     try: return torch.zeros(shape, dtype=dtype, device=device)
     except torch.OutOfMemoryError: return torch.zeros(shape, dtype=dtype)
 
-def sliding_window_probs(forward, image:torch.Tensor, num_classes:int, window=None, overlap:float=0.5, batch:int|None=None, device='cpu') -> torch.Tensor:
-    "Class probabilities (K, Z, Y, X) of a (C, Z, Y, X) image from `forward` (probabilities of a batch) with Gaussian-blended windows"
-    size = image.shape[1:]; window = tuple(min(w, s) for w, s in zip(window or size, size))
-    batch = batch or (4 if torch.device(device).type == 'cuda' else 1)      # on CPU one window per forward is faster (cache locality)
+# %% ../nbs/02a_predictor.ipynb #63412d39
+def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → (B, K, z, y, x) probabilities
+                         image:torch.Tensor,      # (C, Z, Y, X) image
+                         num_classes:int,         # K
+                         window=None,             # (Z, Y, X) window (None: the whole volume)
+                         overlap:float=0.5,       # window overlap in [0, 1)
+                         batch:int | None=None,   # windows per forward (None: 4 on a GPU, 1 on a CPU)
+                         device='cpu'             # where the windows run
+                        ) -> torch.Tensor:
+    "Class probabilities (K, Z, Y, X) of a (C, Z, Y, X) image "
+    "from `forward` (a batch's probabilities), Gaussian-blended"
+    size = image.shape[1:]
+    window = tuple(min(w, s) for w, s in zip(window or size, size))
+    batch = batch or (
+        4 if torch.device(device).type == 'cuda' else 1
+    )  # on CPU one window per forward is faster (cache locality)
     starts = list(itertools.product(*[window_starts(s, w, overlap) for s, w in zip(size, window)]))
-    if len(starts) == 1: return forward(image[None].to(device)).float()[0]     # one window: nothing to blend, no buffers
+    if len(starts) == 1:
+        return forward(image[None].to(device)).float()[0]  # one window: nothing to blend, no buffers
     weight = gaussian_weights(window).to(device)
-    acc = _alloc((num_classes, *size), device); norm = _alloc(size, acc.device)
+    acc = _alloc((num_classes, *size), device)
+    norm = _alloc(size, acc.device)
     for i in range(0, len(starts), batch):
         chunk = starts[i:i + batch]
         sl = [tuple(slice(a, a + w) for a, w in zip(s, window)) for s in chunk]
         probs = forward(torch.stack([image[(slice(None), *s)] for s in sl]).to(device)).float() * weight
-        for p, s in zip(probs.to(acc.device), sl): acc[(slice(None), *s)] += p; norm[s] += weight.to(acc.device)
+        for p, s in zip(probs.to(acc.device), sl):
+            acc[(slice(None), *s)] += p
+            norm[s] += weight.to(acc.device)
     return acc / norm
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e002
 class Arena:
-    "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused, and kept off the C heap (anonymous maps)"
+    "Storage for the big tensors of `whole_volume_forward`: freed "
+    "buffers are reused and kept off the C heap (memory maps)"
     def __init__(self): self.free, self.live, self.peak = [], {}, 0
     def empty(self, shape, dtype, device='cpu') -> torch.Tensor:
-        if torch.device(device).type != 'cpu': return torch.empty(shape, dtype=dtype, device=device)   # the CUDA caching allocator reuses
+        if torch.device(device).type != 'cpu':
+            return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
         n = max(1, math.prod(shape) * dtype.itemsize)
         fits = [b for b in self.free if b.numel() >= n]
-        if fits: buf = min(fits, key=lambda b: b.numel()); self.free = [b for b in self.free if b is not buf]
+        if fits:
+            buf = min(fits, key=lambda b: b.numel())
+            self.free = [b for b in self.free if b is not buf]
         else:
-            self.free = [b for b in self.free if b.numel() > n]                 # too small for what comes now: give them back
-            buf = torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if n >= 2**20 else torch.empty(n, dtype=torch.uint8)
-        t = buf[:n].view(dtype).view(shape); self.live[t.data_ptr()] = buf
+            self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
+            buf = (
+                torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8)
+                if n >= 2**20
+                else torch.empty(n, dtype=torch.uint8)
+            )
+        t = buf[:n].view(dtype).view(shape)
+        self.live[t.data_ptr()] = buf
         self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
         return t
     def release(self, *ts):
@@ -89,31 +120,49 @@ def _at(axis:int, a:int, b:int) -> tuple:
     "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
     return (slice(None),) * axis + (slice(a, b),)
 
+# %% ../nbs/02a_predictor.ipynb #aff4c5a4
 def _conv_rows(conv:nn.Module, x:torch.Tensor) -> tuple:
-    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (the output's longest), and a function giving the
-    output's slices [a, b) along it from x's matching slices"""
+    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (the output's longest), and a function
+    giving the output's slices [a, b) along it from x's matching slices"""
     if isinstance(conv, UpConv3d):
-        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]]); ax = 2 + max(range(3), key=lambda d: shape[2 + d])
+        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
+        ax = 2 + max(range(3), key=lambda d: shape[2 + d])
         return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
-    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)])
-    ax = 2 + max(range(3), key=lambda d: shape[2 + d]); k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
+    shape = (
+        1,
+        conv.out_channels,
+        *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)],
+    )
+    ax = 2 + max(range(3), key=lambda d: shape[2 + d])
+    k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
     def rows(a, b):
-        lo, hi = a * s - p, (b - 1) * s - p + k                              # input slices of output slices a..b-1, halo included
+        lo, hi = a * s - p, (b - 1) * s - p + k  # input slices of output slices a..b-1, halo included
         xs = x[_at(ax, max(lo, 0), min(hi, N))]
         if isinstance(conv, PointwiseConv3d): return conv(xs)
-        if lo < 0 or hi > N:                                                  # the volume's border: zeros, as padding gives
-            pad = [0] * 6; pad[2 * (4 - ax)], pad[2 * (4 - ax) + 1] = max(0, -lo), max(0, hi - N); xs = F.pad(xs, pad)
-        return F.conv3d(xs, conv.weight, conv.bias, conv.stride, tuple(0 if d == ax - 2 else q for d, q in enumerate(conv.padding)))
+        if lo < 0 or hi > N:  # the volume's border: zeros, as padding gives
+            pad = [0] * 6
+            pad[2 * (4 - ax)], pad[2 * (4 - ax) + 1] = max(0, -lo), max(0, hi - N)
+            xs = F.pad(xs, pad)
+        return F.conv3d(
+            xs, conv.weight, conv.bias, conv.stride, tuple(0 if d == ax - 2 else q for d, q in enumerate(conv.padding))
+        )
     return shape, ax, rows
 
+# %% ../nbs/02a_predictor.ipynb #125b92ed
 def _row_spans(shape, ax:int, cin:int, upconv:bool, budget:int) -> list:
     "Chunks along `ax` holding about `budget` elements of output and input"
     step = max(1, budget // max(1, (shape[1] + cin) * math.prod(shape[2:]) // shape[ax]))
     return _spans(shape[ax], max(2, step // 2 * 2) if upconv else step)
 
-def chunked_conv(conv:nn.Module, x:torch.Tensor, budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
-    "`conv(x)` for a (1, C, Z, Y, X) `x` (a Conv3d, `PointwiseConv3d` or `UpConv3d`), computed in chunks along one axis into one output"
-    shape, ax, rows = _conv_rows(conv, x); out = None
+def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpConv3d`
+                 x:torch.Tensor,          # (1, C, Z, Y, X) input
+                 budget:int=2**22,        # elements per chunk
+                 arena:Arena|None=None    # where the output is allocated
+                ) -> torch.Tensor:
+    "`conv(x)` for a (1, C, Z, Y, X) `x` (Conv3d, `PointwiseConv3d` "
+    "or `UpConv3d`), in chunks along one axis into one output"
+    shape, ax, rows = _conv_rows(conv, x)
+    out = None
     for a, b in _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget):
         y = rows(a, b)
         if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)
@@ -121,69 +170,106 @@ def chunked_conv(conv:nn.Module, x:torch.Tensor, budget:int=2**22, arena:Arena|N
     return out
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e006
-def norm_(norm:nn.Module, y:torch.Tensor, budget:int=2**22) -> torch.Tensor:
-    "Normalize a (1, C, ...) `y` in place with `norm`'s own function (instance, group or batch norm), a few channels (whole groups) at a time"
+def norm_(norm:nn.Module,     # an instance, group or batch norm layer
+          y:torch.Tensor,     # (1, C, Z, Y, X) conv output, normalized in place
+          budget:int=2**22    # elements per chunk
+         ) -> torch.Tensor:
+    "Normalize a (1, C, ...) `y` in place with `norm`'s own function, a few channels (whole groups) at a time"
     C, per = y.shape[1], y[0, 0].numel()
     cpg = C // norm.num_groups if isinstance(norm, nn.GroupNorm) else 1
     w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)
     for a, b in _spans(C, max(1, budget // (per * cpg)) * cpg):
         ws, bs, ys = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None), y[:, a:b]
-        if isinstance(norm, nn.GroupNorm): o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
-        elif _running(norm): o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)
+        if isinstance(norm, nn.GroupNorm):
+            o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
+        elif _running(norm):
+            o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)
         elif isinstance(norm, nn.InstanceNorm3d): o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
-        else: o = F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)           # batch norm in training mode: this volume's statistics
+        else:
+            o = F.batch_norm(
+                ys, None, None, ws, bs, True, 0.0, norm.eps
+            )  # batch norm in training mode: this volume's statistics
         y[:, a:b] = o
     return y
 
+# %% ../nbs/02a_predictor.ipynb #f02b49b1
 def _running(norm:nn.Module) -> bool:
     "Does `norm` normalize with stored running statistics (batch norm in eval mode)?"
     return not isinstance(norm, nn.GroupNorm) and not norm.training and getattr(norm, 'running_mean', None) is not None
 
 def _norm_stats(norm:nn.Module, mean, var) -> tuple:
-    "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's mean and variance (fp64) over the volume"
+    "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's (fp64) over the volume"
     if isinstance(norm, nn.GroupNorm):
         g, k = norm.num_groups, mean.numel() // norm.num_groups
-        gm = mean.view(g, k).mean(1); gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
+        gm = mean.view(g, k).mean(1)
+        gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
         return gm.repeat_interleave(k).float(), gv.repeat_interleave(k).float()
     return mean.float(), var.float()
 
+# %% ../nbs/02a_predictor.ipynb #95154a92
 def _channel_moments(chunks) -> tuple:
-    "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`, each chunk's exact moments merged with Chan's formula"
+    "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
     n = 0
     for t in chunks:
-        f = t[0].flatten(1).float(); k = f.shape[1]
-        m = f.mean(1); v = (f - m[:, None]).square_().mean(1)                 # two passes over the chunk: no cancellation (var_mean is 20× slower)
+        f = t[0].flatten(1).float()
+        k = f.shape[1]
+        m = f.mean(1)
+        v = (f - m[:, None]).square_().mean(1)  # two passes over the chunk: no cancellation (var_mean is 20× slower)
         m, v = m.double(), v.double()
-        if n == 0: n, mean, m2 = k, m, v * k; continue
-        d = m - mean; mean = mean + d * (k / (n + k)); m2 = m2 + v * k + d * d * (n * k / (n + k)); n += k
+        if n == 0:
+            n, mean, m2 = k, m, v * k
+            continue
+        d = m - mean
+        mean = mean + d * (k / (n + k))
+        m2 = m2 + v * k + d * d * (n * k / (n + k))
+        n += k
     return mean, m2 / n
 
-def fused_conv_norm(conv:nn.Module, norm:nn.Module, x:torch.Tensor, relu:bool=False, add=None, out=None, then=None,
-                    budget:int=2**22, arena:Arena|None=None) -> torch.Tensor:
-    """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output: a pass
-    over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which may be `add`)"""
-    shape, ax, rows = _conv_rows(conv, x); spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
+# %% ../nbs/02a_predictor.ipynb #136eb163
+def fused_conv_norm(conv:nn.Module,          # the convolution
+                    norm:nn.Module,          # its normalization layer
+                    x:torch.Tensor,          # (1, C, Z, Y, X) input
+                    relu:bool=False,         # apply ReLU
+                    add=None,                # tensor added before the ReLU (a shortcut)
+                    out=None,                # where to write (may be `add`)
+                    then=None,               # applied to each finished chunk (e.g. the head)
+                    budget:int=2**22,        # elements per chunk
+                    arena:Arena|None=None    # where the output is allocated
+                   ) -> torch.Tensor:
+    """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output:
+    a pass over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which
+    may be `add`)"""
+    shape, ax, rows = _conv_rows(conv, x)
+    spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
     mu, var = (norm.running_mean.float(), norm.running_var.float()) if _running(norm) else \
               _norm_stats(norm, *_channel_moments(rows(a, b) for a, b in spans))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         c = rows(a, b)
-        t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps)     # fp32 parameters, c's dtype out
+        t = F.batch_norm(
+            c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps
+        )  # fp32 parameters, c's dtype out
         if add is not None: t.add_(add[_at(ax, a, b)])
         if relu: t.relu_()
         if then is not None: t = then(t)
-        if out is None: out = (arena or Arena()).empty(tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype, t.device)
+        if out is None:
+            out = (arena or Arena()).empty(
+                tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype, t.device
+            )
         out[_at(ax, a, b)] = t
     return out
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e008
 class LayerByLayer(Steps):
-    "The network's steps over a whole (1, C, Z, Y, X) volume, each in chunks of about `budget` elements; big tensors from an `Arena`"
+    "The network's steps over a whole (1, C, Z, Y, X) volume, in "
+    "chunks of about `budget` elements, tensors from an `Arena`"
     def __init__(self, budget:int=2**22): self.budget, self.arena, self.kept = budget, Arena(), set()
     def pad(self, x): return pad_to_16(x)
     def cnr(self, seq, x, then=None):
-        if then is not None:       # never stored: statistics from a first pass, then each chunk straight into `then`
-            return fused_conv_norm(seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget, arena=self.arena)
+        if then is not None:  # never stored: statistics from a first pass, then each chunk straight into `then`
+            return fused_conv_norm(
+                seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget, arena=self.arena
+            )
         y = norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget)
         return y.relu_() if len(seq) > 2 else y
     def residual(self, last, h, short, x):
@@ -225,7 +311,8 @@ def unkeep(self:LayerByLayer, t):
     self.kept.discard(t.data_ptr())
     self.done(t)
 @patch
-def done(self:LayerByLayer, *ts): self.arena.release(*[t for t in ts if t is not None and t.data_ptr() not in self.kept])
+def done(self: LayerByLayer, *ts):
+    self.arena.release(*[t for t in ts if t is not None and t.data_ptr() not in self.kept])
 
 # %% ../nbs/02a_predictor.ipynb #90895a02
 def whole_volume_forward(model:nn.Module,    # a network with a `run(x, steps)` description (`ResNet3DSeg`)
@@ -239,17 +326,22 @@ def whole_volume_forward(model:nn.Module,    # a network with a `run(x, steps)` 
     return model.run(x, LayerByLayer(budget))
 
 # %% ../nbs/02a_predictor.ipynb #5ee278e2
-def flip_sets(axes=(0, 1, 2)) -> list:
+def flip_sets(axes=(0, 1, 2)    # spatial axes that may be mirrored
+             ) -> list:
     "Every subset of the spatial `axes` (0 Z, 1 Y, 2 X): the mirrorings of test-time augmentation"
     return [list(c) for r in range(len(axes) + 1) for c in itertools.combinations(axes, r)]
 
-def swap_channels(probs:torch.Tensor, pairs) -> torch.Tensor:
+def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
+                  pairs                 # (a, b) class pairs, e.g. left/right
+                 ) -> torch.Tensor:
     "Swap the class channels of each (a, b) pair of a (B, K, ...) tensor"
     idx = list(range(probs.shape[1]))
     for a, b in pairs: idx[a], idx[b] = b, a
     return probs[:, idx]
 
-def entropy(probs:torch.Tensor, eps:float=1e-8) -> torch.Tensor:
+def entropy(probs:torch.Tensor,   # (K, ...) probabilities
+            eps:float=1e-8        # guards log(0)
+           ) -> torch.Tensor:
     "Predictive entropy (nats) over the class axis 0"
     return -(probs * (probs + eps).log()).sum(0)
 
@@ -258,15 +350,23 @@ def _softmax_(logits:torch.Tensor) -> torch.Tensor:
     "Softmax over axis 1, in place (one class-probability volume less at a time)"
     return logits.sub_(logits.amax(1, keepdim=True)).exp_().div_(logits.sum(1, keepdim=True))
 
+# %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False):
-    "Batch forward: probabilities averaged over the mirrorings `flips` (a bf16-weight model gets bf16 input, no autocast; `whole`: whole volumes)"
+    "Batch forward: probabilities averaged over the mirrorings `flips` (bf16 weights: bf16 input, no autocast)"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     net = (lambda t: whole_volume_forward(model, t)) if whole else model
     def fwd(x):
         out = None
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
-        with torch.no_grad(), torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16, enabled=dtype is not None and wdtype != torch.bfloat16):
+        with (
+            torch.no_grad(),
+            torch.autocast(
+                torch.device(device).type,
+                dtype=dtype or torch.bfloat16,
+                enabled=dtype is not None and wdtype != torch.bfloat16,
+            ),
+        ):
             for f in flips:
                 dims = [a + 2 for a in f]
                 p = _softmax_(net(x.flip(dims) if f else x).float())
@@ -277,39 +377,70 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     return fwd
 
 # %% ../nbs/02a_predictor.ipynb #fbac6333
-WHOLE_VOLUME_MIN = 2**27      # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
+WHOLE_VOLUME_MIN = 2**27  # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
 
-def predict_probs(models:list, image:torch.Tensor, num_classes:int, window=None, overlap:float=0.5, batch:int|None=None, tta_axes=(),
-                  lr_axis:int=2, lr_pairs=(), mc_samples:int=0, precision='fp32', device='cpu') -> torch.Tensor:
+# %% ../nbs/02a_predictor.ipynb #3ff50bea
+def predict_probs(models:list,             # networks (an ensemble)
+                  image:torch.Tensor,      # (C, Z, Y, X) normalized image
+                  num_classes:int,         # K
+                  window=None,             # (Z, Y, X) window (None: one pass over the whole volume)
+                  overlap:float=0.5,       # window overlap in [0, 1)
+                  batch:int | None=None,   # windows per forward (None: 4 on a GPU, 1 on a CPU)
+                  tta_axes=(),             # spatial axes to mirror (test-time augmentation)
+                  lr_axis:int=2,           # the left-right axis (2: X)
+                  lr_pairs=(),             # class pairs swapped by a left-right flip
+                  mc_samples:int=0,        # Monte Carlo dropout passes (0: dropout off)
+                  precision='fp32',        # 'bf16', 'fp16' or 'fp32'
+                  device='cpu'             # where the models run
+                 ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
-    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass: layer by layer, in bounded memory,
+    whole = all(
+        w >= s for w, s in zip(window or image.shape[1:], image.shape[1:])
+    )  # one pass: layer by layer, in bounded memory,
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        big = whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN   # unless model(x) is small
+        big = (
+            whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN
+        )  # unless model(x) is small
         as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
-        run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m            # on CPU bf16 weights beat autocast (no per-call casts)
+        run = (
+            copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m
+        )  # on CPU bf16 weights beat autocast (no per-call casts)
         for _ in range(max(mc_samples, 1)):
-            p = sliding_window_probs(_forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big), image, num_classes, window, overlap, batch, device)
-            total = p if total is None else total.add_(p); n += 1
+            p = sliding_window_probs(
+                _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big),
+                image,
+                num_classes,
+                window,
+                overlap,
+                batch,
+                device,
+            )
+            total = p if total is None else total.add_(p)
+            n += 1
         mc_dropout(m, False)
     return total / n
 
 # %% ../nbs/02a_predictor.ipynb #78173ef2
 BEST = 'best_resnet3d_segmentation.pth'      # the seed's name for the best checkpoint
 
-def checkpoints_of(model) -> list:
+def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a cross-validation folder
+                  ) -> list:
     "Checkpoint paths of `model`: a checkpoint, a list of them, a model folder, or a cross-validation folder of folds"
     paths = [Path(p) for p in ([model] if isinstance(model, (str, Path)) else model)]
     if len(paths) != 1 or not paths[0].is_dir(): return paths
     folder = paths[0]
     found = sorted(folder.glob(f'fold_*/{BEST}')) or [p for p in [folder/BEST] if p.exists()]
-    if not found: raise CaseError(f"{folder}: holds no {BEST} (nor fold_*/{BEST}); expected a folder written by seg3d_train")
+    if not found:
+        raise CaseError(f"{folder}: holds no {BEST} (nor fold_*/{BEST}); expected a folder written by seg3d_train")
     return found
 
-def check_ensemble(ckpts:list, paths:list) -> tuple:
-    "The configuration and preprocessing settings shared by the checkpoints of an ensemble; refuses members that disagree"
+def check_ensemble(ckpts:list,   # loaded checkpoints
+                   paths:list    # their files (named in errors)
+                  ) -> tuple:
+    "The configuration and preprocessing settings the checkpoints of an ensemble share; refuses members that disagree"
     cfgs = [config_from_dict(c['config'], source=str(p)) for c, p in zip(ckpts, paths)]
     key = lambda c, cfg: (cfg.num_classes, cfg.in_channels, c.get('preprocessing'))
     for c, cfg, p in zip(ckpts[1:], cfgs[1:], paths[1:]):
@@ -353,30 +484,38 @@ class Predictor:
         self.window = tuple(window or cfg.patch_size or ()) or None
         self.overlap, self.tta, self.mc_samples, self.batch = overlap, tta, mc_samples, batch
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        norm = (cfg.model or {}).get('norm', 'instance')
+        norm = cfg.model.norm
         if window and not cfg.patch_size and norm in ('instance', 'group'):
-            warnings.warn(f"{self.sources[0] if self.sources else 'model'}: trained on whole volumes with {norm} norm, which "
-                          "normalizes over its whole input; windows smaller than the volume change its statistics (leave "
-                          "out the window for one exact pass in bounded memory)", stacklevel=2)
+            warnings.warn(
+                f"{self.sources[0] if self.sources else 'model'}: trained on whole volumes with {norm} norm, which "
+                "normalizes over its whole input; windows smaller than the volume change its statistics (leave "
+                "out the window for one exact pass in bounded memory)",
+                stacklevel=2,
+            )
 
 # %% ../nbs/02a_predictor.ipynb #af22a8ce
 @patch(cls_method=True)
 def from_checkpoints(cls:Predictor,
                      model,                 # checkpoint(s), a model folder or a cross-validation folder
-                     **policy):             # device, precision, window, overlap, tta, mc_samples, batch
-    "A predictor of the checkpoints of `model` (several: an ensemble)"
+                     **policy):
+    "A predictor of the checkpoints of `model` (several: an ensemble); `policy`: the constructor's other options"
     paths = checkpoints_of(model)
     ckpts = [load_checkpoint(p) for p in paths]
     cfg, prep = check_ensemble(ckpts, paths)
-    if not prep: raise CaseError(f"{paths[0]}: checkpoint carries no preprocessing settings; expected one written by seg3d_train")
+    if not prep:
+        raise CaseError(
+            f"{paths[0]}: checkpoint carries no preprocessing settings; expected one written by seg3d_train"
+        )
     device = resolve_device(policy.pop('device', None))
     precision = resolve_precision(policy.pop('precision', None) or cfg.precision, device)
     models = [model_from_checkpoint(c, device) for c in ckpts]
-    if precision == 'bf16' and device.type == 'cpu': models = [m.to(torch.bfloat16) for m in models]   # once, not per call
+    if precision == 'bf16' and device.type == 'cpu':
+        models = [m.to(torch.bfloat16) for m in models]  # once, not per call
     p = cls(models, cfg, prep, device, precision, sources=[str(q) for q in paths], **policy)
     p.checkpoint = dict(split=ckpts[0].get('split'), epoch=ckpts[0].get('epoch'))
     return p
 
+# %% ../nbs/02a_predictor.ipynb #2c22998b
 @patch(cls_method=True)
 def from_folder(cls:Predictor, folder, **policy):
     "A predictor of the model folder `folder` written by `seg3d_train` (or of every fold of a cross-validation folder)"
@@ -404,7 +543,8 @@ def predict_case(self:Predictor,
                  space:str='original',    # 'original': the scan's grid; 'preprocessed': the training grid
                  both:bool=False):        # also the label map on the other grid (to score on both)
     "One raw scan: label map, probabilities and (with MC samples) entropy on `space`'s grid, with the geometry"
-    if space not in ('original', 'preprocessed'): raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
+    if space not in ('original', 'preprocessed'):
+        raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     x, plan, ref = preprocess_image(source, self.prep, self.cfg)
     pre = self.probs(x)
     raw = invert_probabilities(pre, plan) if space == 'original' or both else None
@@ -415,6 +555,7 @@ def predict_case(self:Predictor,
                 label_preprocessed=as_xyz(pre), label_original=as_xyz(raw),
                 uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None)
 
+# %% ../nbs/02a_predictor.ipynb #cc9490cc
 @patch
 def predict_array(self:Predictor,
                   image:np.ndarray,        # (X, Y, Z) or (X, Y, Z, C) intensities
@@ -425,17 +566,29 @@ def predict_array(self:Predictor,
     return self.predict_case((image, affine), space)['label']
 
 # %% ../nbs/02a_predictor.ipynb #0e524821
-def add_policy_args(p):
+def add_policy_args(p    # an `argparse` parser
+                   ):
     "Add the prediction policy's options to the argument parser `p` (seg3d_predict and seg3d_evaluate share them)"
-    p.add_argument('--window', type=int, nargs=3, metavar=('Z', 'Y', 'X'),
-                   help="sliding window (default: the training patch; a model trained on whole volumes: one exact pass)")
+    p.add_argument(
+        '--window',
+        type=int,
+        nargs=3,
+        metavar=('Z', 'Y', 'X'),
+        help="sliding window (default: the training patch; a model trained on whole volumes: one exact pass)",
+    )
     p.add_argument('--overlap', type=float, default=0.5, help="window overlap in [0, 1)")
     p.add_argument('--tta', action='store_true', help="test-time mirroring over all axes")
-    p.add_argument('--mc_samples', type=int, default=0, help="Monte Carlo dropout passes (prediction: *_uncertainty.nii.gz)")
+    p.add_argument(
+        '--mc_samples', type=int, default=0, help="Monte Carlo dropout passes (prediction: *_uncertainty.nii.gz)"
+    )
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="default: the training's")
     p.add_argument('--device', help="default: CUDA when there is one, else the CPU")
     return p
 
-def policy_from_args(a) -> dict:
+# %% ../nbs/02a_predictor.ipynb #161b713f
+def policy_from_args(a    # parsed arguments with the policy options
+                    ) -> dict:
     "The `Predictor` keyword arguments of parsed policy options"
-    return dict(window=a.window, overlap=a.overlap, tta=a.tta, mc_samples=a.mc_samples, precision=a.precision, device=a.device)
+    return dict(
+        window=a.window, overlap=a.overlap, tta=a.tta, mc_samples=a.mc_samples, precision=a.precision, device=a.device
+    )

@@ -28,17 +28,26 @@ def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw vo
               target:tuple=(512,1024,32), # target (X, Y, Z)
               z_policy:str='resample'):   # when Z > target: 'resample' (keep all anatomy) or 'crop' (centred)
     "Decide how a volume of `shape` reaches `target`: XY scale factors and the Z pad / crop / resample"
-    if z_policy not in ('resample', 'crop'): raise ValueError(f"z_policy must be 'resample' or 'crop', got {z_policy!r}")
+    if z_policy not in ('resample', 'crop'):
+        raise ValueError(f"z_policy must be 'resample' or 'crop', got {z_policy!r}")
     (x, y, z), (tx, ty, tz) = [int(v) for v in shape], [int(v) for v in target]
     if min(x, y, z, tx, ty, tz) < 1: raise ValueError(f"shapes must be positive, got {shape} -> {target}")
-    plan = dict(in_shape=[x, y, z], out_shape=[tx, ty, tz], scale=[x/tx, y/ty, 1.0], z_mode='none', z_pad=[0, 0], z_crop=[0, 0])
+    plan = dict(
+        in_shape=[x, y, z],
+        out_shape=[tx, ty, tz],
+        scale=[x / tx, y / ty, 1.0],
+        z_mode='none',
+        z_pad=[0, 0],
+        z_crop=[0, 0],
+    )
     if z < tz: plan.update(z_mode='pad', z_pad=[(tz-z)//2, tz-z-(tz-z)//2])
     elif z > tz and z_policy == 'crop': plan.update(z_mode='crop', z_crop=[(z-tz)//2, z-tz-(z-tz)//2])
     elif z > tz: plan.update(z_mode='resample', scale=[x/tx, y/ty, z/tz])
     return plan
 
 # %% ../nbs/00_preprocess.ipynb #e5fb608e
-def grid_matrix(plan:dict) -> np.ndarray:
+def grid_matrix(plan:dict    # from `plan_grid`
+               ) -> np.ndarray:
     "4×4 matrix `M` with `input_index = M @ output_index` for the mapping in `plan`"
     s = np.asarray(plan['scale'], float)
     M = np.diag([*s, 1.0])
@@ -47,7 +56,9 @@ def grid_matrix(plan:dict) -> np.ndarray:
     if plan['z_mode'] == 'crop': M[2, 3] = plan['z_crop'][0]
     return M
 
-def output_affine(affine:np.ndarray, plan:dict) -> np.ndarray:
+def output_affine(affine:np.ndarray,   # the raw scan's 4×4 affine
+                  plan:dict            # from `plan_grid`
+                 ) -> np.ndarray:
     "The affine of the preprocessed grid: `affine @ grid_matrix(plan)`"
     return np.asarray(affine, float) @ grid_matrix(plan)
 
@@ -80,11 +91,14 @@ def resample_image(image:np.ndarray, # (X, Y, Z, C) float image
     img = np.asarray(image, np.float32)
     (x, y, _), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
     if plan['z_mode'] == 'crop': img = _z_fit(img, plan)
-    t = torch.from_numpy(np.ascontiguousarray(img.T))                 # (C, Z, Y, X), free for Fortran-ordered NIfTI data
-    if plan['z_mode'] == 'resample': t = F.interpolate(t[None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0]
+    t = torch.from_numpy(np.ascontiguousarray(img.T))  # (C, Z, Y, X), free for Fortran-ordered NIfTI data
+    if plan['z_mode'] == 'resample':
+        t = F.interpolate(t[None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0]
     elif (x, y) != (tx, ty): t = F.interpolate(t, size=(ty, tx), mode='bilinear', align_corners=False)
     lo, hi = img.reshape(-1, img.shape[-1], order='F').min(0), img.reshape(-1, img.shape[-1], order='F').max(0)
-    t = torch.maximum(torch.minimum(t, torch.from_numpy(hi)[:, None, None, None]), torch.from_numpy(lo)[:, None, None, None])
+    t = torch.maximum(
+        torch.minimum(t, torch.from_numpy(hi)[:, None, None, None]), torch.from_numpy(lo)[:, None, None, None]
+    )
     out = t.numpy().T                                                   # back to (X, Y, Z, C), Fortran order
     return _z_fit(out, plan) if plan['z_mode'] == 'pad' else out
 
@@ -99,45 +113,64 @@ def invert_probabilities(prob:torch.Tensor, # (K, Z', Y', X') class probabilitie
         return F.interpolate(prob[None].float(), size=(z, y, x), mode='trilinear', align_corners=False)[0]
     if (x, y) != (tx, ty): prob = F.interpolate(prob.float(), size=(y, x), mode='bilinear', align_corners=False)
     if plan['z_mode'] == 'crop':
-        full = torch.zeros((prob.shape[0], z, y, x), dtype=prob.dtype, device=prob.device); full[background] = 1
+        full = torch.zeros((prob.shape[0], z, y, x), dtype=prob.dtype, device=prob.device)
+        full[background] = 1
         full[:, plan['z_crop'][0]:plan['z_crop'][0] + tz] = prob
         prob = full
     return prob
 
-def labels_to_onehot(label:np.ndarray, num_classes:int) -> torch.Tensor:
+def labels_to_onehot(label:np.ndarray,   # (X, Y, Z) integer label map
+                     num_classes:int     # classes incl. background
+                    ) -> torch.Tensor:
     "(X, Y, Z) label map → (K, Z, Y, X) one-hot float tensor"
     return F.one_hot(torch.from_numpy(np.ascontiguousarray(label.T)).long(), num_classes).permute(3, 0, 1, 2).float()
 
 # %% ../nbs/00_preprocess.ipynb #9d098a1e
 NIFTI_SUFFIXES = ('.nii.gz', '.nii')
 
-def case_name(path) -> str|None:
+def case_name(path    # a file path
+             ) -> str|None:
     "Case name of a NIfTI file name (`x.nii.gz` → `x`), or None for anything else"
     n = Path(path).name
     for s in NIFTI_SUFFIXES:
         if n.endswith(s) and len(n) > len(s): return n[:-len(s)]
     return None
 
-def safe_case(name:str) -> str:
+def safe_case(name:str    # a case name taken from a file name
+             ) -> str:
     "Return `name` if it is safe as a file name inside an output folder, else raise `CaseError`"
     if not re.fullmatch(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*', name or '') or name in ('.', '..'):
-        raise CaseError(f"case name {name!r} is not a plain file name (letters, digits, '_', '.', '+', '-'); it could escape the output folder")
+        raise CaseError(
+            f"case name {name!r} is not a plain file name (letters, digits, "
+            "'_', '.', '+', '-'); it could escape the output folder"
+        )
     return name
 
 # %% ../nbs/00_preprocess.ipynb #1c004af3
 def _load(path:Path, max_voxels:int):
     "Open a NIfTI file and check its size before reading any voxel"
-    try: img = nib.load(str(path))
-    except Exception as e: raise CaseError(f"{path}: not a readable NIfTI file: corrupt, truncated or another format ({type(e).__name__}: {e})") from None
-    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)): raise CaseError(f"{path}: expected a NIfTI-1/2 image, got {type(img).__name__}")
+    try:
+        img = nib.load(str(path))
+    except Exception as e:
+        raise CaseError(
+            f"{path}: not a readable NIfTI file: corrupt, truncated or another format ({type(e).__name__}: {e})"
+        ) from None
+    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
+        raise CaseError(f"{path}: expected a NIfTI-1/2 image, got {type(img).__name__}")
     n = int(np.prod(img.shape)) if img.shape else 0
-    if max_voxels and n > max_voxels: raise CaseError(f"{path}: {n:,} values exceed the memory guard max_voxels={max_voxels:,}")
+    if max_voxels and n > max_voxels:
+        raise CaseError(f"{path}: {n:,} values exceed the memory guard max_voxels={max_voxels:,}")
     return img
 
+# %% ../nbs/00_preprocess.ipynb #4f480932
 def _read(img, path:Path, dtype=np.float32) -> np.ndarray:
     "Read the voxels (with scl_slope/inter applied), turning I/O failures into `CaseError`"
-    try: return img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
-    except Exception as e: raise CaseError(f"{path}: cannot read voxel data, file corrupt or truncated ({type(e).__name__}: {e})") from None
+    try:
+        return img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
+    except Exception as e:
+        raise CaseError(
+            f"{path}: cannot read voxel data, file corrupt or truncated ({type(e).__name__}: {e})"
+        ) from None
 
 # %% ../nbs/00_preprocess.ipynb #77790212
 def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
@@ -145,7 +178,8 @@ def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
                 channels:int=None    # expected channel count (None: any)
                ) -> np.ndarray:
     "`data` if it has the expected channels and some contrast; else a `CaseError` naming `where`"
-    if channels and data.shape[3] != channels: raise CaseError(f"{where}: {data.shape[3]} channel(s); expected {channels}")
+    if channels and data.shape[3] != channels:
+        raise CaseError(f"{where}: {data.shape[3]} channel(s); expected {channels}")
     if min(data.shape) < 1: raise CaseError(f"{where}: empty array of shape {data.shape}")
     if data.min() == data.max():
         raise CaseError(f"{where}: image is constant (every voxel {data.min()}); expected a scan with contrast")
@@ -159,33 +193,48 @@ def load_image(paths:list,           # one 3D/4D file, or one 3D file per channe
     paths, parts, ref = [Path(p) for p in paths], [], None
     for p in paths:
         img = _load(p, max_voxels)
-        if len(img.shape) not in (3, 4): raise CaseError(f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)")
-        if len(paths) > 1 and len(img.shape) != 3: raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
+        if len(img.shape) not in (3, 4):
+            raise CaseError(
+                f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)"
+            )
+        if len(paths) > 1 and len(img.shape) != 3:
+            raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
         if ref is not None and (img.shape[:3] != ref.shape[:3] or not np.allclose(img.affine, ref.affine, atol=1e-3)):
             raise CaseError(f"{p}: channel grid {img.shape[:3]} differs from {paths[0]} {ref.shape[:3]}")
         ref = ref or img
         a = _read(img, p)
-        if not np.isfinite(a).all(): raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
+        if not np.isfinite(a).all():
+            raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
         parts.append(a if a.ndim == 4 else a[..., None])
     data = parts[0] if len(parts) == 1 else np.asfortranarray(np.concatenate(parts, axis=3))
     return check_image(data, paths[0], channels), ref
 
 # %% ../nbs/00_preprocess.ipynb #e686b61f
-def load_label(path:Path,            # label file (X, Y, Z) or (X, Y, Z, 1)
-               num_classes:int=None, # labels must lie in 0..num_classes-1 (None: any non-negative integer)
-               max_voxels:int=0):
+def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
+               num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
+               max_voxels:int=0        # refuse bigger volumes (0: no guard)
+              ):
     "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
-    path = Path(path); img = _load(path, max_voxels)
+    path = Path(path)
+    img = _load(path, max_voxels)
     shape = img.shape[:3] if len(img.shape) == 4 and img.shape[3] == 1 else img.shape
     if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
-    a = _read(img, path, dtype=np.float64 if img.dataobj.slope != 1 or img.dataobj.inter != 0 else None).reshape(shape, order='F')
+    a = _read(img, path, dtype=np.float64 if img.dataobj.slope != 1 or img.dataobj.inter != 0 else None).reshape(
+        shape, order='F'
+    )
     if not np.issubdtype(a.dtype, np.integer):
         bad = ~np.isfinite(a) | (a != np.round(a))
-        if bad.any(): raise CaseError(f"{path}: {int(bad.sum())} non-integer label values (e.g. {a[bad].flat[0]}); expected integer class ids")
+        if bad.any():
+            raise CaseError(
+                f"{path}: {int(bad.sum())} non-integer label values (e.g. {a[bad].flat[0]}); expected integer class ids"
+            )
     lo, hi = a.min(), a.max()
     if lo < 0: raise CaseError(f"{path}: negative label value {lo}; expected class ids >= 0")
     limit = (num_classes - 1) if num_classes else 255
-    if hi > limit: raise CaseError(f"{path}: label values {sorted(set(np.unique(a[a > limit]).tolist()))[:5]} outside the classes 0..{limit}")
+    if hi > limit:
+        raise CaseError(
+            f"{path}: label values {sorted(set(np.unique(a[a > limit]).tolist()))[:5]} outside the classes 0..{limit}"
+        )
     return np.asfortranarray(a.astype(np.uint8)), img
 
 # %% ../nbs/00_preprocess.ipynb #546ab7f4
@@ -193,7 +242,9 @@ def _nii(path, data, affine=None, **hdr):
     "Write `data` as a NIfTI file (test and demo helper)"
     img = nib.Nifti1Image(np.asarray(data), np.eye(4) if affine is None else affine)
     for k, v in hdr.items(): img.header[k] = v
-    Path(path).parent.mkdir(parents=True, exist_ok=True); nib.save(img, str(path)); return Path(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    nib.save(img, str(path))
+    return Path(path)
 
 # %% ../nbs/00_preprocess.ipynb #7a841f16
 def image_from_array(array,              # (X, Y, Z) or (X, Y, Z, C) intensities
@@ -203,18 +254,25 @@ def image_from_array(array,              # (X, Y, Z) or (X, Y, Z, C) intensities
                     ) -> tuple:
     "An array and its affine as `load_image` gives a file: float32 (X, Y, Z, C) and a NIfTI object with the geometry"
     a, aff = np.asarray(array), np.asarray(affine, dtype=np.float64)
-    if a.ndim not in (3, 4): raise CaseError(f"{where}: {a.ndim} dimensions {a.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)")
+    if a.ndim not in (3, 4):
+        raise CaseError(f"{where}: {a.ndim} dimensions {a.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)")
     if aff.shape != (4, 4) or not np.isfinite(aff).all() or abs(np.linalg.det(aff[:3, :3])) < 1e-12:
         raise CaseError(f"{where}: affine {aff.tolist()} is not an invertible, finite 4×4 matrix")
     data = np.asfortranarray(a if a.ndim == 4 else a[..., None], dtype=np.float32)
-    if not np.isfinite(data).all(): raise CaseError(f"{where}: {int((~np.isfinite(data)).sum())} NaN/Inf voxels; expected finite intensities")
+    if not np.isfinite(data).all():
+        raise CaseError(f"{where}: {int((~np.isfinite(data)).sum())} NaN/Inf voxels; expected finite intensities")
     return check_image(data, where, channels), nib.Nifti1Image(np.zeros(data.shape[:3], np.uint8), aff)
 
 # %% ../nbs/00_preprocess.ipynb #f8b7ef81
 @dataclass
 class RawCase:
     "One case of a raw dataset: its image file(s), its label file (or None) and the subset it came from"
-    name:str; images:list; label:Path|None=None; subset:str='train'; error:str|None=None
+
+    name: str
+    images: list
+    label: Path | None = None
+    subset: str = 'train'
+    error: str | None = None
 
 def _nifti_files(folder:Path) -> dict:
     "{case name: [paths]} of the NIfTI files in `folder` (several paths = duplicate names)"
@@ -231,21 +289,25 @@ def _pair(images:dict, labels:dict, subset:str, need_label:bool) -> list:
     for name in sorted(set(images) | set(labels)):
         imgs, labs = images.get(name, []), labels.get(name, [])
         c = RawCase(name, imgs, labs[0] if len(labs) == 1 else None, subset)
-        if not imgs: c.error = f"{labs[0]}: label has no image (expected an image for case {name!r})"
-        elif need_label and not labs: c.error = f"{imgs[0]}: image has no label (expected a label file for case {name!r})"
+        if not imgs:
+            c.error = f"{labs[0]}: label has no image (expected an image for case {name!r})"
+        elif need_label and not labs:
+            c.error = f"{imgs[0]}: image has no label (expected a label file for case {name!r})"
         elif len(labs) > 1: c.error = f"duplicate label files for case {name!r}: {', '.join(map(str, labs))}"
         cases.append(c)
     return cases
 
 # %% ../nbs/00_preprocess.ipynb #ca7d206b
-def find_cases(src) -> list:
+def find_cases(src    # raw dataset folder
+              ) -> list:
     "All `RawCase`s of a raw dataset folder in seg3d's (`images/`, `labels/`) or nnU-Net's (`imagesTr/`, ...) layout"
     src = Path(src)
     if (src/'images').is_dir():
         images = _nifti_files(src/'images')
         cases = _pair(images, _nifti_files(src/'labels'), 'train', need_label=True)
         for c in cases:
-            if len(c.images) > 1 and not c.error: c.error = f"duplicate image files for case {c.name!r}: {', '.join(map(str, c.images))}"
+            if len(c.images) > 1 and not c.error:
+                c.error = f"duplicate image files for case {c.name!r}: {', '.join(map(str, c.images))}"
         return cases
     if (src/'imagesTr').is_dir() or (src/'imagesTs').is_dir():
         cases = []
@@ -256,9 +318,12 @@ def find_cases(src) -> list:
                 chans.setdefault(m.group(1) if m else name, []).extend(ps)
             cases += _pair(chans, _nifti_files(src/lab) if lab else {}, subset, need_label=bool(lab))
         for c in cases:
-            if not c.error and len({case_name(p) for p in c.images}) != len(c.images): c.error = f"duplicate channel files for case {c.name!r}: {', '.join(map(str, c.images))}"
+            if not c.error and len({case_name(p) for p in c.images}) != len(c.images):
+                c.error = f"duplicate channel files for case {c.name!r}: {', '.join(map(str, c.images))}"
         return cases
-    raise CaseError(f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder or nnU-Net's 'imagesTr/' + 'labelsTr/'")
+    raise CaseError(
+        f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder or nnU-Net's 'imagesTr/' + 'labelsTr/'"
+    )
 
 # %% ../nbs/00_preprocess.ipynb #7fb0b801
 def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
@@ -269,11 +334,15 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
     "Save a NIfTI image atomically with consistent sform and qform"
     img = nib.Nifti1Image(data, affine)
     scode, qcode = (int(ref_header['sform_code']), int(ref_header['qform_code'])) if ref_header is not None else (1, 1)
-    img.set_sform(affine, scode or 1); img.set_qform(affine, qcode or 1)
+    img.set_sform(affine, scode or 1)
+    img.set_qform(affine, qcode or 1)
     if ref_header is not None: img.header.set_xyzt_units(*ref_header.get_xyzt_units())
     def write(tmp):
         if str(path).endswith('.nii.gz'):
-            with open(tmp, 'wb') as raw, gzip.GzipFile(fileobj=raw, mode='wb', compresslevel=compresslevel, mtime=0) as gz:
+            with (
+                open(tmp, 'wb') as raw,
+                gzip.GzipFile(fileobj=raw, mode='wb', compresslevel=compresslevel, mtime=0) as gz,
+            ):
                 img.to_file_map({'image': nib.FileHolder(fileobj=gz)})
         else: nib.save(img, str(tmp))
     return atomic_write(path, write, suffix='.nii')
@@ -281,6 +350,7 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
 # %% ../nbs/00_preprocess.ipynb #19b6dcbe
 SEED_GRID = (512, 1024, 32)       # the original pipeline's preprocessed grid (X, Y, Z): the one place it is written
 
+# %% ../nbs/00_preprocess.ipynb #b04a15ba
 @dataclass
 class PreprocessSettings:
     "Everything that decides the preprocessed output"
@@ -293,15 +363,21 @@ class PreprocessSettings:
     compresslevel:int=1           # gzip level of the outputs; 0 writes plain .nii
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
-        if len(self.target) != 3 or min(self.target) < 1: raise ValueError(f"target must be 3 positive sizes (X, Y, Z), got {self.target}")
+        if len(self.target) != 3 or min(self.target) < 1:
+            raise ValueError(f"target must be 3 positive sizes (X, Y, Z), got {self.target}")
         plan_grid((1, 1, 1), self.target, self.z_policy)
-        if not 0 <= self.compresslevel <= 9: raise ValueError(f"compresslevel must be in [0, 9], got {self.compresslevel}")
+        if not 0 <= self.compresslevel <= 9:
+            raise ValueError(f"compresslevel must be in [0, 9], got {self.compresslevel}")
     @property
     def suffix(self): return '.nii.gz' if self.compresslevel else '.nii'
-    def key(self): return {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
+
+    def key(self):
+        return {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
 
 # %% ../nbs/00_preprocess.ipynb #b9401e3d
-def sha256(path, chunk=1<<22) -> str:
+def sha256(path,          # file to hash
+           chunk=1<<22    # bytes read at a time
+          ) -> str:
     "Hex SHA-256 of a file"
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -311,9 +387,16 @@ def sha256(path, chunk=1<<22) -> str:
 def _check_pair(image_ref, label_ref, image_path, label_path, tol):
     "Raise `CaseError` when the label's grid is not the image's"
     if image_ref.shape[:3] != label_ref.shape[:3]:
-        raise CaseError(f"{label_path}: label shape {label_ref.shape[:3]} differs from image shape {image_ref.shape[:3]} ({image_path})")
+        raise CaseError(
+            f"{label_path}: label shape {label_ref.shape[:3]} differs "
+            f"from image shape {image_ref.shape[:3]} ({image_path})"
+        )
     d = float(np.abs(image_ref.affine - label_ref.affine).max())
-    if d > tol: raise CaseError(f"{label_path}: affine differs from the image's by up to {d:.4g} mm (tolerance {tol}); expected the grid of {image_path}")
+    if d > tol:
+        raise CaseError(
+            f"{label_path}: affine differs from the image's by up to {d:.4g} "
+            f"mm (tolerance {tol}); expected the grid of {image_path}"
+        )
 
 # %% ../nbs/00_preprocess.ipynb #d12f1df1
 def _outputs(dst:Path, case:RawCase, s:PreprocessSettings) -> dict:
@@ -321,8 +404,6 @@ def _outputs(dst:Path, case:RawCase, s:PreprocessSettings) -> dict:
     out = {'image': dst/('images' if case.subset == 'train' else 'imagesTs')/f'{case.name}{s.suffix}'}
     if case.label: out['label'] = dst/'labels'/f'{case.name}{s.suffix}'
     return out
-
-
 
 # %% ../nbs/00_preprocess.ipynb #a0f2dc35
 def _describe(case, image, ref, label, plan, s) -> dict:
@@ -337,17 +418,28 @@ def _describe(case, image, ref, label, plan, s) -> dict:
                 output_affine=output_affine(ref.affine, plan).tolist(), output_shape=[*s.target, int(image.shape[3])])
 
 # %% ../nbs/00_preprocess.ipynb #9e1af921
-def preprocess_case(case:RawCase, dst, s:PreprocessSettings, previous:dict|None=None) -> dict:
+def preprocess_case(case:RawCase,              # the case's files
+                    dst,                       # output folder
+                    s:PreprocessSettings,      # grid and checks
+                    previous:dict|None=None    # its entry in an earlier report (skipped when up to date)
+                   ) -> dict:
     "Preprocess one case into `dst`; returns its report entry (status 'ok' or 'failed', never raises for bad input)"
     t0, dst = time.time(), Path(dst)
-    e = dict(case=case.name, subset=case.subset, sources=dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None),
-             status='failed', error=None, skipped=False)
+    e = dict(
+        case=case.name,
+        subset=case.subset,
+        sources=dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None),
+        status='failed',
+        error=None,
+        skipped=False,
+    )
     try:
         if case.error: raise CaseError(case.error)
         safe_case(case.name)
         outs = _outputs(dst, case, s)
         e['sha256'] = dict(image=[sha256(p) for p in case.images], label=sha256(case.label) if case.label else None)
-        if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()): return {**previous, 'skipped': True}
+        if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()):
+            return {**previous, 'skipped': True}
         image, ref = load_image(case.images, s.channels, s.max_voxels)
         label = None
         if case.label:
@@ -357,10 +449,13 @@ def preprocess_case(case:RawCase, dst, s:PreprocessSettings, previous:dict|None=
         e.update(_describe(case, image, ref, label, plan, s))
         affine = output_affine(ref.affine, plan)
         save_nifti(outs['image'], resample_image(image, plan), affine, ref.header, s.compresslevel)
-        if label is not None: save_nifti(outs['label'], resample_label(label, plan), affine, ref.header, s.compresslevel)
+        if label is not None:
+            save_nifti(outs['label'], resample_label(label, plan), affine, ref.header, s.compresslevel)
         e.update(status='ok', outputs={k: str(v) for k, v in outs.items()}, settings=s.key())
-    except CaseError as err: e['error'] = str(err)
-    except Exception as err: e.update(error=f"{case.name}: {type(err).__name__}: {err}", traceback=traceback.format_exc())
+    except CaseError as err:
+        e['error'] = str(err)
+    except Exception as err:
+        e.update(error=f"{case.name}: {type(err).__name__}: {err}", traceback=traceback.format_exc())
     e['seconds'] = round(time.time() - t0, 3)
     return e
 
@@ -370,7 +465,9 @@ def _mem_available() -> int:
     try: return int(re.search(r'MemAvailable:\s+(\d+)', Path('/proc/meminfo').read_text()).group(1)) * 1024
     except Exception: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_AVPHYS_PAGES')
 
-def default_workers(s:PreprocessSettings, n_cases:int) -> int:
+def default_workers(s:PreprocessSettings,   # the settings (their grid sets the memory per worker)
+                    n_cases:int             # cases to process
+                   ) -> int:
     "CPU count, capped by the memory a worker needs for one output volume (≈8 copies plus torch) and by the cases"
     per_worker = 8 * 4 * int(np.prod(s.target)) * (s.channels or 2) + (600 << 20)
     return max(1, min(os.cpu_count() or 1, _mem_available() // per_worker, n_cases))
@@ -382,7 +479,9 @@ def _report_update(dst:Path, entries:list, config:dict) -> dict:
         fcntl.flock(lock, fcntl.LOCK_EX)
         path = dst/'preprocessing_report.json'
         old = json.loads(path.read_text()) if path.exists() else {}
-        cases = {e['case']: e for e in old.get('cases', [])} | {e['case']: {k: v for k, v in e.items() if k != 'skipped'} for e in entries}
+        cases = {e['case']: e for e in old.get('cases', [])} | {
+            e['case']: {k: v for k, v in e.items() if k != 'skipped'} for e in entries
+        }
         cases = [cases[k] for k in sorted(cases)]
         ok = sum(e['status'] == 'ok' for e in cases)
         rep = dict(config=config, totals=dict(cases=len(cases), ok=ok, failed=len(cases) - ok), cases=cases)
@@ -391,21 +490,42 @@ def _report_update(dst:Path, entries:list, config:dict) -> dict:
 
 # %% ../nbs/00_preprocess.ipynb #f77f4244
 def _versions() -> dict:
-    return dict(seg3d=_seg3d_version(), python=platform.python_version(), numpy=np.__version__, nibabel=nib.__version__, torch=torch.__version__)
+    return dict(
+        seg3d=_seg3d_version(),
+        python=platform.python_version(),
+        numpy=np.__version__,
+        nibabel=nib.__version__,
+        torch=torch.__version__,
+    )
 
 def _seg3d_version():
-    try: from seg3d import __version__; return __version__
-    except Exception: return None
+    try:
+        from seg3d import __version__
 
+        return __version__
+    except Exception:
+        return None
+
+# %% ../nbs/00_preprocess.ipynb #0dba2178
 def _check_config(dst:Path, s:PreprocessSettings, src:Path, overwrite:bool) -> dict:
     "Write `preprocessing_config.json`, refusing to mix outputs of different settings in one folder"
     path = dst/'preprocessing_config.json'
     if path.exists() and not overwrite:
         old = json.loads(path.read_text()).get('settings')
-        if old != s.key(): raise CaseError(f"{path}: folder was preprocessed with {old}; now asked for {s.key()}. Use another output folder or overwrite")
-    cfg = dict(settings=s.key(), interpolation=dict(image='bilinear XY / linear Z, align_corners=False, no antialiasing',
-               label='nearest-exact'), axis_order='files (X, Y, Z, C); tensors (C, Z, Y, X)', source=str(src.resolve()), versions=_versions())
-    write_json(path, cfg); return cfg
+        if old != s.key():
+            raise CaseError(
+                f"{path}: folder was preprocessed with {old}; now asked "
+                f"for {s.key()}. Use another output folder or overwrite"
+            )
+    cfg = dict(
+        settings=s.key(),
+        interpolation=dict(image='bilinear XY / linear Z, align_corners=False, no antialiasing', label='nearest-exact'),
+        axis_order='files (X, Y, Z, C); tensors (C, Z, Y, X)',
+        source=str(src.resolve()),
+        versions=_versions(),
+    )
+    write_json(path, cfg)
+    return cfg
 
 # %% ../nbs/00_preprocess.ipynb #22940cce
 def _worker_init():
@@ -415,29 +535,49 @@ def _case_job(case:dict, dst:str, settings:dict, previous:dict|None) -> dict:
     "Worker entry point: plain data in and out, so it pickles from notebooks and scripts alike"
     return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous)
 
+# %% ../nbs/00_preprocess.ipynb #de34be2b
 def _run_cases(cases, dst, s, previous, workers, on_result):
     "Run `preprocess_case` over `cases`: in this process, plus `workers - 1` spawned processes when workers > 1"
     if workers <= 1:
         for c in cases: on_result(preprocess_case(c, dst, s, previous.get(c.name)))
         return
-    lib = importlib.import_module('seg3d.preprocess')     # the installed module's functions pickle by reference
-    here, there = cases[::workers], [c for i, c in enumerate(cases) if i % workers]   # this process works too: one torch import fewer
-    threads = torch.get_num_threads(); torch.set_num_threads(1)
+    lib = importlib.import_module('seg3d.preprocess')  # the installed module's functions pickle by reference
+    here, there = (
+        cases[::workers],
+        [c for i, c in enumerate(cases) if i % workers],
+    )  # this process works too: one torch import fewer
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool, ThreadPoolExecutor(1) as local:
+        with (
+            ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool,
+            ThreadPoolExecutor(1) as local,
+        ):
             futs = {pool.submit(lib._case_job, asdict(c), str(dst), asdict(s), previous.get(c.name)): c for c in there}
             futs.update({local.submit(preprocess_case, c, dst, s, previous.get(c.name)): c for c in here})
             for f in as_completed(futs):
                 c = futs[f]
                 try: on_result(f.result())
-                except Exception as err:   # a worker died (killed, out of memory): report the case, keep going
-                    on_result(dict(case=c.name, subset=c.subset, status='failed', skipped=False, error=f"{c.name}: worker failed: {type(err).__name__}: {err}"))
+                except Exception as err:  # a worker died (killed, out of memory): report the case, keep going
+                    on_result(
+                        dict(
+                            case=c.name,
+                            subset=c.subset,
+                            status='failed',
+                            skipped=False,
+                            error=f"{c.name}: worker failed: {type(err).__name__}: {err}",
+                        )
+                    )
     finally: torch.set_num_threads(threads)
 
 # %% ../nbs/00_preprocess.ipynb #883fd917
-def select_part(items:list, part:int=0, num_parts:int=1) -> list:
+def select_part(items:list,        # everything to do
+                part:int=0,        # this job's share (0-based) ...
+                num_parts:int=1    # ... of this many shares
+               ) -> list:
     "Deterministic share `part` (0-based) of `num_parts` of the sorted `items`"
-    if not (num_parts >= 1 and 0 <= part < num_parts): raise ValueError(f"part must be in [0, num_parts), got part={part}, num_parts={num_parts}")
+    if not (num_parts >= 1 and 0 <= part < num_parts):
+        raise ValueError(f"part must be in [0, num_parts), got part={part}, num_parts={num_parts}")
     return sorted(items)[part::num_parts]
 
 # %% ../nbs/00_preprocess.ipynb #f781915e
@@ -445,13 +585,16 @@ def _progress(total, show):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc='preprocess', unit='case', disable=not show, dynamic_ncols=True)
 
-def preprocess_dataset(src,                        # raw dataset folder (seg3d or nnU-Net layout)
-                       dst,                        # output folder
-                       settings:PreprocessSettings=None,
-                       workers:int|None=None,      # parallel processes (None: CPUs capped by memory)
-                       overwrite:bool=False,       # redo cases even when their outputs are up to date
-                       part:int=0, num_parts:int=1, # this machine's share of the cases
-                       progress:bool=True) -> dict:
+# %% ../nbs/00_preprocess.ipynb #bba9cec6
+def preprocess_dataset(src,                                # raw dataset folder (seg3d or nnU-Net layout)
+                       dst,                                # output folder
+                       settings:PreprocessSettings=None,   # grid and checks (default: the seed's grid, no checks)
+                       workers:int|None=None,              # parallel processes (None: CPUs capped by memory)
+                       overwrite:bool=False,               # redo cases even when their outputs are up to date
+                       part:int=0,                         # this machine's share (0-based) ...
+                       num_parts:int=1,                    # ... of this many shares
+                       progress:bool=True                  # show a progress bar
+                      ) -> dict:
     "Preprocess every case of `src` into `dst`; returns this run's report (`cases`, `totals`)"
     src, dst, s, t0 = Path(src), Path(dst), settings or PreprocessSettings(), time.time()
     cases = [c for c in find_cases(src)]
@@ -464,8 +607,12 @@ def preprocess_dataset(src,                        # raw dataset folder (seg3d o
     previous = previous_entries(report_path, overwrite)
     done, bar = [], _progress(len(cases), progress)
     def on_result(e):
-        done.append(e); _report_update(dst, [e], config); bar.update()
-        bar.set_postfix(case=e['case'], ok=sum(d['status'] == 'ok' for d in done), failed=sum(d['status'] != 'ok' for d in done))
+        done.append(e)
+        _report_update(dst, [e], config)
+        bar.update()
+        bar.set_postfix(
+            case=e['case'], ok=sum(d['status'] == 'ok' for d in done), failed=sum(d['status'] != 'ok' for d in done)
+        )
     _run_cases(cases, dst, s, previous, workers or default_workers(s, len(cases)), on_result)
     bar.close()
     done.sort(key=lambda e: e['case'])
@@ -476,7 +623,10 @@ def preprocess_dataset(src,                        # raw dataset folder (seg3d o
 # %% ../nbs/00_preprocess.ipynb #3627ee59
 def _print_summary(rep:dict, dst:Path):
     t = rep['totals']
-    print(f"preprocessed {t['ok']} of {t['cases']} case(s) ({t['skipped']} up to date, {t['failed']} failed) in {t['seconds']:.1f} s")
+    print(
+        f"preprocessed {t['ok']} of {t['cases']} case(s) ({t['skipped']} "
+        f"up to date, {t['failed']} failed) in {t['seconds']:.1f} s"
+    )
     for e in rep['cases']:
         if e['status'] != 'ok': print(f"  FAILED {e['case']}: {e['error']}")
     print(f"outputs: {dst/'images'}, {dst/'labels'}\nreport:  {dst/'preprocessing_report.json'}")
@@ -489,7 +639,12 @@ def preprocess_cli(argv=None):
     p.add_argument('dst', help="output folder")
     p.add_argument('--shape', type=int, nargs=3, default=list(SEED_GRID), metavar=('X', 'Y', 'Z'), help="target grid")
     p.add_argument('--workers', type=int, default=None, help="parallel processes (default: CPUs, capped by memory)")
-    p.add_argument('--z_policy', choices=['resample', 'crop'], default='resample', help="what to do with more slices than the target")
+    p.add_argument(
+        '--z_policy',
+        choices=['resample', 'crop'],
+        default='resample',
+        help="what to do with more slices than the target",
+    )
     p.add_argument('--channels', type=int, default=None, help="expected image channels (default: any)")
     p.add_argument('--num_classes', type=int, default=None, help="labels must lie in 0..num_classes-1 (default: any)")
     p.add_argument('--compression', type=int, default=1, help="gzip level 1-9; 0 writes plain .nii")

@@ -15,8 +15,19 @@ import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
-from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases, load_split, build_cache,
-                        SegDataset, make_loader, environment)
+from seg3d.data import (
+    Config,
+    config_from_dict,
+    config_from_data,
+    seed_class_weights,
+    load_config,
+    preprocessed_cases,
+    load_split,
+    build_cache,
+    SegDataset,
+    make_loader,
+    environment,
+)
 from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads
 
 # %% auto #0
@@ -27,7 +38,10 @@ __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'make_loss', 'make
            'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
-def soft_dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5) -> torch.Tensor:
+def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
+                   target:torch.Tensor,   # (B, Z, Y, X) class indices
+                   eps:float=1e-5         # smoothing
+                  ) -> torch.Tensor:
     "1 − mean soft Dice over foreground classes present in the batch's target or prediction"
     prob = logits.float().softmax(1)
     onehot = F.one_hot(target, logits.shape[1]).movedim(-1, 1).float()
@@ -36,18 +50,25 @@ def soft_dice_loss(logits:torch.Tensor, target:torch.Tensor, eps:float=1e-5) -> 
     dice = (2 * inter + eps) / (denom + eps)
     return 1 - dice[1:].mean()
 
-def make_loss(cfg:Config, device='cpu'):
+def make_loss(cfg:Config,     # loss kind, class weights, classes
+              device='cpu'    # where the weights go
+             ):
     "The run's loss function: weighted cross-entropy ('ce') or cross-entropy + soft Dice ('dice_ce')"
-    if cfg.class_weights is None and cfg.num_classes is None: raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
+    if cfg.class_weights is None and cfg.num_classes is None:
+        raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
     ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w)
     return ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y))
 
 # %% ../nbs/03_train.ipynb #c0133e2d
-def make_optimizer(model:nn.Module, cfg:Config):
+def make_optimizer(model:nn.Module,   # the network
+                   cfg:Config         # lr, weight decay and the plateau schedule
+                  ):
     "Adam (lr, weight decay) and ReduceLROnPlateau (factor, patience, min lr) from the config"
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='min', factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode='min', factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
+    )
     return opt, sched
 
 # %% ../nbs/03_train.ipynb #d4fc31ac
@@ -65,7 +86,13 @@ class Callback:
 class Learner:
     "Model + data + optimizer + callbacks; `fit` runs the seed's training recipe"
     def __init__(self, model, train_dl, val_dl, cfg:Config, cbs=(), device='cpu', loss_fn=None):
-        self.model, self.train_dl, self.val_dl, self.cfg, self.device = model.to(device), train_dl, val_dl, cfg, torch.device(device)
+        self.model, self.train_dl, self.val_dl, self.cfg, self.device = (
+            model.to(device),
+            train_dl,
+            val_dl,
+            cfg,
+            torch.device(device),
+        )
         self.loss_fn = loss_fn or make_loss(cfg, self.device)
         self.opt, self.sched = make_optimizer(model, cfg)
         self.autocast, self.scaler = contextlib.nullcontext, None          # set by `MixedPrecision`
@@ -74,7 +101,10 @@ class Learner:
         self.cbs = []
         for cb in cbs: self.add_cb(cb)
     def add_cb(self, cb):
-        cb.learn = self; self.cbs.append(cb); self.cbs.sort(key=lambda c: c.order); return cb
+        cb.learn = self
+        self.cbs.append(cb)
+        self.cbs.sort(key=lambda c: c.order)
+        return cb
     def cb(self, event):
         for c in list(self.cbs): c(event)
     @property
@@ -97,33 +127,43 @@ def fit(self:Learner, epochs:int|None=None):
     return self
 
 @patch
-def _to(self:Learner, batch): return batch['image'].to(self.device, non_blocking=True), batch['label'].to(self.device, non_blocking=True)
+def _to(self: Learner, batch):
+    return batch['image'].to(self.device, non_blocking=True), batch['label'].to(self.device, non_blocking=True)
 
 # %% ../nbs/03_train.ipynb #eb7e53f8
 @patch
 def one_epoch(self:Learner):
     "One pass over the training data, then validation"
-    self.model.train(); self.train_dl.sampler.set_epoch(self.epoch); self.cb('before_train')
+    self.model.train()
+    self.train_dl.sampler.set_epoch(self.epoch)
+    self.cb('before_train')
     self.n_batches, accum, self.losses = len(self.train_dl), self.cfg.grad_accum, []
     self.opt.zero_grad(set_to_none=True)
     for self.i, batch in enumerate(self.train_dl):
-        self.xb, self.yb = self._to(batch); self.cb('before_batch')
+        self.xb, self.yb = self._to(batch)
+        self.cb('before_batch')
         with self.autocast(): self.pred = self.model(self.xb)
-        self.loss = self.loss_fn(self.pred, self.yb); self.cb('after_loss')
+        self.loss = self.loss_fn(self.pred, self.yb)
+        self.cb('after_loss')
         (self.scaler.scale(self.loss / accum) if self.scaler else self.loss / accum).backward()
         if (self.i + 1) % accum == 0 or self.i + 1 == self.n_batches: self.step()
-        self.losses.append(self.loss.item()); self.cb('after_batch')
+        self.losses.append(self.loss.item())
+        self.cb('after_batch')
         if self.stop: break
     self.train_loss = self._mean_across_ranks(self.losses)
-    self.cb('after_train'); self.validate()
+    self.cb('after_train')
+    self.validate()
 
+# %% ../nbs/03_train.ipynb #04d301be
 @patch
 def step(self:Learner):
     "Unscale, clip the gradient norm, step, zero"
     if self.scaler: self.scaler.unscale_(self.opt)
     self.cb('before_step')
     if self.cfg.grad_clip: torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-    if self.scaler: self.scaler.step(self.opt); self.scaler.update()
+    if self.scaler:
+        self.scaler.step(self.opt)
+        self.scaler.update()
     else: self.opt.step()
     self.opt.zero_grad(set_to_none=True)
 
@@ -135,10 +175,12 @@ def _mean_across_ranks(self:Learner, values:list) -> float:
     if self.world > 1: dist.all_reduce(t)
     return float(t[0] / max(t[1], 1))
 
+# %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
     "Loss and per-class Dice over the validation set (whole volumes), all-reduced across ranks"
-    self.model.eval(); k = self.cfg.num_classes
+    self.model.eval()
+    k = self.cfg.num_classes
     stats = torch.zeros(3, k, dtype=torch.float64)                        # intersection, prediction count, target count
     losses = []
     with torch.no_grad():
@@ -148,7 +190,8 @@ def validate(self:Learner):
             losses.append(self.loss_fn(logits, y).item())
             pred = logits.argmax(1)
             stats[0] += torch.bincount(y[pred == y].flatten(), minlength=k).cpu()
-            stats[1] += torch.bincount(pred.flatten(), minlength=k).cpu(); stats[2] += torch.bincount(y.flatten(), minlength=k).cpu()
+            stats[1] += torch.bincount(pred.flatten(), minlength=k).cpu()
+            stats[2] += torch.bincount(y.flatten(), minlength=k).cpu()
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     denom = stats[1] + stats[2]
@@ -158,10 +201,11 @@ def validate(self:Learner):
 # %% ../nbs/03_train.ipynb #d8a554e5
 @functools.lru_cache(None)
 def bf16_conv_grads_ok() -> bool:
-    "True if bf16 Conv3d weight gradients on this CPU match fp32 ones for inputs two slices deep (the oneDNN fault above)"
+    "True if bf16 Conv3d weight gradients on this CPU match fp32 ones for inputs two slices deep (the fault above)"
     g = torch.Generator().manual_seed(0)
     for ch, hw in ((16, 8), (32, 16)):
-        x = torch.randn(2, ch, 2, hw, hw, generator=g); w = torch.randn(ch, ch, 3, 3, 3, generator=g) * 0.1
+        x = torch.randn(2, ch, 2, hw, hw, generator=g)
+        w = torch.randn(ch, ch, 3, 3, 3, generator=g) * 0.1
         def grad(dtype):
             wp = w.to(dtype).clone().requires_grad_()
             F.conv3d(x.to(dtype), wp, padding=1).float().square().sum().backward()
@@ -171,19 +215,23 @@ def bf16_conv_grads_ok() -> bool:
             if not float((grad(torch.bfloat16) - ref).abs().max() / ref.abs().max()) < 0.05: return False
     return True
 
-BF16_GRAD_FAULT = ("bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
-                   "deep; seg3d.train.bf16_conv_grads_ok)")
-
+BF16_GRAD_FAULT = (
+    "bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
+    "deep; seg3d.train.bf16_conv_grads_ok)"
+)
 
 # %% ../nbs/03_train.ipynb #5c220dab
 class MixedPrecision(Callback):
-    "Sets the learner's autocast context (and a grad scaler for fp16) from `cfg.precision`; fp32 weight gradients where bf16 ones are wrong"
+    "The learner's autocast (and fp16 grad scaler) from "
+    "`cfg.precision`; fp32 weight gradients where bf16 ones are wrong"
     order = -10
     def before_fit(self):
-        l = self.learn; l.precision = resolve_precision(l.cfg.precision, l.device)
+        l = self.learn
+        l.precision = resolve_precision(l.cfg.precision, l.device)
         wgrad32 = l.device.type == 'cpu' and l.precision == 'bf16' and not bf16_conv_grads_ok()
         l.precision_note = f'{BF16_GRAD_FAULT}: convolution weight gradients in fp32' if wgrad32 else None
-        self.wgrad = fp32_weight_grads(wgrad32); self.wgrad.__enter__()          # also covers backward and checkpoint recomputation
+        self.wgrad = fp32_weight_grads(wgrad32)
+        self.wgrad.__enter__()  # also covers backward and checkpoint recomputation
         dtype = amp_dtype(l.precision)
         l.autocast = (lambda: torch.autocast(l.device.type, dtype=dtype)) if dtype else contextlib.nullcontext
         if l.precision == 'fp16' and l.scaler is None: l.scaler = torch.amp.GradScaler('cuda')
@@ -202,7 +250,8 @@ class History(Callback):
         l.history.append(dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
                               val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3)))
 
-def best_row(history:list) -> dict|None:
+def best_row(history:list    # the history rows
+            ) -> dict|None:
     "The epoch with the lowest finite validation loss"
     rows = [h for h in history if h['val_loss'] is not None and math.isfinite(h['val_loss'])]
     return min(rows, key=lambda h: h['val_loss']) if rows else None
@@ -218,10 +267,13 @@ class EarlyStop(Callback):
     "Stop once the lr sits at its floor and validation loss has not improved for `lr_patience` epochs"
     order = 20
     def after_epoch(self):
-        l = self.learn; best = best_row(l.history)
+        l = self.learn
+        best = best_row(l.history)
         if not (l.cfg.early_stop and best): return
         at_floor = l.lr <= l.cfg.min_lr * (1 + 1e-6)
-        if at_floor and l.history[-1]['epoch'] - best['epoch'] >= l.cfg.lr_patience: l.stop = True; l.stop_reason = 'early stopping'
+        if at_floor and l.history[-1]['epoch'] - best['epoch'] >= l.cfg.lr_patience:
+            l.stop = True
+            l.stop_reason = 'early stopping'
 
 # %% ../nbs/03_train.ipynb #3f0c0d87
 class NonFiniteLoss(RuntimeError):
@@ -233,33 +285,50 @@ class NaNGuard(Callback):
     def after_loss(self):
         l = self.learn
         if not torch.isfinite(l.loss).all():
-            raise NonFiniteLoss(f"non-finite loss ({l.loss.item()}) at epoch {l.epoch + 1}, batch {l.i + 1}; training stopped — "
-                                f"the checkpoints in {l.cfg.out_dir} are from the last good epoch. Lower the lr or check the inputs.")
+            raise NonFiniteLoss(
+                f"non-finite loss ({l.loss.item()}) at epoch {l.epoch + 1}, batch {l.i + 1}; training stopped — "
+                f"the checkpoints in {l.cfg.out_dir} are from the last good epoch. Lower the lr or check the inputs."
+            )
 
 # %% ../nbs/03_train.ipynb #5242d910
 def rng_state() -> dict:
     "Python, NumPy and torch RNG states as weights_only-safe data"
-    v, keys, gauss = random.getstate(); name, arr, pos, has_gauss, cached = np.random.get_state()
-    s = dict(python=[v, list(keys), gauss], numpy=[name, torch.from_numpy(arr.astype(np.int64)), pos, has_gauss, cached], torch=torch.get_rng_state())
+    v, keys, gauss = random.getstate()
+    name, arr, pos, has_gauss, cached = np.random.get_state()
+    s = dict(
+        python=[v, list(keys), gauss],
+        numpy=[name, torch.from_numpy(arr.astype(np.int64)), pos, has_gauss, cached],
+        torch=torch.get_rng_state(),
+    )
     if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
-def set_rng_state(s:dict):
+def set_rng_state(s:dict    # from `rng_state`
+                 ):
     "Restore the states saved by `rng_state`"
     random.setstate((s['python'][0], tuple(s['python'][1]), s['python'][2]))
-    n = s['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
+    n = s['numpy']
+    np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
     torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 # %% ../nbs/03_train.ipynb #6ce9befa
-def save_figure(fig, path=None):
+def save_figure(fig,         # a matplotlib figure
+                path=None    # PNG file (None: keep it open, e.g. to show)
+               ):
     "Write `fig` as a PNG atomically and close it (when `path` is given); returns the figure"
     if path:
         import matplotlib.pyplot as plt
-        atomic_write(path, lambda t: fig.savefig(t, dpi=110, format='png'), suffix='.png'); plt.close(fig)
+
+        atomic_write(path, lambda t: fig.savefig(t, dpi=110, format='png'), suffix='.png')
+        plt.close(fig)
     return fig
 
-def plot_history(history:list, path=None, title='training history'):
+# %% ../nbs/03_train.ipynb #f147bf0f
+def plot_history(history:list,               # the history rows
+                 path=None,                  # PNG file (None: just return the figure)
+                 title='training history'    # figure title
+                ):
     "Train/validation loss per epoch, lr on a second axis, best epoch marked; saved to `path` if given"
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
@@ -267,9 +336,16 @@ def plot_history(history:list, path=None, title='training history'):
     ax.plot(ep, [h['train_loss'] for h in history], 'o-', label='train loss', ms=3)
     ax.plot(ep, [h['val_loss'] for h in history], 's-', label='validation loss', ms=3)
     if (b := best_row(history)): ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
-    ax.set_xlabel('epoch'); ax.set_ylabel('loss'); ax.set_title(title)
-    ax2 = ax.twinx(); ax2.plot(ep, [h['lr'] for h in history], ':', color='tab:green', label='lr'); ax2.set_ylabel('learning rate'); ax2.set_yscale('log')
-    h1, l1 = ax.get_legend_handles_labels(); h2, l2 = ax2.get_legend_handles_labels(); ax.legend(h1 + h2, l1 + l2, fontsize=8, loc='upper right')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('loss')
+    ax.set_title(title)
+    ax2 = ax.twinx()
+    ax2.plot(ep, [h['lr'] for h in history], ':', color='tab:green', label='lr')
+    ax2.set_ylabel('learning rate')
+    ax2.set_yscale('log')
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc='upper right')
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -278,14 +354,23 @@ class Checkpoint(Callback):
     "Writes last.pth, the best checkpoint, metrics_3d.json and the history plot each epoch (rank 0 only)"
     order = 30
     def __init__(self, extra:dict|None=None): self.extra = extra or {}
-    def before_fit(self): self.t0, self.out = time.time() - getattr(self.learn, 'elapsed', 0.0), Path(self.learn.cfg.out_dir)
+
+    def before_fit(self):
+        self.t0, self.out = time.time() - getattr(self.learn, 'elapsed', 0.0), Path(self.learn.cfg.out_dir)
     def after_epoch(self):
         l = self.learn
         if l.rank != 0: return
         l.elapsed = time.time() - self.t0
         best = best_row(l.history)
         if best and best['epoch'] == l.epoch + 1:
-            save_checkpoint(self.out/'best_resnet3d_segmentation.pth', l.model, l.cfg, epoch=l.epoch + 1, metrics=best, **self.extra)
+            save_checkpoint(
+                self.out / 'best_resnet3d_segmentation.pth',
+                l.model,
+                l.cfg,
+                epoch=l.epoch + 1,
+                metrics=best,
+                **self.extra,
+            )
         self.save_last(l.epoch + 1)
         self.write_metrics()
         plot_history(l.history, self.out/'training_history_3d.png')
@@ -295,21 +380,45 @@ class Checkpoint(Callback):
 # %% ../nbs/03_train.ipynb #106b1578
 @patch
 def save_last(self:Checkpoint, epoch:int, interrupted:bool=False):
-    "last.pth: the full training state at the start of epoch `epoch` (0-based) — or, if interrupted, the current weights"
+    "last.pth: the full training state at the start of epoch `epoch` (0-based), or if interrupted the current weights"
     l = self.learn
-    save_checkpoint(self.out/'last.pth', l.model, l.cfg, epoch=epoch, interrupted=interrupted, optimizer=l.opt.state_dict(),
-                    scheduler=l.sched.state_dict(), scaler=l.scaler.state_dict() if l.scaler else None, rng=rng_state(),
-                    history=l.history, elapsed=l.elapsed if hasattr(l, 'elapsed') else 0.0, **self.extra)
+    save_checkpoint(
+        self.out / 'last.pth',
+        l.model,
+        l.cfg,
+        epoch=epoch,
+        interrupted=interrupted,
+        optimizer=l.opt.state_dict(),
+        scheduler=l.sched.state_dict(),
+        scaler=l.scaler.state_dict() if l.scaler else None,
+        rng=rng_state(),
+        history=l.history,
+        elapsed=l.elapsed if hasattr(l, 'elapsed') else 0.0,
+        **self.extra,
+    )
 
+# %% ../nbs/03_train.ipynb #85f72678
 @patch
 def write_metrics(self:Checkpoint):
     "metrics_3d.json: epochs, best, totals, environment, config, split (keeps a `test` section evaluation added)"
     l, path = self.learn, self.out/'metrics_3d.json'
     old = json.loads(path.read_text()) if path.exists() else {}
     best = best_row(l.history)
-    m = dict(epochs=l.history, best_epoch=best and best['epoch'], best_val_loss=best and best['val_loss'],
-             total_seconds=round(l.elapsed, 2), params=count_params(l.model), device=str(l.device), precision=getattr(l, 'precision', 'fp32'), precision_note=getattr(l, 'precision_note', None),
-             world_size=l.world, stop_reason=getattr(l, 'stop_reason', None), environment=environment(), config=asdict(l.cfg), **self.extra)
+    m = dict(
+        epochs=l.history,
+        best_epoch=best and best['epoch'],
+        best_val_loss=best and best['val_loss'],
+        total_seconds=round(l.elapsed, 2),
+        params=count_params(l.model),
+        device=str(l.device),
+        precision=getattr(l, 'precision', 'fp32'),
+        precision_note=getattr(l, 'precision_note', None),
+        world_size=l.world,
+        stop_reason=getattr(l, 'stop_reason', None),
+        environment=environment(),
+        config=asdict(l.cfg),
+        **self.extra,
+    )
     if 'test' in old: m['test'] = old['test']
     write_json(path, m)
 
@@ -318,9 +427,16 @@ def write_metrics(self:Checkpoint):
 def load_state(self:Learner, ckpt:dict):
     "Continue from a `last.pth` checkpoint: weights, optimizer, scheduler, scaler, RNG, history, epoch"
     m = unwrap_model(self.model)
-    m.load_state_dict(ckpt['model_state']); self.opt.load_state_dict(ckpt['optimizer']); self.sched.load_state_dict(ckpt['scheduler'])
-    self.pending_scaler = ckpt.get('scaler')                              # loaded by MixedPrecision once the scaler exists
-    set_rng_state(ckpt['rng']); self.history, self.start_epoch, self.elapsed = list(ckpt['history']), int(ckpt['epoch']), float(ckpt.get('elapsed', 0))
+    m.load_state_dict(ckpt['model_state'])
+    self.opt.load_state_dict(ckpt['optimizer'])
+    self.sched.load_state_dict(ckpt['scheduler'])
+    self.pending_scaler = ckpt.get('scaler')  # loaded by MixedPrecision once the scaler exists
+    set_rng_state(ckpt['rng'])
+    self.history, self.start_epoch, self.elapsed = (
+        list(ckpt['history']),
+        int(ckpt['epoch']),
+        float(ckpt.get('elapsed', 0)),
+    )
     return self
 
 # %% ../nbs/03_train.ipynb #ba50f6a9
@@ -331,13 +447,27 @@ class ProgressBar(Callback):
     def before_epoch(self):
         from tqdm.auto import tqdm
         l = self.learn
-        self.bar = tqdm(total=len(l.train_dl), desc=f"epoch {l.epoch + 1}/{l.n_epochs}", leave=self.leave, disable=l.rank != 0, dynamic_ncols=True)
-    def after_batch(self): self.bar.update(); self.bar.set_postfix(loss=f"{self.learn.loss.item():.4f}", lr=f"{self.learn.lr:.1e}")
+        self.bar = tqdm(
+            total=len(l.train_dl),
+            desc=f"epoch {l.epoch + 1}/{l.n_epochs}",
+            leave=self.leave,
+            disable=l.rank != 0,
+            dynamic_ncols=True,
+        )
+
+    def after_batch(self):
+        self.bar.update()
+        self.bar.set_postfix(loss=f"{self.learn.loss.item():.4f}", lr=f"{self.learn.lr:.1e}")
     def after_epoch(self):
-        self.bar.close(); h = self.learn.history[-1]
+        self.bar.close()
+        h = self.learn.history[-1]
         if self.learn.rank == 0:
             dice = ' '.join('-' if d is None else f'{d:.3f}' for d in h['val_dice'])
-            print(f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val {h['val_loss']:.4f}  dice [{dice}]  lr {h['lr']:.1e}  {h['seconds']:.1f}s", flush=True)
+            print(
+                f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val "
+                f"{h['val_loss']:.4f}  dice [{dice}]  lr {h['lr']:.1e}  {h['seconds']:.1f}s",
+                flush=True,
+            )
     def after_cancel(self): self.bar.close()
 
 # %% ../nbs/03_train.ipynb #718053a5
@@ -362,45 +492,80 @@ class Dashboard(Callback):
         self.ui, self.poll = None, None       # UI-event polling while the fit runs (see `_ui_events`)
         self.epoch_bar, self.batch_bar = W.IntProgress(description='epoch'), W.IntProgress(description='batch')
         self.status, self.dice, self.plot = W.HTML(), W.HTML(), W.Output()
-        self.button = W.Button(description='Stop', button_style='danger', icon='stop'); self.button.on_click(lambda _: self.stop())
-        self.box = W.VBox([W.HBox([self.epoch_bar, self.batch_bar, self.button]), self.status, W.HBox([self.plot, self.dice])])
-    def stop(self): self.learn.stop = True; self.learn.stop_reason = 'stopped by user'; self.button.disabled = True
+        self.button = W.Button(description='Stop', button_style='danger', icon='stop')
+        self.button.on_click(lambda _: self.stop())
+        self.box = W.VBox(
+            [W.HBox([self.epoch_bar, self.batch_bar, self.button]), self.status, W.HBox([self.plot, self.dice])]
+        )
+
+    def stop(self):
+        self.learn.stop = True
+        self.learn.stop_reason = 'stopped by user'
+        self.button.disabled = True
     def values(self) -> dict:
-        l = self.learn; h = l.history[-1] if l.history else {}
-        return dict(epoch=self.epoch_bar.value, epochs=self.epoch_bar.max, batch=self.batch_bar.value, batches=self.batch_bar.max,
-                    train_loss=h.get('train_loss'), val_loss=h.get('val_loss'), val_dice=h.get('val_dice'), lr=l.lr, eta_s=self.eta, stopping=l.stop)
+        l = self.learn
+        h = l.history[-1] if l.history else {}
+        return dict(
+            epoch=self.epoch_bar.value,
+            epochs=self.epoch_bar.max,
+            batch=self.batch_bar.value,
+            batches=self.batch_bar.max,
+            train_loss=h.get('train_loss'),
+            val_loss=h.get('val_loss'),
+            val_dice=h.get('val_dice'),
+            lr=l.lr,
+            eta_s=self.eta,
+            stopping=l.stop,
+        )
 
 # %% ../nbs/03_train.ipynb #f0f9ca0d
 @patch
 def before_fit(self:Dashboard):
-    l = self.learn; self.t0 = time.time(); self.epoch_bar.max, self.epoch_bar.value = l.n_epochs, l.start_epoch
+    l = self.learn
+    self.t0 = time.time()
+    self.epoch_bar.max, self.epoch_bar.value = l.n_epochs, l.start_epoch
     if self.show:
         from IPython.display import display
         self.handle = display(self.box, display_id=True)
         self.ui = _ui_events()
         self.poll = self.ui.__enter__() if self.ui is not None else None
         if self.poll is None and _live_notebook():
-            self.button.disabled, self.button.tooltip = True, 'Stop needs ipykernel < 7 (widget events wait for the cell to end)'
+            self.button.disabled, self.button.tooltip = (
+                True,
+                'Stop needs ipykernel < 7 (widget events wait for the cell to end)',
+            )
 
+# %% ../nbs/03_train.ipynb #a0e43488
 @patch
 def after_batch(self:Dashboard):
-    l = self.learn; self.batch_bar.max, self.batch_bar.value = l.n_batches, l.i + 1
-    done = (l.epoch - l.start_epoch) * l.n_batches + l.i + 1; left = (l.n_epochs - l.epoch) * l.n_batches - l.i - 1
+    l = self.learn
+    self.batch_bar.max, self.batch_bar.value = l.n_batches, l.i + 1
+    done = (l.epoch - l.start_epoch) * l.n_batches + l.i + 1
+    left = (l.n_epochs - l.epoch) * l.n_batches - l.i - 1
     self.eta = (time.time() - self.t0) / done * left
-    self.status.value = f"epoch {l.epoch + 1}/{l.n_epochs} · batch {l.i + 1}/{l.n_batches} · loss {l.loss.item():.4f} · lr {l.lr:.1e} · ETA {self.eta / 60:.1f} min"
+    self.status.value = (f"epoch {l.epoch + 1}/{l.n_epochs} · batch {l.i + 1}/{l.n_batches} · "
+                         f"loss {l.loss.item():.4f} · lr {l.lr:.1e} · ETA {self.eta / 60:.1f} min")
     if self.poll is not None: self.poll(20)     # handle a click on Stop that arrived during this batch
 
+# %% ../nbs/03_train.ipynb #78e8c314
 @patch
 def after_epoch(self:Dashboard):
-    l = self.learn; self.epoch_bar.value = l.epoch + 1
+    l = self.learn
+    self.epoch_bar.value = l.epoch + 1
     names = l.cfg.class_names
-    rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>" for n, d in zip(names, l.history[-1]['val_dice']))
+    rows = ''.join(
+        f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
+        for n, d in zip(names, l.history[-1]['val_dice'])
+    )
     self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>"
     if self.show:
         import matplotlib.pyplot as plt
         from IPython.display import display
         with self.plot:
-            self.plot.clear_output(wait=True); fig = plot_history(l.history); display(fig); plt.close(fig)
+            self.plot.clear_output(wait=True)
+            fig = plot_history(l.history)
+            display(fig)
+            plt.close(fig)
 
 # %% ../nbs/03_train.ipynb #c4b2ef23
 def _final_state_html(l) -> str:
@@ -421,7 +586,8 @@ def after_fit(self:Dashboard):
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
     fig = plot_history(self.learn.history)
-    self.handle.update(fig); plt.close(fig)
+    self.handle.update(fig)
+    plt.close(fig)
     display(HTML(_final_state_html(self.learn)))
 
 # %% ../nbs/03_train.ipynb #004ab395
@@ -433,7 +599,8 @@ def _live_notebook() -> bool:
         return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
     except ImportError: return False
 
-def progress_callback(kind:str='auto') -> Callback|None:
+def progress_callback(kind:str='auto'    # 'dashboard', 'bar', 'none' or 'auto'
+                     ) -> Callback|None:
     "'dashboard', 'bar', 'none' or 'auto' (dashboard in a live notebook, else bar)"
     if kind == 'auto': kind = 'dashboard' if _live_notebook() else 'bar'
     return {'dashboard': Dashboard, 'bar': ProgressBar}.get(kind, lambda: None)()
@@ -449,61 +616,114 @@ def setup_distributed() -> tuple:
     if device.type == 'cuda': torch.cuda.set_device(device)
     return rank, (dist.get_world_size() if dist.is_initialized() else 1), device
 
-def seed_everything(seed:int, deterministic:bool=False):
+def seed_everything(seed:int,                   # the seed
+                    deterministic:bool=False    # demand deterministic algorithms (slower)
+                   ):
     "Seed Python, NumPy and torch; optionally demand deterministic algorithms"
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-    if deterministic: torch.use_deterministic_algorithms(True, warn_only=True); torch.backends.cudnn.benchmark = False
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
 
 # %% ../nbs/03_train.ipynb #27f41f4c
 def _datasets(cfg:Config, split_file, rank:int, world:int):
-    "Cases, split, cache, the configuration completed from the data (`config_from_data`) and datasets; rank 0 caches first"
+    "Cases, split, cache, the configuration completed from the data (`config_from_data`), datasets; rank 0 caches first"
     data, out = Path(cfg.data_dir), Path(cfg.out_dir)
     cases = preprocessed_cases(data, verbose=rank == 0)
-    if len(cases) < 2: raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
+    if len(cases) < 2:
+        raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
     split = load_split(cases, cfg, split_file, save_to=out if rank == 0 else None)
     if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True)
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False)
-    cfg = config_from_data(cfg, metas)                    # also checks every case's channels against in_channels
-    return cfg, split, SegDataset(data, split['train'], cfg, train=True, metas=metas), SegDataset(data, split['val'], cfg, metas=metas)
+    cfg = config_from_data(cfg, metas)  # also checks every case's channels against in_channels
+    return (
+        cfg,
+        split,
+        SegDataset(data, split['train'], cfg, train=True, metas=metas),
+        SegDataset(data, split['val'], cfg, metas=metas),
+    )
 
 # %% ../nbs/03_train.ipynb #c0f0b3f5
-def build_learner(cfg:Config, resume:bool=False, split_file=None, progress:str='auto', cbs=()) -> Learner:
+def build_learner(cfg:Config,            # the run's settings
+                  resume:bool=False,     # continue from out_dir/last.pth
+                  split_file=None,       # JSON of train/val/test lists (None: seeded split)
+                  progress:str='auto',   # 'dashboard', 'bar', 'none' or 'auto'
+                  cbs=()                 # more callbacks
+                 ) -> Learner:
     "Everything `train` needs, ready to `fit`"
     rank, world, device = setup_distributed()
     seed_everything(cfg.seed, cfg.deterministic)
-    out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     cfg, split, train_ds, val_ds = _datasets(cfg, split_file, rank, world)
     model = ResNet3DSeg(cfg.in_channels, cfg.num_classes, **cfg.model).to(device)
-    if world > 1: model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     prep = json.loads((Path(cfg.data_dir)/'preprocessing_config.json').read_text()).get('settings')
     extra = dict(split=split, preprocessing=prep)
     bar = progress_callback(progress) if rank == 0 else None
-    learn = Learner(model, make_loader(train_ds, cfg, True, rank, world, device), make_loader(val_ds, cfg, False, rank, world, device), cfg,
-                    [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra), *([bar] if bar else []), *cbs], device)
+    learn = Learner(
+        model,
+        make_loader(train_ds, cfg, True, rank, world, device),
+        make_loader(val_ds, cfg, False, rank, world, device),
+        cfg,
+        [
+            MixedPrecision(),
+            NaNGuard(),
+            History(),
+            PlateauSchedule(),
+            EarlyStop(),
+            Checkpoint(extra),
+            *([bar] if bar else []),
+            *cbs,
+        ],
+        device,
+    )
     if resume: _resume(learn, out/'last.pth')
     return learn
 
+# %% ../nbs/03_train.ipynb #17c39913
 def _resume(learn:Learner, path:Path):
     "Load last.pth into `learn`, refusing a checkpoint of another model"
     ckpt = load_checkpoint(path)
     m = unwrap_model(learn.model)
-    if ckpt['model_kwargs'] != m.kwargs: raise CaseError(f"{path}: checkpoint is of model {ckpt['model_kwargs']}; this run builds {m.kwargs}")
+    if ckpt['model_kwargs'] != m.kwargs:
+        raise CaseError(f"{path}: checkpoint is of model {ckpt['model_kwargs']}; this run builds {m.kwargs}")
     learn.load_state(ckpt)
 
 # %% ../nbs/03_train.ipynb #1a9e9a07
 def _is_oom(e:BaseException) -> bool:
-    return isinstance(e, torch.OutOfMemoryError) or (isinstance(e, RuntimeError) and any(s in str(e) for s in ('out of memory', "can't allocate memory")))
+    return isinstance(e, torch.OutOfMemoryError) or (
+        isinstance(e, RuntimeError) and any(s in str(e) for s in ('out of memory', "can't allocate memory"))
+    )
 
 def _oom_advice(cfg:Config, learn:Learner) -> str:
     m = unwrap_model(learn.model)
     shape = [cfg.in_channels, *(cfg.patch_size or list(reversed(cfg.target_shape)))]
-    s = model_summary(m, shape, cfg.batch_size, bytes_per_value=2 if getattr(learn, 'precision', 'fp32') != 'fp32' else 4, verbose=False)
-    return (f"out of memory training batch {cfg.batch_size} of {tuple(shape)} (estimated {s['train_gib']:.1f} GiB for activations, weights and Adam). "
-            f"To reduce memory: batch_size 1 with grad_accum {cfg.batch_size}, precision 'bf16' (or 'fp16' on older GPUs), "
-            f"patch_size e.g. [32, 256, 256], or model checkpointing (activation recomputation).")
+    s = model_summary(
+        m,
+        shape,
+        cfg.batch_size,
+        bytes_per_value=2 if getattr(learn, 'precision', 'fp32') != 'fp32' else 4,
+        verbose=False,
+    )
+    return (
+        f"out of memory training batch {cfg.batch_size} of {tuple(shape)} "
+        f"(estimated {s['train_gib']:.1f} GiB for activations, weights and Adam). "
+        f"To reduce memory: batch_size 1 with grad_accum {cfg.batch_size}, precision 'bf16' (or 'fp16' on older GPUs), "
+        f"patch_size e.g. [32, 256, 256], or model checkpointing (activation recomputation)."
+    )
 
-def train(cfg:Config, resume:bool=False, split_file=None, progress:str='auto', cbs=()) -> Learner:
+# %% ../nbs/03_train.ipynb #f9adb081
+def train(cfg:Config,            # the run's settings
+          resume:bool=False,     # continue from out_dir/last.pth
+          split_file=None,       # JSON of train/val/test lists (None: seeded split)
+          progress:str='auto',   # 'dashboard', 'bar', 'none' or 'auto'
+          cbs=()                 # more callbacks
+         ) -> Learner:
     "Train a model as `cfg` says; returns the `Learner` (history in `.history`, artifacts in `cfg.out_dir`)"
     hold_freed_memory()                                   # no page faults for big activations (see Model)
     learn = build_learner(cfg, resume, split_file, progress, cbs)
@@ -521,14 +741,19 @@ def _cli_config(data, out, config, overrides:dict) -> Config:
     given = {k: v for k, v in overrides.items() if v is not None}
     return config_from_dict(dict(data_dir=str(data), out_dir=str(out), **given), base, source=config or 'command line')
 
+# %% ../nbs/03_train.ipynb #d26e75b8
 def train_cli(argv=None):
     "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
     p = cli_parser('seg3d_train', train_cli.__doc__)
     p.add_argument('data', help="folder written by seg3d_preprocess")
     p.add_argument('out', help="output folder for checkpoints, metrics and plots")
     p.add_argument('--config', help="JSON file of Config fields (partial is fine); options below override it")
-    p.add_argument('--epochs', type=int); p.add_argument('--batch_size', type=int); p.add_argument('--lr', type=float)
-    p.add_argument('--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volumes)")
+    p.add_argument('--epochs', type=int)
+    p.add_argument('--batch_size', type=int)
+    p.add_argument('--lr', type=float)
+    p.add_argument(
+        '--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volumes)"
+    )
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'])
     p.add_argument('--workers', type=int, help="DataLoader worker processes")
     p.add_argument('--grad_accum', type=int, help="optimizer step every N batches")
@@ -542,11 +767,24 @@ def train_cli(argv=None):
         cfg = _cli_config(a.data, a.out, a.config, given)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
     if learn.rank == 0:
-        o = Path(cfg.out_dir); b = best_row(learn.history)
-        print(f"trained {len(learn.history)} epoch(s) ({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}"
-              + (f" ({learn.precision_note})" if getattr(learn, 'precision_note', None) else ''))
+        o = Path(cfg.out_dir)
+        b = best_row(learn.history)
+        print(
+            f"trained {len(learn.history)} epoch(s) "
+            f"({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}"
+            + (f" ({learn.precision_note})" if getattr(learn, 'precision_note', None) else '')
+        )
         if b: print(f"best epoch {b['epoch']}: val loss {b['val_loss']:.4f}")
-        for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'): print(f"  {o/f}")
+        for f in (
+            'best_resnet3d_segmentation.pth',
+            'last.pth',
+            'metrics_3d.json',
+            'training_history_3d.png',
+            'split.json',
+        ):
+            print(f"  {o / f}")
     if dist.is_initialized(): dist.destroy_process_group()
 
-if __name__ == '__main__' and '__file__' in globals(): train_cli()     # `python -m seg3d.train` and torchrun; not in notebooks
+# %% ../nbs/03_train.ipynb #3adf3c49
+if __name__ == '__main__' and '__file__' in globals():
+    train_cli()  # `python -m seg3d.train` and torchrun; not in notebooks

@@ -1,7 +1,7 @@
 "Data-parallel training under torchrun (gloo, 2 CPU processes) agrees across ranks and with one process at the same global batch."
 import json, subprocess, sys, textwrap
 import torch
-from seg3d.core import assert_close_rel, REL_FP32
+from seg3d.core import assert_close_rel, REL_FP32, unwrap_model
 
 SCRIPT = textwrap.dedent('''
     import sys, json, torch, torch.distributed as dist
@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent('''
                  model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance'))
     learn = train(cfg, progress='none', cbs=[spy])
     rank = dist.get_rank() if dist.is_initialized() else 0
-    m = learn.model.module if hasattr(learn.model, 'module') else learn.model
+    m = unwrap_model(learn.model)
     torch.save(dict(state=m.state_dict(), grads=spy.grads, history=learn.history), f"{out}/rank{rank}.pt")
 ''')
 

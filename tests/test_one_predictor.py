@@ -10,7 +10,7 @@ from seg3d.train import train
 @pytest.fixture(scope='module')
 def patch_model(tiny_pre, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp('patch_model')
-    cfg = Config(data_dir=str(tiny_pre), out_dir=str(out/'models_3d'), patch_size=[16, 16, 16], epochs=2, batch_size=2,
+    cfg = Config(data_dir=str(tiny_pre), out_dir=str(out/'models_3d'), patch_size=[16, 32, 16], epochs=2, batch_size=2,
                  num_workers=0, precision='fp32', split=[0.5, 0.17, 0.33], lr=3e-3,
                  model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='concat', dropout=0.0, norm='instance'))
     train(cfg, progress='none')
@@ -22,7 +22,7 @@ def test_evaluate_scores_what_predict_writes(tiny_pre, patch_model, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     ev = json.loads((tmp_path/'ev'/'metrics_3d.json').read_text())['test']
-    assert ev['policy']['window'] == [16, 16, 16] and ev['raw_grid']['cases'] == len(ev['case_ids']) >= 2
+    assert ev['policy']['window'] == [16, 32, 16] and ev['raw_grid']['cases'] == len(ev['case_ids']) >= 2
     scans = tmp_path/'scans'
     scans.mkdir()
     for c in ev['case_ids']: shutil.copy(raw/'images'/f'{c}.nii.gz', scans)
