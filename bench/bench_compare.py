@@ -42,10 +42,12 @@ import numpy as np
 from seg3d.preprocess import PreprocessSettings, preprocess_dataset, _nii
 root = Path(tempfile.mkdtemp()); rng = np.random.default_rng(0)
 for i in range(4):
-    _nii(root/'raw'/'images'/f'c{{i}}.nii.gz', (rng.normal(size=(400, 900, 20, 2)) * 100).astype(np.float32), np.diag([0.8, 0.8, 4, 1]))
-    _nii(root/'raw'/'labels'/f'c{{i}}.nii.gz', rng.integers(0, 5, (400, 900, 20)).astype(np.uint8), np.diag([0.8, 0.8, 4, 1]))
+    _nii(root/'raw'/'images'/f'c{i}.nii.gz', (rng.normal(size=(400, 900, 20, 2)) * 100).astype(np.float32), np.diag([0.8, 0.8, 4, 1]))
+    _nii(root/'raw'/'labels'/f'c{i}.nii.gz', rng.integers(0, 5, (400, 900, 20)).astype(np.uint8), np.diag([0.8, 0.8, 4, 1]))
 t = time.perf_counter()
-preprocess_dataset(root/'raw', root/'pre', PreprocessSettings(target=(512, 1024, 32), channels=2, num_classes=5), workers=2, progress=False)
+rep = preprocess_dataset(root/'raw', root/'pre', PreprocessSettings(target=(512, 1024, 32), channels=2, num_classes=5), workers=2,
+                         progress=False)
+assert rep['totals']['ok'] == 4, rep['cases']
 print(json.dumps(dict(t=time.perf_counter() - t))); shutil.rmtree(root)
 '''
 
@@ -60,6 +62,7 @@ def run(code:str, tree:Path) -> tuple:
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--base', default='61e2563'); ap.add_argument('--repeats', type=int, default=2)
+    ap.add_argument('--only', help="measure only the rows whose name contains this")
     a = ap.parse_args()
     base = Path(tempfile.mkdtemp())/'base'
     subprocess.run(['git', 'worktree', 'add', '--detach', str(base), a.base], cwd=ROOT, check=True, capture_output=True)
@@ -69,7 +72,7 @@ if __name__ == '__main__':
                  ('seed-size inference, whole volume layer by layer (bf16)', PRED.format(win=None)),
                  ('training step, full width, 1×2×32×128×128 (bf16 autocast)', STEP),
                  ('preprocessing 4 cases 400×900×20×2 → 512×1024×32, 2 workers', PREP)]
-        for name, code in cases:
+        for name, code in [c for c in cases if not a.only or a.only in c[0]]:
             res = {'base': [], 'now': []}
             for _ in range(a.repeats):
                 for k, tree in (('base', base), ('now', ROOT)): res[k].append(run(code, tree))
