@@ -12,9 +12,9 @@ import torch.nn as nn
 
 # %% auto #0
 __all__ = ['AMP_DTYPES', 'REL_FP32', 'REL_TF32', 'CaseError', 'atomic_write', 'write_json', 'cli_parser', 'writable_folder',
-           'cli_errors', 'previous_entries', 'up_to_date', 'amp_dtype', 'cpu_has_fast_bf16', 'resolve_precision',
-           'resolve_device', 'unwrap_model', 'hold_freed_memory', 'trim_freed_memory', 'assert_close_rel', 'cuda_check',
-           'optional_import', 'scratch_dir', 'without_timings']
+           'save_figure', 'cli_errors', 'previous_entries', 'up_to_date', 'amp_dtype', 'cpu_has_fast_bf16',
+           'resolve_precision', 'resolve_device', 'unwrap_model', 'hold_freed_memory', 'trim_freed_memory',
+           'assert_close_rel', 'cuda_check', 'optional_import', 'scratch_dir', 'without_timings']
 
 # %% ../nbs/000_core.ipynb #7867ec47
 class CaseError(ValueError):
@@ -68,6 +68,17 @@ def writable_folder(folder    # output folder
     except OSError as err:
         raise CaseError(f"{folder}: output folder cannot be written ({err.strerror or err})") from None
     return folder
+
+# %% ../nbs/000_core.ipynb #6ce9befa
+def save_figure(fig,         # a matplotlib figure
+                path=None    # PNG file (None: keep it open, e.g. to show)
+               ):
+    "Write `fig` as a PNG atomically and close it (when `path` is given); returns the figure"
+    if path:
+        import matplotlib.pyplot as plt
+        atomic_write(path, lambda t: fig.savefig(t, dpi=110, format='png'), suffix='.png')
+        plt.close(fig)
+    return fig
 
 # %% ../nbs/000_core.ipynb #1277fbeb
 @contextlib.contextmanager

@@ -8,9 +8,9 @@ import json, shutil, sys, time, dataclasses
 from pathlib import Path
 import torch
 from .preprocess import PreprocessSettings, preprocess_dataset
-from .core import write_json, cli_parser, cli_errors
+from .core import write_json, cli_parser, cli_errors, save_figure
 from .data import Config, make_demo_cohort, DEMO_CLASSES, DEMO_LR_PAIRS
-from .train import train, save_figure
+from .train import train
 from .evaluate import evaluate, metrics_table
 from .predictor import Predictor
 from .inference import predict_folder, SliceViewer

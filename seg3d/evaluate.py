@@ -10,11 +10,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
-from .core import CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries, hold_freed_memory
+from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries, hold_freed_memory,
+                        save_figure)
 from .preprocess import load_label, invert_probabilities
 from .data import Config, SegDataset, build_cache, preprocessed_cases
 from .predictor import Predictor, add_policy_args, policy_from_args
-from .train import plot_history, save_figure
+from .train import plot_history
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
+                        save_figure,
                         cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
 from seg3d.data import (
     Config,
@@ -33,9 +34,9 @@ from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
            'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'best_row', 'PlateauSchedule', 'EarlyStop',
-           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'save_figure', 'plot_history', 'Checkpoint',
-           'ProgressBar', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner',
-           'train', 'train_cli']
+           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar',
+           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner', 'train',
+           'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -311,18 +312,6 @@ def set_rng_state(s:dict    # from `rng_state`
     np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
     torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
-# %% ../nbs/03_train.ipynb #6ce9befa
-def save_figure(fig,         # a matplotlib figure
-                path=None    # PNG file (None: keep it open, e.g. to show)
-               ):
-    "Write `fig` as a PNG atomically and close it (when `path` is given); returns the figure"
-    if path:
-        import matplotlib.pyplot as plt
-
-        atomic_write(path, lambda t: fig.savefig(t, dpi=110, format='png'), suffix='.png')
-        plt.close(fig)
-    return fig
 
 # %% ../nbs/03_train.ipynb #f147bf0f
 def plot_history(history:list,               # the history rows
