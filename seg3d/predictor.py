@@ -475,6 +475,7 @@ class Predictor:
                  tta:bool=False,             # test-time mirroring over all axes
                  mc_samples:int=0,           # Monte Carlo dropout passes (0: dropout off)
                  batch:int|None=None,        # windows per forward (None: 4 on a GPU, 1 on a CPU)
+                 seed:int=0,                 # Monte Carlo dropout masks: the same image gets the same prediction
                  sources=()):                # where the models came from (named in reports)
         if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
         if mc_samples < 0: raise ValueError(f"mc_samples must be ≥ 0, got {mc_samples}")
@@ -482,7 +483,7 @@ class Predictor:
         self.precision = resolve_precision(precision or cfg.precision, self.device)
         self.models, self.cfg, self.prep, self.sources = [m.to(self.device) for m in models], cfg, prep, list(sources)
         self.window = tuple(window or cfg.patch_size or ()) or None
-        self.overlap, self.tta, self.mc_samples, self.batch = overlap, tta, mc_samples, batch
+        self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
         norm = cfg.model.norm
         if window and not cfg.patch_size and norm in ('instance', 'group'):
@@ -532,9 +533,13 @@ def settings(self:Predictor) -> dict:
 @patch
 def probs(self:Predictor, image:torch.Tensor) -> torch.Tensor:
     "Class probabilities (K, Z, Y, X), float32 on the CPU, of one normalized (C, Z, Y, X) image on the training grid"
-    return predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
-                         (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
-                         precision=self.precision, device=self.device).cpu()
+    run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
+                                (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
+                                precision=self.precision, device=self.device).cpu()
+    if not self.mc_samples: return run()
+    with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
+        torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
+        return run()
 
 # %% ../nbs/02a_predictor.ipynb #1613f488
 @patch
