@@ -32,7 +32,7 @@ setuptools.setup(
     include_package_data=True,
     install_requires=reqs('requirements'),
     extras_require={'dev': reqs('dev_requirements'), 'demo': reqs('demo_requirements'),
-                    'export': reqs('export_requirements')},
+                    'export': reqs('export_requirements'), 'io': reqs('io_requirements')},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

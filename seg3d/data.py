@@ -277,6 +277,24 @@ def _class_locations(seg:np.ndarray, num:int=4000, seed:int=0) -> dict:
         ).tolist()
     return out
 
+# %% ../nbs/01_data.ipynb #620a2300
+def _cached_meta(path:Path) -> dict|None:
+    "A case's cache record, or None when there is none or it cannot be read"
+    try: return json.loads(path.read_text()) if path.exists() else None
+    except ValueError: return None
+
+def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
+    "What is wrong with a case's cached arrays against their record (missing, truncated, other shape or dtype), or None"
+    want = dict(img=(tuple(meta['shape']), np.float32), seg=(tuple(meta['shape'][1:]), np.uint8))
+    for kind, (shape, dtype) in want.items():
+        p = cache/f'{case}_{kind}.npy'
+        if not p.exists(): return f"{p.name} is missing"
+        try: a = np.load(p, mmap_mode='r')
+        except Exception as e: return f"{p.name} is unreadable ({type(e).__name__}: {e})"
+        if a.shape != shape or a.dtype != dtype:
+            return f"{p.name} holds {a.dtype} {a.shape}; its record says {np.dtype(dtype)} {shape}"
+    return None
+
 # %% ../nbs/01_data.ipynb #c7f01046
 def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
     "Build (or reuse) the cache of one case; returns its metadata"
@@ -284,14 +302,15 @@ def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
     lab = _find_volume(folder, 'labels', case)
     meta_p = cache/f'{case}.json'
     stat = [[p.stat().st_size, p.stat().st_mtime_ns] for p in (src, lab)]
-    if meta_p.exists():
-        meta = json.loads(meta_p.read_text())
-        if meta['stat'] == stat and (cache / f'{case}_img.npy').exists() and (cache / f'{case}_seg.npy').exists():
-            return meta
-        if meta['sha256'] == [sha256(src), sha256(lab)]:
-            meta['stat'] = stat
-            write_json(meta_p, meta)
-            return meta
+    meta = _cached_meta(meta_p)
+    if meta and (problem := _cache_problem(cache, case, meta)):
+        print(f"cache of case {case!r} ({cache}): {problem}; rebuilt from the preprocessed files")
+        meta = None
+    if meta and meta['stat'] == stat: return meta
+    if meta and meta['sha256'] == [sha256(src), sha256(lab)]:
+        meta['stat'] = stat
+        write_json(meta_p, meta)
+        return meta
     try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
     except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
     img = img if img.ndim == 4 else img[None]
@@ -397,10 +416,20 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
 # %% ../nbs/01_data.ipynb #4b0ff6b2
 def normalize(img:torch.Tensor,    # (C, ...) image
               stats:dict,          # `channel_stats` of the image
-              mode:str='zscore'    # 'zscore', 'zscore_nonzero', 'minmax' or 'none'
+              mode:str='zscore',   # per case: 'zscore', 'zscore_nonzero', 'minmax' or 'none'
+              schemes=None         # per channel, from the preprocessing plan: a 'ct' channel uses the dataset's numbers
              ) -> torch.Tensor:
-    "Normalize a (C, ...) image per channel with precomputed `stats`; constant channels become 0, never NaN"
-    if mode == 'none': return img
+    "Normalize a (C, ...) image per channel; constant channels become 0, never NaN"
+    out = _per_case(img, stats, mode)
+    for c, sc in enumerate(schemes if isinstance(schemes, list) else []):
+        kind = sc.get('scheme') if isinstance(sc, dict) else None
+        if kind == 'ct': out[c] = (img[c].clamp(*sc['clip']) - sc['mean']) / max(sc['std'], 1e-8)
+        if kind == 'none': out[c] = img[c]
+    return out
+
+def _per_case(img:torch.Tensor, stats:dict, mode:str) -> torch.Tensor:
+    "Normalize every channel with the case's own statistics (a new tensor)"
+    if mode == 'none': return img.clone()
     if mode == 'minmax':
         lo, hi = torch.tensor(stats['min']), torch.tensor(stats['max'])
         scale = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
@@ -534,6 +563,13 @@ def __call__(self:Augment, img, seg, rng):
     img, seg = self.apply(img, seg, p)
     return img, seg, p
 
+# %% ../nbs/01_data.ipynb #592a1c5e
+def _planned_intensity(folder:Path) -> list|None:
+    "Each channel's intensity scheme as preprocessing planned it (`preprocessing_config.json`), or None"
+    f = Path(folder)/'preprocessing_config.json'
+    v = (json.loads(f.read_text()).get('settings') or {}).get('intensity') if f.exists() else None
+    return v if isinstance(v, list) else None
+
 # %% ../nbs/01_data.ipynb #00743548
 class SegDataset(Dataset):
     "Cached preprocessed cases as (image, label, case) samples, optionally as augmented patches"
@@ -542,6 +578,7 @@ class SegDataset(Dataset):
         self.cache = Path(cache or self.folder/'.cache')
         self.metas = metas if metas is not None else build_cache(self.folder, self.cases, self.cache, verbose=False)
         self.patch = tuple(self.cfg.patch_size) if train and self.cfg.patch_size else None
+        self.schemes = _planned_intensity(self.folder)
         self.augment = (
             Augment(**{'lr_pairs': self.cfg.lr_pairs, **self.cfg.augment}) if train and self.cfg.augment else None
         )
@@ -571,7 +608,7 @@ def _load(self:SegDataset, case:str, rng) -> dict:
             center = pts[rng.integers(len(pts))]
         start = patch_start(seg.shape, self.patch, center, rng)
         img, seg = crop(img, start, self.patch), crop(seg, start, self.patch)
-    img = normalize(torch.from_numpy(np.array(img, np.float32)), meta['stats'], self.cfg.normalize)
+    img = normalize(torch.from_numpy(np.array(img, np.float32)), meta['stats'], self.cfg.normalize, self.schemes)
     seg = torch.from_numpy(np.array(seg, np.uint8))
     if self.augment: img, seg, _ = self.augment(img, seg, rng)
     return dict(image=img.contiguous(), label=seg.long(), case=case)

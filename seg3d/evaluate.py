@@ -10,9 +10,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
-from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries, hold_freed_memory,
-                        save_figure)
-from .preprocess import load_label, invert_probabilities
+from seg3d.core import (
+    CaseError,
+    write_json,
+    atomic_write,
+    cli_parser,
+    cli_errors,
+    previous_entries,
+    hold_freed_memory,
+    save_figure,
+)
+from .preprocess import load_label, to_raw_grid
 from .data import Config, SegDataset, build_cache, preprocessed_cases
 from .predictor import Predictor, add_policy_args, policy_from_args
 from .train import plot_history
@@ -172,7 +180,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict) -> tuple:
     r = dict(case=s['case'], **segmentation_metrics(pred, s['label'].numpy(), k, _spacing_zyx(ds.folder, s['case'])))
     if s['case'] in truth:
         path, plan = truth[s['case']]
-        r['raw'] = label_metrics(invert_probabilities(probs, plan).argmax(0).numpy().astype(np.uint8).T, path, k)
+        r['raw'] = label_metrics(to_raw_grid(probs, plan).argmax(0).numpy().astype(np.uint8).T, path, k)
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
 

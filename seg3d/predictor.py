@@ -12,8 +12,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import CaseError, resolve_device, resolve_precision, amp_dtype, trim_freed_memory
-from .preprocess import (load_image, image_from_array, plan_grid, resample_image, output_affine,
-                              invert_probabilities, PreprocessSettings)
+from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, to_raw_grid,
+                              PreprocessSettings)
 from .data import Config, config_from_dict, normalize, channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
                          Steps, EAGER, pad_to_16, crop_to)
@@ -455,12 +455,13 @@ def preprocess_image(source,               # the scan's file(s), or (array (X, Y
                      max_voxels:int=0       # refuse bigger volumes (0: no guard)
                     ) -> tuple:
     "Raw scan → normalized (C, Z, Y, X) tensor on the training grid, the plan, and the scan's NIfTI object"
-    s = PreprocessSettings(**{**prep, 'target': tuple(prep['target'])})
+    old = dict(orientation=None, intensity=None)                # checkpoints from before these settings: as then
+    s = PreprocessSettings(**{**old, **prep, 'target': tuple(prep['target'])})
     if isinstance(source, tuple): image, ref = image_from_array(*source, channels=cfg.in_channels)
     else: image, ref = load_image(source, cfg.in_channels, max_voxels)
-    plan = plan_grid(image.shape[:3], s.target, s.z_policy)
+    image, _, plan, _ = prepare(image, ref.affine, s)                         # reoriented as in training, then planned
     pre = np.ascontiguousarray(resample_image(image, plan).T)                   # (C, Z, Y, X)
-    return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize), plan, ref
+    return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize, s.intensity), plan, ref
 
 # %% ../nbs/02a_predictor.ipynb #5ff57f47
 class Predictor:
@@ -552,11 +553,12 @@ def predict_case(self:Predictor,
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     x, plan, ref = preprocess_image(source, self.prep, self.cfg)
     pre = self.probs(x)
-    raw = invert_probabilities(pre, plan) if space == 'original' or both else None
-    probs, affine = (raw, ref.affine) if space == 'original' else (pre, output_affine(ref.affine, plan))
+    raw = to_raw_grid(pre, plan) if space == 'original' or both else None
+    pre_affine = preprocessed_affine(ref.affine, ref.shape[:3], plan)
+    probs, affine = (raw, ref.affine) if space == 'original' else (pre, pre_affine)
     as_xyz = lambda p: None if p is None else p.argmax(0).numpy().astype(np.uint8).T
     return dict(label=as_xyz(probs), probs=probs, affine=affine, ref=ref, plan=plan, space=space,
-                affine_preprocessed=output_affine(ref.affine, plan),
+                affine_preprocessed=pre_affine,
                 label_preprocessed=as_xyz(pre), label_original=as_xyz(raw),
                 uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None)
 

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_preprocess.ipynb #92918281
 from __future__ import annotations
-import argparse, gzip, hashlib, importlib, json, os, re, sys, time, traceback, platform, fcntl
+import argparse, contextlib, dataclasses, gzip, hashlib, importlib, json, locale, os, re, sys, time, traceback
+import platform, fcntl
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -18,10 +19,15 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['NIFTI_SUFFIXES', 'SEED_GRID', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'invert_probabilities', 'labels_to_onehot', 'case_name', 'safe_case', 'check_image', 'load_image',
-           'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings', 'sha256',
-           'preprocess_case', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli']
+__all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'plan_grid',
+           'grid_matrix', 'output_affine', 'resample_label', 'resample_image', 'invert_probabilities',
+           'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient',
+           'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti',
+           'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases',
+           'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256',
+           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents',
+           'integrity_errors', 'intensity_schemes', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
+           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -125,16 +131,70 @@ def labels_to_onehot(label:np.ndarray,   # (X, Y, Z) integer label map
     "(X, Y, Z) label map → (K, Z, Y, X) one-hot float tensor"
     return F.one_hot(torch.from_numpy(np.ascontiguousarray(label.T)).long(), num_classes).permute(3, 0, 1, 2).float()
 
+# %% ../nbs/00_preprocess.ipynb #f1f5e978
+def axis_codes(affine) -> str:
+    "Orientation codes of a voxel-to-world affine, e.g. 'RAS', 'LPS', 'LIA' (where each voxel axis points)"
+    return ''.join(nib.orientations.aff2axcodes(np.asarray(affine, float)))
+
+def axis_order(affine) -> list:
+    "The world axis (0 R-L, 1 A-P, 2 S-I) each voxel axis follows most closely"
+    return [int(w) for w in nib.orientations.io_orientation(np.asarray(affine, float))[:, 0]]
+
+def reorientation(affine,        # the case's voxel-to-world affine
+                  order=None     # world axes the output's voxel axes follow (None: the case's own order)
+                 ) -> dict:
+    "The flips and axis permutation that make every voxel axis point along +R, +A or +S, in `order`"
+    ornt = nib.orientations.io_orientation(np.asarray(affine, float))
+    order = list(order) if order is not None else axis_order(affine)
+    if sorted(order) != [0, 1, 2]: raise ValueError(f"order must be a permutation of (0, 1, 2), got {order}")
+    perm = [int(np.flatnonzero(ornt[:, 0] == w)[0]) for w in order]
+    return dict(perm=perm, flip=[bool(ornt[i, 1] < 0) for i in perm])
+
+# %% ../nbs/00_preprocess.ipynb #b6003140
+def reorient(arr:np.ndarray,   # (X, Y, Z, ...) voxels in the file's order
+             t:dict            # from `reorientation`
+            ) -> np.ndarray:
+    "The voxels in the reoriented order: axes permuted, then flipped (no interpolation: an exact copy)"
+    out = np.transpose(arr, [*t['perm'], *range(3, arr.ndim)])
+    return np.asfortranarray(out[tuple(slice(None, None, -1) if f else slice(None) for f in t['flip'])])
+
+def unreorient(arr:np.ndarray, t:dict) -> np.ndarray:
+    "The inverse of `reorient`: voxels back in the file's order"
+    back = arr[tuple(slice(None, None, -1) if f else slice(None) for f in t['flip'])]
+    return np.asfortranarray(np.transpose(back, [*np.argsort(t['perm']), *range(3, arr.ndim)]))
+
+def reoriented_affine(affine, shape, t:dict) -> np.ndarray:
+    "The affine of `reorient(arr, t)` for an array of spatial `shape` (X, Y, Z) with `affine`: the same world positions"
+    M = np.zeros((4, 4))
+    M[3, 3] = 1
+    for j, (i, f) in enumerate(zip(t['perm'], t['flip'])):      # output index j ← input index i (reversed if flipped)
+        M[i, j] = -1 if f else 1
+        if f: M[i, 3] = shape[i] - 1
+    return np.asarray(affine, float) @ M
+
+# %% ../nbs/00_preprocess.ipynb #cb6cd7d8
+def unreorient_probs(prob:torch.Tensor,   # (K, Z, Y, X) on the reoriented voxel order
+                     t:dict|None          # from `reorientation` (None: nothing to undo)
+                    ) -> torch.Tensor:
+    "`unreorient` for a (K, Z, Y, X) tensor: class probabilities back in the file's voxel order"
+    if not t: return prob
+    dims = [3 - j for j, f in enumerate(t['flip']) if f]            # spatial axis j (X, Y, Z) is tensor dim 3 - j
+    prob = prob.flip(dims) if dims else prob
+    inv = np.argsort(t['perm'])
+    return prob.permute(0, *[3 - int(inv[i]) for i in (2, 1, 0)])
+
 # %% ../nbs/00_preprocess.ipynb #9d098a1e
 NIFTI_SUFFIXES = ('.nii.gz', '.nii')
+SITK_SUFFIXES = ('.nrrd', '.nhdr', '.mha', '.mhd')     # read through SimpleITK (the `io` extra)
+IMAGE_SUFFIXES = NIFTI_SUFFIXES + SITK_SUFFIXES
 
-def case_name(path    # a file path
+def case_name(path    # a file, or a folder of DICOM files
              ) -> str|None:
-    "Case name of a NIfTI file name (`x.nii.gz` → `x`), or None for anything else"
-    n = Path(path).name
-    for s in NIFTI_SUFFIXES:
-        if n.endswith(s) and len(n) > len(s): return n[:-len(s)]
-    return None
+    "Case name of an image (`x.nii.gz`, `x.nrrd`, `x.mha` … → `x`; a DICOM series folder → its name), else None"
+    p = Path(path)
+    for s in IMAGE_SUFFIXES:
+        if p.name.lower().endswith(s) and len(p.name) > len(s): return p.name[:-len(s)]
+    return p.name if is_dicom_dir(p) else None
 
 def safe_case(name:str    # a case name taken from a file name
              ) -> str:
@@ -146,9 +206,94 @@ def safe_case(name:str    # a case name taken from a file name
         )
     return name
 
+# %% ../nbs/00_preprocess.ipynb #8b94c1d3
+def _dicm_marker(f:Path) -> bool:
+    "Does the file carry DICOM's 'DICM' marker at byte 128?"
+    try:
+        with open(f, 'rb') as fh: return fh.read(132)[128:] == b'DICM'
+    except OSError: return False
+
+def is_dicom_dir(path    # a folder
+                ) -> bool:
+    "Is `path` a folder of DICOM files (one ending in `.dcm`, or carrying DICOM's marker)?"
+    p = Path(path)
+    if not p.is_dir(): return False
+    return any(f.is_file() and (f.suffix.lower() == '.dcm' or _dicm_marker(f)) for f in sorted(p.iterdir())[:50])
+
+# %% ../nbs/00_preprocess.ipynb #7b184999
+@contextlib.contextmanager
+def _keep_locale():
+    "Restore the C library's locale afterwards: GDCM (DICOM) sets "
+    "LC_CTYPE to 'C', which would make Python read text as ASCII"
+    saved = locale.setlocale(locale.LC_CTYPE)
+    try: yield
+    finally: locale.setlocale(locale.LC_CTYPE, saved)
+
+def _sitk(path):
+    "The SimpleITK module, or a `CaseError` naming the extra that provides it"
+    try: import SimpleITK
+    except ImportError:
+        raise CaseError(
+            f"{path}: reading this format needs SimpleITK: pip install 'seg3d[io]' (NIfTI needs nothing)"
+        ) from None
+    SimpleITK.ProcessObject_SetGlobalWarningDisplay(False)         # ITK's warnings would bypass our one-line errors
+    return SimpleITK
+
+def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4D (the 4th axis: channels)
+                  path    # its file, named in errors
+                 ) -> nib.Nifti1Image:
+    "A SimpleITK image as an in-memory NIfTI image with the same voxels and geometry"
+    dim = img.GetDimension()
+    if dim not in (3, 4): raise CaseError(f"{path}: {dim}D image; expected 3D, or 4D with channels last")
+    a = _sitk(path).GetArrayFromImage(img)                        # (z, y, x), (z, y, x, c) or (c, z, y, x)
+    data = np.asfortranarray(np.transpose(a, (3, 2, 1, 0) if dim == 4 else (2, 1, 0, 3) if a.ndim == 4 else (2, 1, 0)))
+    affine = np.eye(4)
+    affine[:3, :3] = np.array(img.GetDirection()).reshape(dim, dim)[:3, :3] * np.array(img.GetSpacing()[:3])
+    affine[:3, 3] = img.GetOrigin()[:3]
+    affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine             # ITK's world is LPS, NIfTI's RAS
+    out = nib.Nifti1Image(data, affine)
+    out.set_sform(affine, 1)
+    out.set_qform(affine, 1)
+    return out
+
+# %% ../nbs/00_preprocess.ipynb #cb9e7e1e
+def _sitk_image(sitk, path:Path, max_voxels:int):
+    "Read with SimpleITK (a DICOM folder as one series), refusing sizes over the memory guard before reading voxels"
+    if path.is_dir():
+        reader = sitk.ImageSeriesReader()
+        series = reader.GetGDCMSeriesIDs(str(path))
+        if not series: raise CaseError(f"{path}: no readable DICOM series in this folder")
+        if len(series) > 1: raise CaseError(f"{path}: {len(series)} DICOM series in one folder; expected one per case")
+        reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
+        return reader.Execute()
+    info = sitk.ImageFileReader()
+    info.SetFileName(str(path))
+    info.ReadImageInformation()
+    size = int(np.prod(info.GetSize())) * info.GetNumberOfComponents()
+    if max_voxels and size > max_voxels:
+        raise CaseError(f"{path}: {size:,} values exceed the memory guard max_voxels={max_voxels:,}")
+    return info.Execute()
+
+def _sitk_read(path:Path, max_voxels:int):
+    "A file SimpleITK reads, or a DICOM series folder, as an in-memory NIfTI image"
+    sitk = _sitk(path)
+    try:
+        with _keep_locale(): img = _sitk_image(sitk, path, max_voxels)
+    except CaseError: raise
+    except Exception as e:
+        what = 'DICOM series' if path.is_dir() else f'{path.suffix} file'
+        msg = str(e).strip().splitlines()[-1][:200] if str(e).strip() else ''
+        raise CaseError(f"{path}: not a readable {what}: corrupt or truncated ({type(e).__name__}: {msg})") from None
+    return sitk_to_nifti(img, path)
+
 # %% ../nbs/00_preprocess.ipynb #1c004af3
 def _load(path:Path, max_voxels:int):
-    "Open a NIfTI file and check its size before reading any voxel"
+    "Open an image (NIfTI; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before reading voxels"
+    if path.is_dir() or path.name.lower().endswith(SITK_SUFFIXES): return _sitk_read(path, max_voxels)
+    if not path.name.lower().endswith(NIFTI_SUFFIXES):
+        raise CaseError(
+            f"{path}: unsupported format; expected one of {', '.join(IMAGE_SUFFIXES)} or a DICOM series folder"
+        )
     try:
         img = nib.load(str(path))
     except Exception as e:
@@ -185,6 +330,17 @@ def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
         raise CaseError(f"{where}: image is constant (every voxel {data.min()}); expected a scan with contrast")
     return data
 
+def check_affine(img,     # a NIfTI image object
+                 where    # the file named in errors
+                ):
+    "`img` if its voxel-to-world affine is finite and invertible; else a `CaseError` naming the file"
+    A = np.asarray(img.affine, float)
+    if not np.isfinite(A).all() or abs(np.linalg.det(A[:3, :3])) < 1e-12:
+        raise CaseError(
+            f"{where}: affine {np.round(A, 4).tolist()} is singular or not finite; expected a scan's geometry"
+        )
+    return img
+
 # %% ../nbs/00_preprocess.ipynb #a2460509
 def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
                channels:int=None,    # expected channel count (None: any)
@@ -201,7 +357,7 @@ def load_image(paths:list,           # one 3D/4D file, or one 3D file per channe
             raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
         if ref is not None and (img.shape[:3] != ref.shape[:3] or not np.allclose(img.affine, ref.affine, atol=1e-3)):
             raise CaseError(f"{p}: channel grid {img.shape[:3]} differs from {paths[0]} {ref.shape[:3]}")
-        ref = ref or img
+        ref = ref or check_affine(img, p)
         a = _read(img, p)
         if not np.isfinite(a).all():
             raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
@@ -219,7 +375,8 @@ def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
     img = _load(path, max_voxels)
     shape = img.shape[:3] if len(img.shape) == 4 and img.shape[3] == 1 else img.shape
     if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
-    a = _read(img, path, dtype=np.float64 if img.dataobj.slope != 1 or img.dataobj.inter != 0 else None).reshape(
+    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
+    a = _read(img, path, dtype=np.float64 if scaled else None).reshape(
         shape, order='F'
     )
     if not np.issubdtype(a.dtype, np.integer):
@@ -275,10 +432,10 @@ class RawCase:
     error: str | None = None
 
 def _nifti_files(folder:Path) -> dict:
-    "{case name: [paths]} of the NIfTI files in `folder` (several paths = duplicate names)"
+    "{case name: [paths]} of the images in `folder`, DICOM series folders included (several paths = duplicate names)"
     found = {}
     for p in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if p.name.startswith('.') or not p.is_file() or case_name(p) is None: continue
+        if p.name.startswith('.') or case_name(p) is None: continue
         found.setdefault(case_name(p), []).append(p)
     return found
 
@@ -325,6 +482,43 @@ def find_cases(src    # raw dataset folder
         f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder or nnU-Net's 'imagesTr/' + 'labelsTr/'"
     )
 
+# %% ../nbs/00_preprocess.ipynb #053b2dd4
+def _dicom_series(folder,              # output folder: one .dcm file per slice
+                  vol:np.ndarray,      # (X, Y, Z) integer voxels
+                  affine:np.ndarray,   # NIfTI (RAS) voxel-to-world affine with orthonormal directions
+                  modality:str='CT'):
+    "Write a volume as a DICOM series (tests and examples)"
+    sitk = _sitk(folder)
+    img = sitk.GetImageFromArray(np.ascontiguousarray(vol.T))
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine, float)
+    spacing = np.linalg.norm(lps[:3, :3], axis=0)
+    img.SetSpacing(spacing.tolist())
+    img.SetOrigin(lps[:3, 3].tolist())
+    img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
+    uid, folder = (
+        '1.2.826.0.1.3680043.2.1125.' + str(int(hashlib.md5(str(folder).encode()).hexdigest()[:10], 16)),
+        Path(folder),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    w = sitk.ImageFileWriter()
+    w.KeepOriginalImageUIDOn()
+    with _keep_locale():
+        for k in range(img.GetDepth()):
+            sl, pos = img[:, :, k], img.TransformIndexToPhysicalPoint((0, 0, k))
+            for tag, val in [
+                ('0008|0060', modality),
+                ('0020|000e', uid),
+                ('0020|000d', uid + '.1'),
+                ('0020|0013', str(k + 1)),
+                ('0020|0032', '\\'.join(map(str, pos))),
+                ('0008|0018', f'{uid}.2.{k}'),
+                ('0020|0037', '\\'.join(map(str, [*img.GetDirection()[0::3], *img.GetDirection()[1::3]]))),
+            ]:
+                sl.SetMetaData(tag, val)
+            w.SetFileName(str(folder/f'{k:04d}.dcm'))
+            w.Execute(sl)
+    return folder
+
 # %% ../nbs/00_preprocess.ipynb #7fb0b801
 def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
                data:np.ndarray,       # array in NIfTI axis order
@@ -360,9 +554,18 @@ class PreprocessSettings:
     num_classes:int|None=None     # labels must be < num_classes (None: any uint8)
     affine_tol:float=1e-3         # largest allowed difference between image and label affines (mm)
     max_voxels:int=0              # memory guard: refuse inputs with more values than this (0: off)
-    compresslevel:int=1           # gzip level of the outputs; 0 writes plain .nii
+    compresslevel:int=1  # gzip level of the outputs; 0 writes plain .nii
+    orientation: list | str | None = 'auto'
+    intensity: list | str | None = (
+        'auto'  # per channel 'ct', 'zscore' or 'none' (resolved: with statistics); 'auto': dataset.json
+    )
+
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
+        if self.orientation not in ('auto', None) and sorted(self.orientation) != [0, 1, 2]:
+            raise ValueError(
+                f"orientation must be 'auto', None or a permutation of (0, 1, 2), got {self.orientation!r}"
+            )
         if len(self.target) != 3 or min(self.target) < 1:
             raise ValueError(f"target must be 3 positive sizes (X, Y, Z), got {self.target}")
         plan_grid((1, 1, 1), self.target, self.z_policy)
@@ -373,6 +576,33 @@ class PreprocessSettings:
 
     def key(self):
         return {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
+
+# %% ../nbs/00_preprocess.ipynb #393f3910
+def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
+            affine,                   # the file's affine
+            s:PreprocessSettings,     # target grid, Z policy, orientation
+            label:np.ndarray=None     # (X, Y, Z) label map on the same grid, if any
+           ) -> tuple:
+    "Reorient and plan: (image, label) in the reoriented order, "
+    "the plan (with `orient`), the preprocessed grid's affine"
+    t = reorientation(affine, None if s.orientation == 'auto' else s.orientation) if s.orientation is not None else None
+    if t:
+        affine = reoriented_affine(affine, image.shape[:3], t)
+        image, label = reorient(image, t), None if label is None else reorient(label, t)
+    plan = plan_grid(image.shape[:3], s.target, s.z_policy)
+    plan['orient'] = t
+    return image, label, plan, output_affine(affine, plan)
+
+def preprocessed_affine(affine, file_shape, plan:dict) -> np.ndarray:
+    "The preprocessed grid's affine from the file's affine and shape (X, Y, Z) and the plan"
+    t = plan.get('orient')
+    return output_affine(reoriented_affine(affine, file_shape, t) if t else affine, plan)
+
+def to_raw_grid(prob:torch.Tensor,   # (K, Z', Y', X') class probabilities on the preprocessed grid
+                plan:dict            # the plan that made that grid
+               ) -> torch.Tensor:
+    "Probabilities back on the file's own grid and voxel order: (K, Z, Y, X)"
+    return unreorient_probs(invert_probabilities(prob, plan), plan.get('orient'))
 
 # %% ../nbs/00_preprocess.ipynb #b9401e3d
 def sha256(path,          # file to hash
@@ -406,8 +636,8 @@ def _outputs(dst:Path, case:RawCase, s:PreprocessSettings) -> dict:
     return out
 
 # %% ../nbs/00_preprocess.ipynb #a0f2dc35
-def _describe(case, image, ref, label, plan, s) -> dict:
-    "The report fields that describe a case's input and its mapping"
+def _describe(case, image, ref, label, plan, s, affine) -> dict:
+    "The report fields that describe a case's input and its mapping (`affine`: the preprocessed grid's)"
     flat = image.reshape(-1, image.shape[3], order='F')
     return dict(original_shape=list(ref.shape), spacing=[float(z) for z in ref.header.get_zooms()[:3]],
                 dtype=str(ref.get_data_dtype()), channels=int(image.shape[3]),
@@ -415,7 +645,8 @@ def _describe(case, image, ref, label, plan, s) -> dict:
                 label_values=None if label is None else np.unique(label).tolist(),
                 xy_scale=plan['scale'][:2], z_mode=plan['z_mode'], z_pad=plan['z_pad'], z_crop=plan['z_crop'],
                 z_scale=plan['scale'][2], plan=plan, affine=np.asarray(ref.affine).tolist(),
-                output_affine=output_affine(ref.affine, plan).tolist(), output_shape=[*s.target, int(image.shape[3])])
+                output_affine=np.asarray(affine).tolist(), output_shape=[*s.target, int(image.shape[3])],
+                axis_codes=axis_codes(ref.affine), reorient=plan.get('orient'))
 
 # %% ../nbs/00_preprocess.ipynb #9e1af921
 def preprocess_case(case:RawCase,              # the case's files
@@ -445,9 +676,8 @@ def preprocess_case(case:RawCase,              # the case's files
         if case.label:
             label, lref = load_label(case.label, s.num_classes, s.max_voxels)
             _check_pair(ref, lref, case.images[0], case.label, s.affine_tol)
-        plan = plan_grid(image.shape[:3], s.target, s.z_policy)
-        e.update(_describe(case, image, ref, label, plan, s))
-        affine = output_affine(ref.affine, plan)
+        image, label, plan, affine = prepare(image, ref.affine, s, label)
+        e.update(_describe(case, image, ref, label, plan, s, affine))
         save_nifti(outs['image'], resample_image(image, plan), affine, ref.header, s.compresslevel)
         if label is not None:
             save_nifti(outs['label'], resample_label(label, plan), affine, ref.header, s.compresslevel)
@@ -458,6 +688,310 @@ def preprocess_case(case:RawCase,              # the case's files
         e.update(error=f"{case.name}: {type(err).__name__}: {err}", traceback=traceback.format_exc())
     e['seconds'] = round(time.time() - t0, 3)
     return e
+
+# %% ../nbs/00_preprocess.ipynb #b22b0332
+PERCENTILES = (0.5, 50.0, 99.5)
+
+def _subsample(x:np.ndarray, n:int, rng) -> np.ndarray:
+    "At most `n` values of `x`, drawn without replacement (all of them when there are fewer)"
+    return x if x.size <= n else x[rng.choice(x.size, n, replace=False)]
+
+def _channel_fingerprint(values:np.ndarray, fg:np.ndarray|None, rng, samples:int) -> tuple:
+    "Percentiles of one channel overall (on ≤ 10⁶ voxels) and inside the foreground; a sample of foreground values"
+    pct = lambda v: [float(p) for p in np.percentile(v, PERCENTILES)] if v.size else None
+    inside = values[fg] if fg is not None else np.empty(0, values.dtype)
+    d = dict(percentiles=pct(_subsample(values, 10**6, rng)), fg_percentiles=pct(_subsample(inside, 10**6, rng)),
+             fg_mean=float(inside.mean()) if inside.size else None, fg_std=float(inside.std()) if inside.size else None)
+    return d, _subsample(inside, samples, rng)
+
+# %% ../nbs/00_preprocess.ipynb #6f7656af
+def case_fingerprint(case:RawCase,       # the case's files
+                     max_voxels:int=0,   # memory guard (0: off)
+                     samples:int=10000   # foreground values kept per channel, for the dataset's intensity statistics
+                    ) -> tuple:
+    "What a case is — geometry, orientation, channels, intensities, label values — read once; and its foreground sample"
+    if case.error: raise CaseError(case.error)
+    image, ref = load_image(case.images, None, max_voxels)
+    label = load_label(case.label, None, max_voxels)[0] if case.label else None
+    if label is not None and label.shape != image.shape[:3]:
+        raise CaseError(f"{case.label}: label shape {label.shape} differs from the image's {image.shape[:3]}")
+    rng, fg = np.random.default_rng(0), (label > 0).ravel(order='F') if label is not None else None
+    flat = image.reshape(-1, image.shape[3], order='F')
+    chans = [_channel_fingerprint(flat[:, c], fg, rng, samples) for c in range(image.shape[3])]
+    values, counts = np.unique(label, return_counts=True) if label is not None else ([], [])
+    fp = dict(case=case.name, subset=case.subset, shape=list(image.shape[:3]), channels=int(image.shape[3]),
+              spacing=[float(z) for z in ref.header.get_zooms()[:3]], affine=np.asarray(ref.affine).tolist(),
+              axis_codes=axis_codes(ref.affine), axis_order=axis_order(ref.affine), dtype=str(ref.get_data_dtype()),
+              intensity=[c[0] for c in chans], labels={str(int(v)): int(n) for v, n in zip(values, counts)},
+              sha256=dict(image=[sha256(p) for p in case.images], label=sha256(case.label) if case.label else None))
+    return fp, [c[1] for c in chans]
+
+# %% ../nbs/00_preprocess.ipynb #129367c8
+def _dataset_json(src:Path) -> dict|None:
+    "nnU-Net v2's dataset.json in (or beside) the raw folder: channel_names, labels, file_ending"
+    for f in (src/'dataset.json', src.parent/'dataset.json'):
+        if f.exists():
+            try: return json.loads(f.read_text())
+            except ValueError as e: raise CaseError(f"{f}: not valid JSON ({e})") from None
+    return None
+
+def _median_stats(rows:list, key:str) -> dict:
+    v = np.array([r[key] for r in rows], float)
+    return dict(median=np.median(v, 0).tolist(), min=v.min(0).tolist(), max=v.max(0).tolist())
+
+def _pooled_intensity(samples:list) -> list:
+    "Per channel, the foreground percentiles, mean and std over the pooled samples of all labelled cases"
+    out = []
+    for c in range(len(samples[0]) if samples else 0):
+        v = np.concatenate([s[c] for s in samples if len(s) > c and s[c].size]) if samples else np.empty(0)
+        out.append(None if not v.size else dict(percentiles=[float(p) for p in np.percentile(v, PERCENTILES)],
+                                                mean=float(v.mean()), std=float(v.std()), samples=int(v.size)))
+    return out
+
+# %% ../nbs/00_preprocess.ipynb #7aa4cb2d
+def summarize_fingerprint(rows:list,      # `case_fingerprint`s of the readable cases
+                          samples:list    # their foreground samples, per channel
+                         ) -> dict:
+    "The dataset's view: spacing and shape ranges, orientation census, anisotropy, class frequencies, channels"
+    if not rows: return {}
+    spacing, counts = _median_stats(rows, 'spacing'), {}
+    for r in rows:
+        for v, n in r['labels'].items(): counts[v] = counts.get(v, 0) + n
+    total = sum(counts.values()) or 1
+    orders = [tuple(r['axis_order']) for r in rows]
+    sp = np.array(spacing['median'])
+    return dict(
+        cases=len(rows),
+        spacing=spacing,
+        shape=_median_stats(rows, 'shape'),
+        anisotropy=float(sp.max() / sp.min()),
+        through_plane_axis=int(np.argmax(sp)),
+        orientation=dict(
+            codes={c: [r['axis_codes'] for r in rows].count(c) for c in sorted({r['axis_codes'] for r in rows})},
+            majority_order=list(max(sorted(set(orders)), key=orders.count)),
+        ),
+        channels={str(c): sum(r['channels'] == c for r in rows) for c in sorted({r['channels'] for r in rows})},
+        class_voxels={v: counts[v] for v in sorted(counts, key=int)},
+        class_frequency={v: counts[v] / total for v in sorted(counts, key=int)},
+        class_cases={v: sum(v in r['labels'] for r in rows) for v in sorted(counts, key=int)},
+        foreground_intensity=_pooled_intensity(samples),
+    )
+
+# %% ../nbs/00_preprocess.ipynb #84cb6800
+def _sources(case:RawCase) -> dict:
+    return dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None)
+
+def _fingerprint_job(case:dict,        # a `RawCase` as plain data (it pickles from notebooks and scripts alike)
+                     max_voxels:int    # memory guard
+                    ) -> tuple:
+    "Worker entry point: one case's fingerprint (or its failure) and its foreground sample"
+    c = RawCase(**case)
+    try:
+        fp, samples = case_fingerprint(c, max_voxels)
+        return dict(fp, sources=_sources(c), status='ok'), samples
+    except Exception as e:
+        msg = str(e) if isinstance(e, CaseError) else f"{c.name}: {type(e).__name__}: {e}"
+        return dict(case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=msg), None
+
+# %% ../nbs/00_preprocess.ipynb #3e04c476
+def dataset_fingerprint(src,                  # raw dataset folder
+                        workers:int|None=None, # parallel processes (None: CPUs, at most one per case)
+                        progress:bool=True,    # show a progress bar
+                        max_voxels:int=0       # memory guard (0: off)
+                       ) -> dict:
+    "Read every case of a raw dataset once, in parallel: each case's fingerprint, the failures, the dataset's summary"
+    from tqdm.auto import tqdm
+    src = Path(src)
+    cases = find_cases(src)
+    if not cases:
+        raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")
+    rows, samples, bar = [], [], tqdm(total=len(cases), desc='fingerprint', unit='case', disable=not progress)
+    def on_result(res):
+        rows.append(res[0])
+        if res[1] is not None and res[0].get('labels'): samples.append(res[1])
+        bar.update()
+    jobs = [(asdict(c), max_voxels) for c in cases]
+    _parallel('_fingerprint_job', jobs, workers or min(os.cpu_count() or 1, len(cases)), on_result,
+              lambda args, err: (dict(case=args[0]['name'], status='failed', error=f"worker failed: {err}"), None))
+    bar.close()
+    ok = sorted((r for r in rows if r['status'] == 'ok'), key=lambda r: r['case'])
+    return dict(format='seg3d-fingerprint-1', source=str(src.resolve()), dataset_json=_dataset_json(src), cases=ok,
+                failed=sorted((r for r in rows if r['status'] != 'ok'), key=lambda r: r['case']),
+                dataset=summarize_fingerprint(ok, samples))
+
+# %% ../nbs/00_preprocess.ipynb #277dcb46
+def _channel_names(dj:dict) -> list:
+    "dataset.json's channel names in channel order"
+    names = dj.get('channel_names') or dj.get('modality') or {}
+    return [names[k] for k in sorted(names, key=int)]
+
+def expected_contents(fp:dict,                 # `dataset_fingerprint`
+                      channels:int|None=None,  # stated by the user (wins)
+                      num_classes:int|None=None
+                     ) -> tuple:
+    "Channels and classes every case must have: stated, else dataset.json's, else the dataset's own (majority; 0..K−1)"
+    dj, ds = fp.get('dataset_json') or {}, fp['dataset']
+    if channels is None and _channel_names(dj): channels = len(_channel_names(dj))
+    if channels is None and ds.get('channels'): channels = int(max(ds['channels'], key=lambda c: ds['channels'][c]))
+    if num_classes is None and dj.get('labels'):
+        num_classes = max(int(v) for v in dj['labels'].values() if not isinstance(v, list)) + 1
+    if num_classes is None and ds.get('class_voxels'):
+        present = {int(v) for v in ds['class_voxels']}
+        k = next(k for k in range(len(present) + 1) if k not in present)        # 0..K−1 all occur somewhere
+        num_classes = k if k >= 2 else None
+    return channels, num_classes
+
+# %% ../nbs/00_preprocess.ipynb #7a005d63
+def integrity_errors(fp:dict,              # `dataset_fingerprint`
+                     channels:int|None,    # channels every case must have
+                     num_classes:int|None, # classes every label map must stay within
+                     stated:dict           # {'channels': …, 'classes': …} as the user gave them (None: decided here)
+                    ) -> dict:
+    "{case: error} for the cases whose channel count or label values differ from what the dataset expects"
+    dj, ds, errs = fp.get('dataset_json') or {}, fp['dataset'], {}
+    why_c = ('as stated' if stated.get('channels') else "dataset.json's channel_names" if _channel_names(dj)
+             else f"the majority's: {ds.get('channels', {}).get(str(channels), 0)} of {ds.get('cases', 0)} cases")
+    why_k = ('as stated' if stated.get('classes') else "dataset.json's labels" if dj.get('labels')
+             else f"every value up to {(num_classes or 1) - 1} occurs in the dataset")
+    for r in fp['cases']:
+        img, lab = r['sources']['image'][0], r['sources']['label']
+        if channels and r['channels'] != channels:
+            errs[r['case']] = (
+                f"{img}: {r['channels']} channel(s); expected {channels} ({why_c}); --channels states the count"
+            )
+            continue
+        bad = sorted(int(v) for v in r['labels'] if num_classes and int(v) >= num_classes)
+        if bad:
+            errs[r['case']] = (
+                f"{lab}: label value(s) {bad} outside the classes 0..{num_classes - 1} ({why_k}); to accept "
+                f"them, pass --num_classes {max(bad) + 1} or list them in dataset.json's labels"
+            )
+    return errs
+
+# %% ../nbs/00_preprocess.ipynb #b5b60d61
+INTENSITY_SCHEMES = ('ct', 'zscore', 'none')
+
+def intensity_schemes(
+    fp: dict,  # `dataset_fingerprint`
+    channels: int,  # channels of every case
+    given=None,  # per channel (or one for all): 'ct', 'zscore' or 'none'; None: from dataset.json
+) -> list:
+    "Each channel's intensity scheme, with the dataset statistics it needs (CT: nnU-Net's foreground clip and z-score)"
+    names = _channel_names(fp.get('dataset_json') or {})
+    kinds = list(given) if given else ['ct' if str(n).strip().upper() == 'CT' else 'zscore' for n in names[:channels]]
+    kinds = kinds * channels if len(kinds) == 1 else kinds or ['zscore'] * channels
+    if len(kinds) != channels:
+        raise ValueError(f"intensity gives {len(kinds)} schemes; expected 1 or one per channel ({channels})")
+    out = []
+    for c, k in enumerate(kinds):
+        if k not in INTENSITY_SCHEMES:
+            raise ValueError(f"intensity scheme must be one of {INTENSITY_SCHEMES}, got {k!r}")
+        st = (fp['dataset'].get('foreground_intensity') or [None] * channels)[c] if k == 'ct' else None
+        if k == 'ct' and not st:
+            raise CaseError(f"channel {c}: the CT scheme needs labelled cases with foreground voxels")
+        out.append(dict(scheme='ct', clip=[st['percentiles'][0], st['percentiles'][2]], mean=st['mean'], std=st['std'])
+                   if k == 'ct' else dict(scheme=k))
+    return out
+
+# %% ../nbs/00_preprocess.ipynb #595a4555
+def _case_plan(r:dict, s:PreprocessSettings) -> dict:
+    "What the grid does to one fingerprinted case: reorientation, "
+    "XY scale, Z pad/crop/resample, the voxel size produced"
+    t = (
+        reorientation(r['affine'], s.orientation)
+        if s.orientation is not None
+        else dict(perm=[0, 1, 2], flip=[False] * 3)
+    )
+    shape, spacing = [r['shape'][i] for i in t['perm']], [r['spacing'][i] for i in t['perm']]
+    p = plan_grid(shape, s.target, s.z_policy)
+    return dict(axis_codes=r['axis_codes'], reorient=t, shape=shape, spacing=spacing, xy_scale=p['scale'][:2],
+                z_mode=p['z_mode'], z_pad=p['z_pad'], z_crop=p['z_crop'], thickest_axis=int(np.argmax(spacing)),
+                voxel_mm=[round(sp * sc, 4) for sp, sc in zip(spacing, p['scale'])])
+
+def make_plan(fp:dict,                  # `dataset_fingerprint`
+              s:PreprocessSettings,     # resolved settings (grid, orientation, intensity, channels, classes)
+              far:float=2.0             # warn for cases whose XY scale is this many times off the median's
+             ) -> dict:
+    "The decisions for every case, warnings for unusual ones, and a grid suggested by the data"
+    cases = {r['case']: _case_plan(r, s) for r in fp['cases']}
+    if not cases: return dict(grid=list(s.target), cases={}, warnings=[])
+    med = np.median([c['xy_scale'] for c in cases.values()], 0)
+    thick = max(set(c['thickest_axis'] for c in cases.values()), key=[c['thickest_axis'] for c in cases.values()].count)
+    warnings = [
+        f"{n}: scaled {c['xy_scale'][0]:.2f}×{c['xy_scale'][1]:.2f} in XY, the median case {med[0]:.2f}×{med[1]:.2f}"
+        for n, c in cases.items()
+        if max(np.abs(np.log(np.array(c['xy_scale']) / med))) > np.log(far)
+    ]
+    warnings += [
+        f"{n}: thickest voxel axis is {'XYZ'[c['thickest_axis']]}, the majority's {'XYZ'[thick]} — another acquisition "
+        "plane; left as acquired (not resliced)"
+        for n, c in cases.items()
+        if c['thickest_axis'] != thick
+    ]
+    shape = np.median([c['shape'] for c in cases.values()], 0)
+    return dict(grid=list(s.target), z_policy=s.z_policy, orientation=s.orientation, intensity=s.intensity,
+                channels=s.channels, num_classes=s.num_classes, suggested_grid=[int(-(-v // 16) * 16) for v in shape],
+                cases=cases, warnings=warnings)
+
+# %% ../nbs/00_preprocess.ipynb #18d0aa63
+def resolve_settings(fp:dict,                # `dataset_fingerprint`
+                     s:PreprocessSettings    # the user's settings; 'auto' and None fields are decided from the data
+                    ) -> PreprocessSettings:
+    "Settings with what the data decide filled in: channels and "
+    "classes, the orientation, each channel's intensity scheme"
+    channels, num_classes = expected_contents(fp, s.channels, s.num_classes)
+    orientation = s.orientation
+    if orientation == 'auto': orientation = fp['dataset']['orientation']['majority_order'] if fp['cases'] else None
+    intensity = s.intensity
+    if channels and (
+        intensity == 'auto' or (isinstance(intensity, list) and all(isinstance(k, str) for k in intensity))
+    ):
+        intensity = intensity_schemes(fp, channels, None if intensity == 'auto' else intensity)
+    return dataclasses.replace(s, channels=channels, num_classes=num_classes, orientation=orientation,
+                               intensity=None if intensity == 'auto' else intensity)
+
+# %% ../nbs/00_preprocess.ipynb #c6f8c528
+def _input_hashes(cases:list) -> dict:
+    return {c.name: dict(image=[sha256(p) for p in c.images], label=sha256(c.label) if c.label else None)
+            for c in cases if not c.error}
+
+def fingerprint_for(src,                    # raw dataset folder
+                    out,                    # where fingerprint.json is kept
+                    workers:int|None=None,  # parallel processes
+                    progress:bool=True,     # show a progress bar
+                    max_voxels:int=0,       # memory guard
+                    overwrite:bool=False    # compute afresh even when the kept one matches
+                   ) -> dict:
+    "The fingerprint in `out/fingerprint.json` if it was made from exactly these files, else a new one (written there)"
+    path = Path(out)/'fingerprint.json'
+    try: old = None if overwrite or not path.exists() else json.loads(path.read_text())
+    except ValueError: old = None                                         # cut short by a crash: made again
+    if (old and old.get('format') == 'seg3d-fingerprint-1' and not old.get('failed')
+            and {r['case']: r['sha256'] for r in old['cases']} == _input_hashes(find_cases(src))):
+        return old
+    fp = dataset_fingerprint(src, workers, progress, max_voxels)
+    write_json(path, fp)
+    return fp
+
+# %% ../nbs/00_preprocess.ipynb #b4149831
+def plan_dataset(src,                               # raw dataset folder
+                 out,                               # where fingerprint.json and plan.json go
+                 settings:PreprocessSettings=None,  # the user's settings ('auto' fields: decided from the data)
+                 workers:int|None=None,             # parallel processes
+                 progress:bool=True,                # show a progress bar
+                 overwrite:bool=False               # fingerprint afresh
+                ) -> tuple:
+    "Fingerprint (or reuse), decide the settings, check every case: (settings, plan); `plan['failed']` names bad cases"
+    s, out = settings or PreprocessSettings(), writable_folder(out)
+    fp = fingerprint_for(src, out, workers, progress, s.max_voxels, overwrite)
+    resolved = resolve_settings(fp, s)
+    bad = {r['case']: r['error'] for r in fp['failed']}
+    bad |= integrity_errors(
+        fp, resolved.channels, resolved.num_classes, dict(channels=s.channels, classes=s.num_classes)
+    )
+    plan = dict(make_plan(fp, resolved), failed=dict(sorted(bad.items())), dataset=fp['dataset'])
+    write_json(out/'plan.json', plan)
+    return resolved, plan
 
 # %% ../nbs/00_preprocess.ipynb #acc02b08
 def _mem_available() -> int:
@@ -507,7 +1041,7 @@ def _seg3d_version():
         return None
 
 # %% ../nbs/00_preprocess.ipynb #0dba2178
-def _check_config(dst:Path, s:PreprocessSettings, src:Path, overwrite:bool) -> dict:
+def _check_config(dst:Path, s:PreprocessSettings, src:Path, overwrite:bool, plan:dict|None=None) -> dict:
     "Write `preprocessing_config.json`, refusing to mix outputs of different settings in one folder"
     path = dst/'preprocessing_config.json'
     if path.exists() and not overwrite:
@@ -523,6 +1057,8 @@ def _check_config(dst:Path, s:PreprocessSettings, src:Path, overwrite:bool) -> d
         axis_order='files (X, Y, Z, C); tensors (C, Z, Y, X)',
         source=str(src.resolve()),
         versions=_versions(),
+        plan={k: (plan or {}).get(k) for k in ('suggested_grid', 'warnings')}
+        | dict(fingerprint='fingerprint.json', file='plan.json'),
     )
     write_json(path, cfg)
     return cfg
@@ -536,16 +1072,18 @@ def _case_job(case:dict, dst:str, settings:dict, previous:dict|None) -> dict:
     return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous)
 
 # %% ../nbs/00_preprocess.ipynb #de34be2b
-def _run_cases(cases, dst, s, previous, workers, on_result):
-    "Run `preprocess_case` over `cases`: in this process, plus `workers - 1` spawned processes when workers > 1"
+def _parallel(job:str,          # name of a module-level function of seg3d.preprocess (it pickles by reference)
+              items:list,       # argument tuples, plain data
+              workers:int,      # processes in all (this one included)
+              on_result,        # called with each result, as it comes
+              on_crash):        # (args, error) → the result of an item whose worker died
+    "Run `job(*args)` for every item: in this process, plus `workers - 1` spawned ones when workers > 1"
+    lib = importlib.import_module('seg3d.preprocess')
+    fn = getattr(lib, job)
     if workers <= 1:
-        for c in cases: on_result(preprocess_case(c, dst, s, previous.get(c.name)))
+        for args in items: on_result(fn(*args))
         return
-    lib = importlib.import_module('seg3d.preprocess')  # the installed module's functions pickle by reference
-    here, there = (
-        cases[::workers],
-        [c for i, c in enumerate(cases) if i % workers],
-    )  # this process works too: one torch import fewer
+    here, there = items[::workers], [a for i, a in enumerate(items) if i % workers]   # this process works too
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -553,22 +1091,20 @@ def _run_cases(cases, dst, s, previous, workers, on_result):
             ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool,
             ThreadPoolExecutor(1) as local,
         ):
-            futs = {pool.submit(lib._case_job, asdict(c), str(dst), asdict(s), previous.get(c.name)): c for c in there}
-            futs.update({local.submit(preprocess_case, c, dst, s, previous.get(c.name)): c for c in here})
+            futs = {pool.submit(fn, *a): a for a in there} | {local.submit(fn, *a): a for a in here}
             for f in as_completed(futs):
-                c = futs[f]
-                try: on_result(f.result())
-                except Exception as err:  # a worker died (killed, out of memory): report the case, keep going
-                    on_result(
-                        dict(
-                            case=c.name,
-                            subset=c.subset,
-                            status='failed',
-                            skipped=False,
-                            error=f"{c.name}: worker failed: {type(err).__name__}: {err}",
-                        )
-                    )
+                try:
+                    on_result(f.result())
+                except Exception as err:
+                    on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
     finally: torch.set_num_threads(threads)
+
+def _run_cases(cases, dst, s, previous, workers, on_result):
+    "Run `preprocess_case` over `cases` (see `_parallel`); a case whose worker died is reported as failed"
+    jobs = [(asdict(c), str(dst), asdict(s), previous.get(c.name)) for c in cases]
+    died = lambda a, err: dict(case=a[0]['name'], subset=a[0]['subset'], status='failed', skipped=False,
+                               error=f"{a[0]['name']}: worker failed: {err}")
+    _parallel('_case_job', jobs, workers, on_result, died)
 
 # %% ../nbs/00_preprocess.ipynb #883fd917
 def select_part(items:list,        # everything to do
@@ -596,13 +1132,14 @@ def preprocess_dataset(src,                                # raw dataset folder 
                        progress:bool=True                  # show a progress bar
                       ) -> dict:
     "Preprocess every case of `src` into `dst`; returns this run's report (`cases`, `totals`)"
-    src, dst, s, t0 = Path(src), Path(dst), settings or PreprocessSettings(), time.time()
+    src, dst, t0 = Path(src), Path(dst), time.time()
     cases = [c for c in find_cases(src)]
-    if not cases: raise CaseError(f"{src}: the input folder holds no NIfTI cases (.nii or .nii.gz)")
+    if not cases:
+        raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")
     by_name = {c.name: c for c in cases}
     cases = [by_name[n] for n in select_part(list(by_name), part, num_parts)]
-    writable_folder(dst)
-    config = _check_config(dst, s, src, overwrite)
+    s, plan = plan_dataset(src, dst, settings, workers, progress, overwrite)      # the checks and decisions, first
+    config = _check_config(dst, s, src, overwrite, plan)
     report_path = dst/'preprocessing_report.json'
     previous = previous_entries(report_path, overwrite)
     done, bar = [], _progress(len(cases), progress)
@@ -613,7 +1150,16 @@ def preprocess_dataset(src,                                # raw dataset folder 
         bar.set_postfix(
             case=e['case'], ok=sum(d['status'] == 'ok' for d in done), failed=sum(d['status'] != 'ok' for d in done)
         )
-    _run_cases(cases, dst, s, previous, workers or default_workers(s, len(cases)), on_result)
+    bad = plan['failed']
+    for c in cases:
+        if c.name in bad:
+            on_result(
+                dict(
+                    case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=bad[c.name], skipped=False
+                )
+            )
+    todo = [c for c in cases if c.name not in bad]
+    _run_cases(todo, dst, s, previous, workers or default_workers(s, max(1, len(todo))), on_result)
     bar.close()
     done.sort(key=lambda e: e['case'])
     ok = sum(e['status'] == 'ok' for e in done)
@@ -632,30 +1178,73 @@ def _print_summary(rep:dict, dst:Path):
     print(f"outputs: {dst/'images'}, {dst/'labels'}\nreport:  {dst/'preprocessing_report.json'}")
 
 # %% ../nbs/00_preprocess.ipynb #f79fdeb9
+def _settings_args(p):
+    "The options shared by seg3d_plan and seg3d_preprocess: the grid and what the data may decide"
+    p.add_argument('--shape', type=int, nargs=3, default=list(SEED_GRID), metavar=('X', 'Y', 'Z'), help="target grid")
+    p.add_argument('--z_policy', choices=['resample', 'crop'], default='resample', help="more slices than the target")
+    p.add_argument('--channels', type=int, help="image channels (default: dataset.json's, else the majority's)")
+    p.add_argument('--num_classes', type=int, help="classes 0..N-1 (default: dataset.json's, else those found)")
+    p.add_argument('--intensity', nargs='+', choices=INTENSITY_SCHEMES, help="per channel, or one for all "
+                   "(default: 'ct' for channels dataset.json names CT, else 'zscore' per case)")
+    p.add_argument(
+        '--keep_orientation', action='store_true', help="keep each file's voxel order (no flips or permutations)"
+    )
+    p.add_argument('--max_voxels', type=int, default=0, help="refuse inputs with more values than this (0: off)")
+    p.add_argument('--workers', type=int, default=None, help="parallel processes (default: CPUs, capped by memory)")
+    return p
+
+def _settings_of(a, **kw) -> PreprocessSettings:
+    return PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
+                              orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto', **kw)
+
+# %% ../nbs/00_preprocess.ipynb #6b475367
 def preprocess_cli(argv=None):
-    "Standardize raw NIfTI image/label pairs onto one grid, with a config and a per-case report"
+    "Standardize raw image/label pairs onto one grid, after checking the dataset, with a config and a per-case report"
     p = cli_parser('seg3d_preprocess', preprocess_cli.__doc__)
     p.add_argument('src', help="raw dataset folder (images/ + labels/, or nnU-Net imagesTr/ + labelsTr/)")
     p.add_argument('dst', help="output folder")
-    p.add_argument('--shape', type=int, nargs=3, default=list(SEED_GRID), metavar=('X', 'Y', 'Z'), help="target grid")
-    p.add_argument('--workers', type=int, default=None, help="parallel processes (default: CPUs, capped by memory)")
-    p.add_argument(
-        '--z_policy',
-        choices=['resample', 'crop'],
-        default='resample',
-        help="what to do with more slices than the target",
-    )
-    p.add_argument('--channels', type=int, default=None, help="expected image channels (default: any)")
-    p.add_argument('--num_classes', type=int, default=None, help="labels must lie in 0..num_classes-1 (default: any)")
+    _settings_args(p)
     p.add_argument('--compression', type=int, default=1, help="gzip level 1-9; 0 writes plain .nii")
-    p.add_argument('--max_voxels', type=int, default=0, help="refuse inputs with more values than this (0: off)")
     p.add_argument('--overwrite', action='store_true', help="redo cases whose outputs are up to date")
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
     a = p.parse_args(argv)
     with cli_errors():
-        s = PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
-                               compresslevel=a.compression)
-        rep = preprocess_dataset(a.src, a.dst, s, a.workers, a.overwrite, a.part, a.num_parts)
+        rep = preprocess_dataset(a.src, a.dst, _settings_of(a, compresslevel=a.compression), a.workers, a.overwrite,
+                                 a.part, a.num_parts)
     _print_summary(rep, Path(a.dst))
     sys.exit(1 if rep['totals']['failed'] else 0)
+
+# %% ../nbs/00_preprocess.ipynb #cc67e27b
+def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
+    "What seg3d_plan prints: the dataset, the decisions, the warnings, the failed cases, where the files are"
+    ds, n_bad = plan['dataset'], len(plan['failed'])
+    print(
+        f"{ds.get('cases', 0)} readable case(s), {n_bad} failing the checks; median spacing "
+        f"{[round(v, 3) for v in ds.get('spacing', {}).get('median', [])]} "
+        f"mm, median shape {ds.get('shape', {}).get('median')}"
+    )
+    print(
+        f"orientations {ds.get('orientation', {}).get('codes')} → "
+        f"{'RAS order ' + str(s.orientation) if s.orientation else 'kept'}"
+    )
+    print(
+        f"channels {s.channels}, classes 0..{(s.num_classes or 1) - 1}, "
+        f"intensity {[i['scheme'] for i in s.intensity or []]}"
+    )
+    print(f"grid {list(s.target)}; suggested from the data {plan['suggested_grid']}")
+    for w in plan['warnings']: print(f"  warning: {w}")
+    for c, e in plan['failed'].items(): print(f"  FAILED {c}: {e}")
+    print(f"written: {out/'fingerprint.json'}, {out/'plan.json'}")
+
+def plan_cli(argv=None):
+    "Fingerprint a raw dataset and write the plan preprocessing would follow (the raw folder is only read)"
+    p = cli_parser('seg3d_plan', plan_cli.__doc__)
+    p.add_argument('src', help="raw dataset folder (images/ + labels/, or nnU-Net imagesTr/ + labelsTr/)")
+    p.add_argument('out', nargs='?', help="output folder (default: SRC_plan beside SRC)")
+    _settings_args(p)
+    a = p.parse_args(argv)
+    out = Path(a.out or f"{Path(a.src).resolve()}_plan")
+    with cli_errors(): s, plan = plan_dataset(a.src, out, _settings_of(a), a.workers)
+    _print_plan(s, plan, out)
+    sys.exit(1 if plan['failed'] else 0)

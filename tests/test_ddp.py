@@ -1,12 +1,13 @@
 "Data-parallel training under torchrun (gloo, 2 CPU processes) agrees across ranks and with one process at the same global batch."
 import json, subprocess, sys, textwrap
 import torch
-from seg3d.core import assert_close_rel, REL_FP32, unwrap_model
+from seg3d.core import assert_close_rel, REL_FP32
 
 SCRIPT = textwrap.dedent('''
     import sys, json, torch, torch.distributed as dist
     from seg3d.data import Config
     from seg3d.train import train, Callback
+    from seg3d.core import unwrap_model
     out, data, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
     class GradSpy(Callback):
         grads = None
