@@ -3,7 +3,7 @@ Default: 200×450×20×2 inputs (quick); --full: the issue's 400×900×20×2 inp
 import argparse, shutil, tempfile
 from pathlib import Path
 import numpy as np, nibabel as nib, torch
-from seg3d.preprocess import PreprocessSettings, preprocess_dataset, resample_image, plan_grid, _nii, save_nifti
+from seg3d.preprocess import PreprocessSettings, preprocess_dataset, dataset_fingerprint, resample_image, plan_grid, _nii, save_nifti
 from common import median_time, machine, row
 
 def make_raw(root, n, shape):
@@ -29,7 +29,8 @@ if __name__ == '__main__':
     def run(workers, tag): preprocess_dataset(tmp/'raw', tmp/f'out_{tag}', s, workers=workers, overwrite=True, progress=False)
     t1 = median_time(lambda: run(1, 'w1'), repeats=2) / a.n
     t_io = median_time(io_floor(tmp/'raw', tmp/'out_w1', tmp/'io', a.n), repeats=2) / a.n
-    t2 = median_time(lambda: run(2, 'w2'), repeats=2) / a.n
+    t2 = median_time(lambda: run(2, 'w2'), repeats=2) / a.n                      # includes the fingerprint (overwrite: made afresh)
+    t_fp = median_time(lambda: dataset_fingerprint(tmp/'raw', workers=2, progress=False), repeats=2) / a.n
     import resource; peak_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20   # largest worker process
     img = (np.random.default_rng(1).normal(size=(*shape, 2))).astype(np.float32, order='F')
     t_ours = median_time(lambda: resample_image(img, plan_grid(shape, target)), repeats=5)
@@ -37,6 +38,8 @@ if __name__ == '__main__':
     row('I/O floor per case', f'{t_io:.2f} s', 'nibabel read + write of same-size .nii.gz (level 1)')
     row('preprocess per case, 1 worker', f'{t1:.2f} s', f'{t1 / t_io:.2f}× the I/O floor (goal ≤ 1.25×)')
     row('preprocess per case, 2 workers', f'{t2:.2f} s', f'{t1 / t2:.2f}× faster than 1 worker (goal ≥ 1.7×; this process + 1 spawned worker, which imports torch)')
+    row('fingerprint per case, 2 workers', f'{t_fp:.2f} s', f"adds {t_fp / (t2 - t_fp):.0%} to preprocessing without it "
+        "(goal ≤ 50 %; seg3d_preprocess fingerprints first, or reuses a fingerprint whose input hashes match)")
     row('peak memory of a worker', f'{peak_worker:.2f} GiB', 'largest child process (ru_maxrss)')
     row('resize (ours, torch)', f'{t_ours:.3f} s', 'bilinear XY + Z pad, 2 threads')
     try:

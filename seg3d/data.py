@@ -277,7 +277,7 @@ def _class_locations(seg:np.ndarray, num:int=4000, seed:int=0) -> dict:
         ).tolist()
     return out
 
-# %% ../nbs/01_data.ipynb #620a2300
+# %% ../nbs/01_data.ipynb #59bcacfa
 def _cached_meta(path:Path) -> dict|None:
     "A case's cache record, or None when there is none or it cannot be read"
     try: return json.loads(path.read_text()) if path.exists() else None
@@ -563,7 +563,7 @@ def __call__(self:Augment, img, seg, rng):
     img, seg = self.apply(img, seg, p)
     return img, seg, p
 
-# %% ../nbs/01_data.ipynb #592a1c5e
+# %% ../nbs/01_data.ipynb #d0b5cf12
 def _planned_intensity(folder:Path) -> list|None:
     "Each channel's intensity scheme as preprocessing planned it (`preprocessing_config.json`), or None"
     f = Path(folder)/'preprocessing_config.json'

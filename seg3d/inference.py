@@ -10,26 +10,10 @@ import numpy as np
 import nibabel as nib
 import torch
 from fastcore.basics import patch
-from seg3d.core import (
-    CaseError,
-    write_json,
-    cli_parser,
-    cli_errors,
-    previous_entries,
-    up_to_date,
-    writable_folder,
-    hold_freed_memory,
-)
-from seg3d.preprocess import (
-    case_name,
-    safe_case,
-    sha256,
-    load_label,
-    resample_label,
-    save_nifti,
-    select_part,
-    NIFTI_SUFFIXES,
-)
+from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder,
+                        hold_freed_memory)
+from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part,
+                              is_dicom_dir, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -38,20 +22,20 @@ from .evaluate import segmentation_metrics, label_metrics
 __all__ = ['find_inputs', 'predict_folder', 'predict_cli', 'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #831c3a5e
-def find_inputs(src    # a NIfTI file, a folder of them, or an nnU-Net folder with imagesTs/
+def find_inputs(src    # an image file or DICOM folder, a folder of them, or an nnU-Net folder with imagesTs/
                ) -> dict:
     "{case: [files]} of the scans to predict"
-    src = Path(src)
-    if src.is_file():
-        if case_name(src) is None: raise CaseError(f"{src}: not a NIfTI file (.nii or .nii.gz)")
+    src, kinds = Path(src), f"{', '.join(IMAGE_SUFFIXES)} or a DICOM series folder"
+    if src.is_file() or is_dicom_dir(src):
+        if case_name(src) is None: raise CaseError(f"{src}: not an image file; expected {kinds}")
         return {case_name(src): [src]}
     if not src.is_dir(): raise CaseError(f"{src}: no such file or folder")
     for sub in ('imagesTs', 'images'):
         if (src / sub).is_dir():
             src = src / sub
             break
-    files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith('.') and case_name(p))
-    if not files: raise CaseError(f"{src}: the input folder holds no NIfTI files (.nii or .nii.gz)")
+    files = sorted(p for p in src.iterdir() if not p.name.startswith('.') and case_name(p))
+    if not files: raise CaseError(f"{src}: the input folder holds no images ({kinds})")
     names = [case_name(p) for p in files]
     channel_style = all(re.fullmatch(r'.+_\d{4}', n) for n in names)
     cases = {}

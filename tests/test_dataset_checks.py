@@ -25,7 +25,7 @@ def raw(tmp_path_factory):
     _nii(root/'images'/'ras.nii.gz', img(lab), A); _nii(root/'labels'/'ras.nii.gz', lab, A)
     flip = np.diag([-1.0, -1.0, 1.0, 1.0]) @ A
     flip[:3, 3] = A[:3, :3] @ [SHAPE[0] - 1, SHAPE[1] - 1, 0]                     # LPS, the same anatomy
-    _nii(root/'images'/'lps.nii.gz', img(lab[::-1, ::-1]), flip); _nii(root/'labels'/'lps.nii.gz', lab[::-1, ::-1], flip)
+    _nii(root/'images'/'lps.nii.gz', img(lab)[::-1, ::-1], flip); _nii(root/'labels'/'lps.nii.gz', lab[::-1, ::-1], flip)
     for suffix in ('.nrrd', '.mha'):                                            # other formats of the RAS case
         sitk.WriteImage(sitk.ReadImage(str(root/'images'/'ras.nii.gz')), str(root/'images'/f'fmt{suffix.replace(".", "_")}{suffix}'))
         sitk.WriteImage(sitk.ReadImage(str(root/'labels'/'ras.nii.gz')), str(root/'labels'/f'fmt{suffix.replace(".", "_")}{suffix}'))
@@ -74,3 +74,27 @@ def test_dataset_json_decides(raw, tmp_path):
     assert plan['intensity'][0]['scheme'] == 'ct' and plan['intensity'][1]['scheme'] == 'zscore', plan['intensity']
     lo, hi = plan['intensity'][0]['clip']
     assert lo < hi and r.returncode == 1
+
+def test_predictions_on_other_formats_are_nifti_on_the_input_grid(raw, tmp_path):
+    "An NRRD and an LPS NIfTI scan predicted by a reorienting predictor: NIfTI outputs with each input's shape and affine"
+    import shutil, torch
+    from seg3d.model import ResNet3DSeg
+    from seg3d.data import Config
+    from seg3d.predictor import Predictor
+    from seg3d.inference import predict_folder
+    from seg3d.preprocess import _load
+    torch.manual_seed(0)
+    net = ResNet3DSeg(2, 5, width=4, layers=(1, 1, 1, 1)).eval()
+    prep = dict(target=[32, 32, 16], orientation=[0, 1, 2], intensity=[dict(scheme='zscore')] * 2)
+    pred = Predictor([net], Config(in_channels=2, num_classes=5, precision='fp32'), prep)
+    scans = tmp_path/'scans'
+    scans.mkdir()
+    for f in ('fmt_nrrd.nrrd', 'lps.nii.gz'): shutil.copy(raw/'images'/f, scans/f)
+    rep = predict_folder(scans, tmp_path/'out', pred, progress=False)
+    assert rep['summary']['ok'] == 2, rep['cases']
+    for case, f in (('fmt_nrrd', 'fmt_nrrd.nrrd'), ('lps', 'lps.nii.gz')):
+        out, ref = nib.load(tmp_path/'out'/f'{case}_pred.nii.gz'), _load(scans/f, 0)
+        assert out.shape == ref.shape[:3] and np.allclose(out.affine, ref.affine, atol=1e-5), case
+    a = np.asarray(nib.load(tmp_path/'out'/'fmt_nrrd_pred.nii.gz').dataobj)      # the LPS file holds the same anatomy
+    b = np.asarray(nib.load(tmp_path/'out'/'lps_pred.nii.gz').dataobj)          # flipped in X and Y: so do its labels
+    assert np.array_equal(a, b[::-1, ::-1])
