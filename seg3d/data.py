@@ -19,9 +19,9 @@ from .core import CaseError, write_json, atomic_write
 # %% auto #0
 __all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'ModelConfig', 'model_config',
            'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases',
-           'load_split', 'channel_stats', 'build_cache', 'check_patch', 'config_from_data', 'normalize', 'patch_start',
-           'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
-           'make_demo_cohort', 'show_case']
+           'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache', 'check_patch',
+           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
+           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -109,7 +109,10 @@ class Config:
     grad_accum:int=1                           # optimizer step every N batches
     loss:str='ce'                              # 'ce' (the seed's) or 'dice_ce'
     early_stop:bool=True                       # stop once lr is at its floor and val loss stalls for lr_patience epochs
-    deterministic:bool=False                   # torch deterministic algorithms
+    deterministic:bool=False  # torch deterministic algorithms
+    fold: int | None = None  # cross-validation fold (0-based) trained into out_dir; None: train/val split
+    folds:int=5                                # folds of the cross-validation (splits_final.json beside the folds)
+    tensorboard:str|None=None                  # folder for TensorBoard logs (None: off)
     model:ModelConfig=field(default_factory=ModelConfig)   # the network (`ModelConfig`; a dict of its fields is read)
     def __post_init__(self):
         if not isinstance(self.model, ModelConfig): self.model = model_config(self.model or {})
@@ -242,6 +245,49 @@ def load_split(cases:list,        # the usable case ids
     else: sp = split_cases(cases, cfg.split, cfg.seed)
     if save_to: write_json(Path(save_to)/'split.json', sp)
     return sp
+
+# %% ../nbs/01_data.ipynb #6b1b9011
+def max_folds(n:int   # cases outside the test split
+             ) -> int:
+    "The most folds `n` cases allow with ≥ 1 validation and ≥ 2 training cases in every fold (0 if none)"
+    return max([k for k in range(2, n + 1) if n - -(-n // k) >= 2], default=0)
+
+def fold_splits(cases:list,     # the usable case ids
+                test:list,      # the held-out test split (left out of every fold)
+                folds:int=5,    # folds
+                seed:int=42     # the shuffle's seed
+               ) -> list:
+    "Seeded cross-validation folds of the cases outside `test`: [{'train': [...], 'val': [...]}] (nnU-Net's format)"
+    pool = sorted(set(cases) - set(test))
+    if folds < 2 or folds > max_folds(len(pool)):
+        raise CaseError(
+            f"{folds} folds: every fold needs ≥ 1 validation and ≥ 2 training cases; the {len(pool)} case(s) "
+            f"outside the test split allow 2..{max_folds(len(pool))} folds"
+        )
+    chunks = np.array_split(np.random.default_rng(seed).permutation(len(pool)), folds)
+    return [dict(train=sorted(pool[i] for j, ch in enumerate(chunks) if j != k for i in ch),
+                 val=sorted(pool[i] for i in chunks[k])) for k in range(folds)]
+
+# %% ../nbs/01_data.ipynb #54435dfc
+def load_folds(cases:list,   # the usable case ids
+               test:list,    # the held-out test split
+               cfg:Config,   # folds and seed
+               cv_dir        # the cross-validation folder (splits_final.json)
+              ) -> list:
+    "The folds of a cross-validation folder: its splits_final.json (accepted as is) or new seeded ones, written there"
+    f = Path(cv_dir)/'splits_final.json'
+    if not f.exists():
+        folds = fold_splits(cases, test, cfg.folds, cfg.seed)
+        write_json(f, folds)
+        return folds
+    try: folds = json.loads(f.read_text())
+    except ValueError as e: raise CaseError(f"{f}: not valid JSON ({e})") from None
+    if not isinstance(folds, list) or not all(isinstance(s, dict) and s.get('train') and s.get('val') for s in folds):
+        raise CaseError(f"{f}: expected a list of {{'train': [...], 'val': [...]}} folds")
+    missing = sorted({c for s in folds for c in s['train'] + s['val']} - set(cases))
+    if missing: raise CaseError(f"{f}: case(s) {missing[:5]} are not among the preprocessed cases")
+    if len(folds) != cfg.folds: raise CaseError(f"{f}: holds {len(folds)} folds; this run asks for folds={cfg.folds}")
+    return folds
 
 # %% ../nbs/01_data.ipynb #2a6514b9
 def _find_volume(folder:Path, sub:str, case:str) -> Path:

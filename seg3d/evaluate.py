@@ -4,9 +4,10 @@
 
 # %% ../nbs/04_evaluate.ipynb #ece85947
 from __future__ import annotations
-import csv, io, json, sys, time
+import csv, dataclasses, io, json, sys, time
 from pathlib import Path
 import numpy as np
+import nibabel as nib
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
@@ -19,16 +20,18 @@ from seg3d.core import (
     previous_entries,
     hold_freed_memory,
     save_figure,
+    writable_folder,
 )
 from .preprocess import load_label, to_raw_grid
-from .data import Config, SegDataset, build_cache, preprocessed_cases
-from .predictor import Predictor, add_policy_args, policy_from_args
-from .train import plot_history
+from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
+from .predictor import Predictor, add_policy_args, policy_from_args, postprocess
+from .train import plot_history, train
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
            'segmentation_metrics', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
-           'plot_distributions', 'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli']
+           'plot_distributions', 'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli',
+           'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -172,15 +175,22 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
     )
 
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
-def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict) -> tuple:
+def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
-    t0, k = time.time(), predictor.cfg.num_classes
-    probs = predictor.probs(s['image'])
-    pred = probs.argmax(0).numpy().astype(np.uint8)
-    r = dict(case=s['case'], **segmentation_metrics(pred, s['label'].numpy(), k, _spacing_zyx(ds.folder, s['case'])))
+    t0, k, spacing = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case'])
+    probs, gt = predictor.probs(s['image']), s['label'].numpy()
+    pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
+    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing))
+    if predictor.postprocess:                                           # the score without it, beside
+        plain = segmentation_metrics(probs.argmax(0).numpy().astype(np.uint8), gt, k, spacing)
+        r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
+    if keep_dir is not None:  # out-of-fold predictions, for choosing postprocessing
+        np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
     if s['case'] in truth:
         path, plan = truth[s['case']]
-        r['raw'] = label_metrics(to_raw_grid(probs, plan).argmax(0).numpy().astype(np.uint8).T, path, k)
+        raw = to_raw_grid(probs, plan)
+        vox = float(abs(np.linalg.det(nib.load(path).affine[:3, :3])))
+        r['raw'] = label_metrics(predictor.labels(raw, vox).T, path, k)
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
 
@@ -189,14 +199,15 @@ def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction 
                    ds:SegDataset,          # the cases to score (preprocessed images and labels)
                    progress=True,          # show a progress bar
                    keep=('best', 'worst'), # which cases to keep for pictures
-                   truth:dict|None=None    # `raw_truth` of the folder: also score on the raw grids
+                   truth:dict|None=None,   # `raw_truth` of the folder: also score on the raw grids
+                   keep_dir=None           # write each case's prediction and truth here (out-of-fold)
                   ) -> tuple:
     "Per-case metrics over a dataset; also the best and worst cases' image, truth and prediction for pictures"
     from tqdm.auto import tqdm
     rows, pics = [], {}
     for i in tqdm(range(len(ds)), desc='evaluate', unit='case', disable=not progress):
         s = ds[i]
-        r, pred = _case_row(predictor, s, ds, truth or {})
+        r, pred = _case_row(predictor, s, ds, truth or {}, keep_dir)
         rows.append(r)
         score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
         for k, better in (('best', lambda a, b: a > b), ('worst', lambda a, b: a < b)):
@@ -406,3 +417,145 @@ def evaluate_cli(argv=None):
         f'{a.split}_{k}' for k in ('cases.csv', 'distributions.png', 'confusion.png', 'best_worst.png')
     ]
     print('written: ' + ', '.join(str(o/f) for f in files))
+
+# %% ../nbs/04_evaluate.ipynb #155b66c4
+def _fold_record(d:Path) -> dict|None:
+    "A finished fold's metrics_3d.json (all epochs run, or stopped early), else None"
+    m = d/'metrics_3d.json'
+    if not (d/'best_resnet3d_segmentation.pth').exists() or not m.exists(): return None
+    rec = json.loads(m.read_text())
+    done = rec.get('stop_reason') == 'early stopping' or len(rec.get('epochs', [])) >= rec.get('config', {}).get(
+        'epochs', 0
+    )
+    return rec if done else None
+
+def _same_setup(recs:dict) -> None:
+    "Refuse to pool folds whose configuration (other than the fold itself) or data differ, naming what differs"
+    strip = lambda c: {k: v for k, v in c.items() if k not in ('fold', 'out_dir')}
+    first, base = next(iter(recs)), strip(recs[next(iter(recs))]['config'])
+    for k, r in recs.items():
+        diff = sorted(f for f in set(base) | set(strip(r['config'])) if base.get(f) != strip(r['config']).get(f))
+        if diff: raise CaseError(f"fold_{k} was trained with other settings than fold_{first}: {diff}; not pooled")
+
+# %% ../nbs/04_evaluate.ipynb #8ecc03a6
+def cross_validate(data,                 # folder written by seg3d_preprocess
+                   out,                  # the cross-validation folder: fold_0 … fold_{N-1}, splits_final.json, results
+                   folds:int=5,          # folds
+                   cfg:Config=None,      # the training settings of every fold (data_dir, out_dir and fold are set here)
+                   collect:bool=False,   # only gather the finished folds (train none)
+                   progress:bool=True,   # progress bars
+                   **policy              # prediction policy of the out-of-fold predictions (`Predictor` options)
+                  ) -> dict:
+    "Train the unfinished folds, predict each fold's validation cases, and write the out-of-fold results"
+    data, out = Path(data), writable_folder(out)
+    for k in range(folds) if not collect else []:
+        d = out/f'fold_{k}'
+        if _fold_record(d): continue
+        c = dataclasses.replace(cfg or Config(), data_dir=str(data), out_dir=str(d), fold=k, folds=folds)
+        train(c, resume=(d/'last.pth').exists(), progress='bar' if progress else 'none')
+    recs = {int(d.name[5:]): r for d in sorted(out.glob('fold_*')) if d.name[5:].isdigit() and (r := _fold_record(d))}
+    if not recs:
+        raise CaseError(f"{out}: no finished fold (fold_K/ with best_resnet3d_segmentation.pth and a completed run)")
+    _same_setup(recs)
+    return _out_of_fold(data, out, recs, progress, policy)
+
+# %% ../nbs/04_evaluate.ipynb #b9a8055a
+def _oof_dice(files:list, steps:list, k:int) -> np.ndarray:
+    "Per-class Dice (mean over the cases where a class is present) of the out-of-fold predictions after `steps`"
+    per_case = []
+    for f in files:
+        d = np.load(f)
+        pred = postprocess(d['pred'], steps, float(d['voxel_mm3'])) if steps else d['pred']
+        per_case.append(overlap_from_confusion(confusion_matrix(pred, d['truth'], k))[1])
+    dice = np.array([[np.nan if v is None else v for v in row] for row in per_case], float)
+    return np.nanmean(dice, 0) if len(dice) else np.full(k, np.nan)
+
+def _candidates(k:int, voxel_mm3:float) -> list:
+    "The steps tried for each class: its largest component, or no components under 10, 100 or 1000 voxels"
+    return [[[dict(classes=[c], op='largest')]] + [[dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
+                                                   for n in (10, 100, 1000)] for c in range(1, k)]
+
+# %% ../nbs/04_evaluate.ipynb #9ea6a328
+def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`: pred, truth, voxel_mm3)
+                          num_classes:int # K
+                         ) -> dict:
+    "nnU-Net's choice: foreground-as-one-region, then each class, each step kept only where out-of-fold Dice improves"
+    files = sorted(Path(oof_dir).glob('*.npz'))
+    if not files: raise CaseError(f"{oof_dir}: no out-of-fold predictions to choose postprocessing from")
+    vox = float(np.median([np.load(f)['voxel_mm3'] for f in files]))
+    steps, tried = [], []
+    before = _oof_dice(files, [], num_classes)
+    fg = dict(classes=list(range(1, num_classes)), op='largest')
+    for c, variants in [(None, [[fg]])] + list(enumerate(_candidates(num_classes, vox), 1)):
+        now = _oof_dice(files, steps, num_classes)
+        score = lambda d: np.nanmean(d[1:]) if c is None else d[c]
+        best, best_d = None, now
+        for v in variants:
+            d = _oof_dice(files, steps + v, num_classes)
+            tried.append(dict(step=v[0], dice_before=now.tolist(), dice_after=d.tolist()))
+            if score(d) > score(best_d) + 1e-6: best, best_d = v, d
+        if best:
+            steps += best
+            tried[-1 - len(variants) + variants.index(best) + 1]['kept'] = True
+    return dict(
+        steps=steps, dice_before=before.tolist(), dice_after=_oof_dice(files, steps, num_classes).tolist(), tried=tried
+    )
+
+# %% ../nbs/04_evaluate.ipynb #fc0e7403
+def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> dict:
+    "Predict each fold's validation cases with its best checkpoint; choose postprocessing; write the results and plot"
+    rows, truth, oof = [], raw_truth(data), writable_folder(out/'oof')
+    policy = {**policy, 'postprocess': False}                              # chosen from these predictions, not applied
+    for k in sorted(recs):
+        pred = Predictor.from_checkpoints(out/f'fold_{k}'/'best_resnet3d_segmentation.pth', **policy)
+        val = pred.checkpoint['split']['val']
+        ds = SegDataset(data, val, pred.cfg, metas=build_cache(data, val, verbose=False))
+        rows += [dict(r, fold=k) for r in evaluate_cases(pred, ds, progress, keep=(), truth=truth, keep_dir=oof)[0]]
+    names = pred.cfg.class_names
+    pp = choose_postprocessing(oof, len(names))
+    write_json(out/'postprocessing.json', pp)
+    res = dict(folds=sorted(recs), pooled=aggregate_metrics(rows, names), raw_grid=_raw_summary(rows),
+               per_fold={k: aggregate_metrics([r for r in rows if r['fold'] == k], names) for k in sorted(recs)},
+               class_names=names, policy=pred.settings(), postprocessing=pp, rows=rows)
+    write_json(out/'cv_results.json', res)
+    _write_csv(out/'cv_cases.csv', rows, names)
+    plot_cv(res, out/'cv_dice.png')
+    return res
+
+# %% ../nbs/04_evaluate.ipynb #eaa0bcbb
+def plot_cv(res:dict,     # `cross_validate`'s results
+            path=None     # PNG file (None: just return the figure)
+           ):
+    "Per-class out-of-fold Dice of each fold and pooled"
+    import matplotlib.pyplot as plt
+    names, folds = res['class_names'], res['folds']
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    w = 0.8 / (len(folds) + 1)
+    for j, (label, agg) in enumerate([*[(f'fold {k}', res['per_fold'][k]) for k in folds], ('pooled', res['pooled'])]):
+        ax.bar(np.arange(1, len(names)) + (j - len(folds) / 2) * w, [v or 0 for v in agg['dice'][1:]], w, label=label)
+    ax.set_xticks(range(1, len(names)), names[1:], rotation=20, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel('Dice')
+    ax.set_title('out-of-fold Dice per class', fontsize=9)
+    ax.legend(fontsize=7, ncol=len(folds) + 1)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+# %% ../nbs/04_evaluate.ipynb #42c06e2f
+def cv_cli(argv=None):
+    "Cross-validate: train the folds (skipping finished ones), predict each fold's validation cases, pool the results"
+    p = cli_parser('seg3d_cv', cv_cli.__doc__)
+    p.add_argument('data', help="folder written by seg3d_preprocess")
+    p.add_argument('out', help="the cross-validation folder (fold_K/ inside)")
+    p.add_argument('--folds', type=int, default=5, help="folds")
+    p.add_argument('--config', help="JSON file of Config fields for every fold (partial is fine)")
+    p.add_argument('--collect', action='store_true', help="train nothing: gather the finished folds")
+    add_policy_args(p)
+    a = p.parse_args(argv)
+    with cli_errors(MemoryError):
+        cfg = load_config(a.config) if a.config else Config()
+        res = cross_validate(a.data, a.out, a.folds, cfg, a.collect, **policy_from_args(a))
+    pooled = res['pooled']
+    print(f"out-of-fold over {pooled['cases']} case(s) of fold(s) {res['folds']}: mean foreground Dice "
+          f"{pooled['mean_fg_dice']:.4f}, mean IoU {pooled['mean_iou']:.4f}")
+    print(f"written: {Path(a.out)/'cv_results.json'}, {Path(a.out)/'cv_cases.csv'}, {Path(a.out)/'cv_dice.png'}")

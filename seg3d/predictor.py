@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import copy, itertools, math, mmap, warnings
+import copy, itertools, json, math, mmap, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -21,8 +21,8 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
 # %% auto #0
 __all__ = ['WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv',
            'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy',
-           'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'add_policy_args',
-           'policy_from_args']
+           'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'postprocess',
+           'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -477,6 +477,7 @@ class Predictor:
                  mc_samples:int=0,           # Monte Carlo dropout passes (0: dropout off)
                  batch:int|None=None,        # windows per forward (None: 4 on a GPU, 1 on a CPU)
                  seed:int=0,                 # Monte Carlo dropout masks: the same image gets the same prediction
+                 postprocess=None,           # connected-component steps (`postprocess`) applied to the label maps
                  sources=()):                # where the models came from (named in reports)
         if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
         if mc_samples < 0: raise ValueError(f"mc_samples must be ≥ 0, got {mc_samples}")
@@ -485,6 +486,7 @@ class Predictor:
         self.models, self.cfg, self.prep, self.sources = [m.to(self.device) for m in models], cfg, prep, list(sources)
         self.window = tuple(window or cfg.patch_size or ()) or None
         self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
+        self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
         norm = cfg.model.norm
         if window and not cfg.patch_size and norm in ('instance', 'group'):
@@ -502,6 +504,10 @@ def from_checkpoints(cls:Predictor,
                      **policy):
     "A predictor of the checkpoints of `model` (several: an ensemble); `policy`: the constructor's other options"
     paths = checkpoints_of(model)
+    pp = policy.pop('postprocess', True)                   # True: the folder's postprocessing.json, if there is one
+    one = model[0] if isinstance(model, (list, tuple)) and len(model) == 1 else model
+    found = Path(one)/'postprocessing.json' if isinstance(one, (str, Path)) and Path(one).is_dir() else None
+    if pp is True: pp = json.loads(found.read_text())['steps'] if found and found.exists() else None
     ckpts = [load_checkpoint(p) for p in paths]
     cfg, prep = check_ensemble(ckpts, paths)
     if not prep:
@@ -513,7 +519,7 @@ def from_checkpoints(cls:Predictor,
     models = [model_from_checkpoint(c, device) for c in ckpts]
     if precision == 'bf16' and device.type == 'cpu':
         models = [m.to(torch.bfloat16) for m in models]  # once, not per call
-    p = cls(models, cfg, prep, device, precision, sources=[str(q) for q in paths], **policy)
+    p = cls(models, cfg, prep, device, precision, sources=[str(q) for q in paths], postprocess=pp or None, **policy)
     p.checkpoint = dict(split=ckpts[0].get('split'), epoch=ckpts[0].get('epoch'))
     return p
 
@@ -529,7 +535,8 @@ def from_folder(cls:Predictor, folder, **policy):
 def settings(self:Predictor) -> dict:
     "The policy, as reports record it"
     return dict(models=self.sources, window=list(self.window) if self.window else None, overlap=self.overlap,
-                tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device))
+                tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
+                postprocess=self.postprocess)
 
 @patch
 def probs(self:Predictor, image:torch.Tensor) -> torch.Tensor:
@@ -541,6 +548,15 @@ def probs(self:Predictor, image:torch.Tensor) -> torch.Tensor:
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
         return run()
+
+@patch
+def labels(self:Predictor,
+           probs:torch.Tensor,    # (K, ...) class probabilities
+           voxel_mm3:float=1.0    # the grid's voxel volume (postprocessing volumes are in mm³)
+          ) -> np.ndarray:
+    "The label map (uint8, the probabilities' axis order), postprocessed when the predictor has steps"
+    lab = probs.argmax(0).numpy().astype(np.uint8)
+    return postprocess(lab, self.postprocess, voxel_mm3) if self.postprocess else lab
 
 # %% ../nbs/02a_predictor.ipynb #1613f488
 @patch
@@ -556,10 +572,11 @@ def predict_case(self:Predictor,
     raw = to_raw_grid(pre, plan) if space == 'original' or both else None
     pre_affine = preprocessed_affine(ref.affine, ref.shape[:3], plan)
     probs, affine = (raw, ref.affine) if space == 'original' else (pre, pre_affine)
-    as_xyz = lambda p: None if p is None else p.argmax(0).numpy().astype(np.uint8).T
-    return dict(label=as_xyz(probs), probs=probs, affine=affine, ref=ref, plan=plan, space=space,
+    vox = lambda A: float(abs(np.linalg.det(np.asarray(A)[:3, :3])))
+    as_xyz = lambda p, A: None if p is None else self.labels(p, vox(A)).T
+    return dict(label=as_xyz(probs, affine), probs=probs, affine=affine, ref=ref, plan=plan, space=space,
                 affine_preprocessed=pre_affine,
-                label_preprocessed=as_xyz(pre), label_original=as_xyz(raw),
+                label_preprocessed=as_xyz(pre, pre_affine), label_original=as_xyz(raw, ref.affine),
                 uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None)
 
 # %% ../nbs/02a_predictor.ipynb #cc9490cc
@@ -571,6 +588,24 @@ def predict_array(self:Predictor,
                  ) -> np.ndarray:
     "The label map (X, Y, Z, uint8) of an array and its affine"
     return self.predict_case((image, affine), space)['label']
+
+# %% ../nbs/02a_predictor.ipynb #9f6f5167
+def postprocess(label:np.ndarray,      # label map (any axis order)
+                steps:list,            # [{'classes': [...], 'op': 'largest' | 'min_size', 'volume_mm3': v}, ...]
+                voxel_mm3:float=1.0    # the grid's voxel volume
+               ) -> np.ndarray:
+    "The label map after connected-component steps (a new array); removed voxels become background"
+    import scipy.ndimage as ndi
+    out = np.array(label, copy=True)
+    for st in steps or []:
+        mask = np.isin(out, st['classes'])
+        comps, n = ndi.label(mask)
+        if n == 0: continue
+        sizes = np.bincount(comps.ravel())[1:]
+        if st['op'] == 'largest': drop = np.flatnonzero(sizes < sizes.max()) + 1
+        else: drop = np.flatnonzero(sizes * voxel_mm3 < st['volume_mm3']) + 1
+        out[np.isin(comps, drop)] = 0
+    return out
 
 # %% ../nbs/02a_predictor.ipynb #0e524821
 def add_policy_args(p    # an `argparse` parser
@@ -590,12 +625,12 @@ def add_policy_args(p    # an `argparse` parser
     )
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="default: the training's")
     p.add_argument('--device', help="default: CUDA when there is one, else the CPU")
+    p.add_argument('--no_postprocess', action='store_true', help="skip the postprocessing chosen by cross-validation")
     return p
 
 # %% ../nbs/02a_predictor.ipynb #161b713f
 def policy_from_args(a    # parsed arguments with the policy options
                     ) -> dict:
     "The `Predictor` keyword arguments of parsed policy options"
-    return dict(
-        window=a.window, overlap=a.overlap, tta=a.tta, mc_samples=a.mc_samples, precision=a.precision, device=a.device
-    )
+    return dict(window=a.window, overlap=a.overlap, tta=a.tta, mc_samples=a.mc_samples, precision=a.precision,
+                device=a.device, postprocess=not a.no_postprocess)

@@ -14,29 +14,17 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
-                        save_figure,
-                        cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
-from seg3d.data import (
-    Config,
-    config_from_dict,
-    config_from_data,
-    seed_class_weights,
-    load_config,
-    preprocessed_cases,
-    load_split,
-    build_cache,
-    SegDataset,
-    make_loader,
-    environment,
-)
+                        save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
+from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases,
+                        load_split, load_folds, build_cache, SegDataset, make_loader, environment)
 from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
            'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'best_row', 'PlateauSchedule', 'EarlyStop',
            'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar',
-           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner', 'train',
-           'train_cli']
+           'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner',
+           'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -459,6 +447,48 @@ class ProgressBar(Callback):
             )
     def after_cancel(self): self.bar.close()
 
+# %% ../nbs/03_train.ipynb #fe69bff6
+def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
+    "(3, Y, X) picture: a (Y, X) image slice in grey with a (Y, X) label slice in colour over it"
+    import matplotlib
+    g = (image - image.min()) / (image.max() - image.min() + 1e-8)
+    colours = torch.tensor(matplotlib.colormaps['tab10'](np.arange(10))[:, :3], dtype=torch.float32)
+    rgb = g.expand(3, *g.shape).clone()
+    fg = pred > 0
+    rgb[:, fg] = 0.5 * rgb[:, fg] + 0.5 * colours[pred[fg] % 10].T
+    return rgb.flip(1)                                         # world up on top, as the viewer shows it
+
+class TensorBoard(Callback):
+    "Losses, lr, per-class validation Dice and one validation slice overlay per epoch, to TensorBoard (rank 0)"
+    order = 35
+    def __init__(self, log_dir): self.log_dir, self.writer = Path(log_dir), None
+    def before_fit(self):
+        if self.learn.rank != 0: return
+        try: from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise CaseError(
+                "TensorBoard logging needs the tensorboard package: pip install 'seg3d[tensorboard]'"
+            ) from None
+        self.writer = SummaryWriter(str(self.log_dir))
+    def after_fit(self):
+        if self.writer: self.writer.close()
+
+# %% ../nbs/03_train.ipynb #484b9c7c
+@patch
+def after_epoch(self:TensorBoard):
+    l, w = self.learn, self.writer
+    if w is None: return
+    h = l.history[-1]
+    for tag, v in (('loss/train', h['train_loss']), ('loss/val', h['val_loss']), ('lr', h['lr'])):
+        w.add_scalar(tag, v, h['epoch'])
+    for name, d in zip(l.cfg.class_names, h['val_dice']):
+        if d is not None: w.add_scalar(f'val_dice/{name}', d, h['epoch'])
+    x = next(iter(l.val_dl))['image'][:1].to(l.device)
+    with torch.no_grad(), l.autocast(): pred = unwrap_model(l.model).eval()(x).argmax(1)[0].cpu()
+    z = pred.shape[0] // 2
+    w.add_image('val/overlay', _overlay_rgb(x[0, 0, z].float().cpu(), pred[z]), h['epoch'])
+    w.flush()
+
 # %% ../nbs/03_train.ipynb #718053a5
 def _ui_events():
     "A `jupyter_ui_poll.ui_events()` context in a live Jupyter kernel, else None"
@@ -623,7 +653,12 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     cases = preprocessed_cases(data, verbose=rank == 0)
     if len(cases) < 2:
         raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
-    split = load_split(cases, cfg, split_file, save_to=out if rank == 0 else None)
+    split = load_split(cases, cfg, split_file, save_to=None)
+    if cfg.fold is not None:                              # a cross-validation fold: the folder above holds the folds
+        folds = load_folds(cases, split['test'], cfg, out.parent)
+        if not 0 <= cfg.fold < len(folds): raise CaseError(f"fold {cfg.fold} is outside 0..{len(folds) - 1}")
+        split = dict(train=sorted(folds[cfg.fold]['train']), val=sorted(folds[cfg.fold]['val']), test=split['test'])
+    if rank == 0: write_json(out/'split.json', split)
     if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True)
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False)
@@ -666,6 +701,7 @@ def build_learner(cfg:Config,            # the run's settings
             PlateauSchedule(),
             EarlyStop(),
             Checkpoint(extra),
+            *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []),
             *([bar] if bar else []),
             *cbs,
         ],
@@ -747,13 +783,18 @@ def train_cli(argv=None):
     p.add_argument('--workers', type=int, help="DataLoader worker processes")
     p.add_argument('--grad_accum', type=int, help="optimizer step every N batches")
     p.add_argument('--split', help="JSON file with train/val/test case lists")
+    p.add_argument('--fold', type=int, help="train this cross-validation fold (0-based) into OUT/fold_K")
+    p.add_argument('--folds', type=int, help="folds of the cross-validation (default 5; OUT/splits_final.json)")
     p.add_argument('--progress', choices=['bar', 'none'], default='bar')
+    p.add_argument('--tensorboard', metavar='DIR', help="log losses, lr, Dice and an overlay to TensorBoard in DIR")
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
     a = p.parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
-                 precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum)
+                 precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
+                 tensorboard=a.tensorboard)
+    out = Path(a.out)/f'fold_{a.fold}' if a.fold is not None else a.out
     with cli_errors(MemoryError, NonFiniteLoss):
-        cfg = _cli_config(a.data, a.out, a.config, given)
+        cfg = _cli_config(a.data, out, a.config, given)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
     if learn.rank == 0:
         o = Path(cfg.out_dir)
