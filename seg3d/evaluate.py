@@ -363,10 +363,14 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     cases, cfg = _cases_for(pred.checkpoint, data_dir, split), pred.cfg
     ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))
     rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
+    plain = [r['without_postprocessing']['mean_fg_dice'] for r in rows if r.get('without_postprocessing')]
+    without = dict(mean_fg_dice=float(np.mean([v for v in plain if v is not None]))) if plain else None
     section = dict(
         aggregate_metrics(rows, cfg.class_names),
         raw_grid=_raw_summary(rows),
         split=split,
+        postprocessing=pred.postprocess,
+        without_postprocessing=without,
         checkpoint=pred.sources[0] if pred.sources else None,
         checkpoint_epoch=pred.checkpoint.get('epoch'),
         class_names=cfg.class_names,
@@ -390,6 +394,9 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
         f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | "
         f"mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)"
     )
+    if section.get('without_postprocessing'):
+        plain = section['without_postprocessing']['mean_fg_dice']
+        lines.append(f"without the postprocessing: mean foreground Dice {plain:.4f}")
     raw = section.get('raw_grid')
     if raw:
         lines.append(
@@ -472,8 +479,8 @@ def _oof_dice(files:list, steps:list, k:int) -> np.ndarray:
 
 def _candidates(k:int, voxel_mm3:float) -> list:
     "The steps tried for each class: its largest component, or no components under 10, 100 or 1000 voxels"
-    return [[[dict(classes=[c], op='largest')]] + [[dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
-                                                   for n in (10, 100, 1000)] for c in range(1, k)]
+    size = lambda c, n: [dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
+    return [[[dict(classes=[c], op='largest')]] + [size(c, n) for n in (10, 100, 1000)] for c in range(1, k)]
 
 # %% ../nbs/04_evaluate.ipynb #9ea6a328
 def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`: pred, truth, voxel_mm3)
