@@ -438,11 +438,14 @@ def _fold_record(d:Path) -> dict|None:
 
 def _same_setup(recs:dict) -> None:
     "Refuse to pool folds whose configuration (other than the fold itself) or data differ, naming what differs"
-    strip = lambda c: {k: v for k, v in c.items() if k not in ('fold', 'out_dir')}
-    first, base = next(iter(recs)), strip(recs[next(iter(recs))]['config'])
+    setup = lambda r: {k: v for k, v in r['config'].items() if k not in ('fold', 'out_dir')} | dict(
+        preprocessing=r.get('preprocessing'), test_cases=(r.get('split') or {}).get('test'))
+    first = next(iter(recs))
+    base = setup(recs[first])
     for k, r in recs.items():
-        diff = sorted(f for f in set(base) | set(strip(r['config'])) if base.get(f) != strip(r['config']).get(f))
-        if diff: raise CaseError(f"fold_{k} was trained with other settings than fold_{first}: {diff}; not pooled")
+        diff = sorted(f for f in set(base) | set(setup(r)) if base.get(f) != setup(r).get(f))
+        if diff:
+            raise CaseError(f"fold_{k} was trained with other settings or data than fold_{first}: {diff}; not pooled")
 
 # %% ../nbs/04_evaluate.ipynb #8ecc03a6
 def cross_validate(data,                 # folder written by seg3d_preprocess
