@@ -24,7 +24,7 @@ __all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PE
            'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient',
            'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti',
            'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases',
-           'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256',
+           'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
            'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents',
            'integrity_errors', 'intensity_schemes', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
            'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
@@ -605,14 +605,22 @@ def to_raw_grid(prob:torch.Tensor,   # (K, Z', Y', X') class probabilities on th
     return unreorient_probs(invert_probabilities(prob, plan), plan.get('orient'))
 
 # %% ../nbs/00_preprocess.ipynb #b9401e3d
-def sha256(path,          # file to hash
+def sha256(path,          # a file, or a folder (a DICOM series)
            chunk=1<<22    # bytes read at a time
           ) -> str:
-    "Hex SHA-256 of a file"
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
+    "Hex SHA-256 of a file, or of a folder's files (their names and bytes, in name order)"
+    h, path = hashlib.sha256(), Path(path)
+    for f in sorted(p for p in path.rglob('*') if p.is_file()) if path.is_dir() else [path]:
+        if f != path: h.update(str(f.relative_to(path)).encode())
+        with open(f, 'rb') as fh:
+            while b := fh.read(chunk): h.update(b)
     return h.hexdigest()
+
+def case_hashes(case:RawCase   # a case of a raw dataset
+               ) -> dict:
+    "SHA-256 of a case's image files and label (those that exist)"
+    return dict(image=[sha256(p) for p in case.images if Path(p).exists()],
+                label=sha256(case.label) if case.label and Path(case.label).exists() else None)
 
 def _check_pair(image_ref, label_ref, image_path, label_path, tol):
     "Raise `CaseError` when the label's grid is not the image's"
@@ -668,7 +676,7 @@ def preprocess_case(case:RawCase,              # the case's files
         if case.error: raise CaseError(case.error)
         safe_case(case.name)
         outs = _outputs(dst, case, s)
-        e['sha256'] = dict(image=[sha256(p) for p in case.images], label=sha256(case.label) if case.label else None)
+        e['sha256'] = case_hashes(case)
         if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()):
             return {**previous, 'skipped': True}
         image, ref = load_image(case.images, s.channels, s.max_voxels)
@@ -727,7 +735,7 @@ def case_fingerprint(case:RawCase,        # the case's files
               spacing=[round(float(z), 6) for z in ref.header.get_zooms()[:3]], affine=np.asarray(ref.affine).tolist(),
               axis_codes=axis_codes(ref.affine), axis_order=axis_order(ref.affine), dtype=str(ref.get_data_dtype()),
               intensity=[c[0] for c in chans], labels={str(int(v)): int(n) for v, n in zip(values, counts)},
-              sha256=dict(image=[sha256(p) for p in case.images], label=sha256(case.label) if case.label else None))
+              sha256=case_hashes(case))
     return fp, [c[1] for c in chans]
 
 # %% ../nbs/00_preprocess.ipynb #d9a653a6
@@ -795,7 +803,9 @@ def _fingerprint_job(case:dict,        # a `RawCase` as plain data (it pickles f
         return dict(fp, sources=_sources(c), status='ok'), samples
     except Exception as e:
         msg = str(e) if isinstance(e, CaseError) else f"{c.name}: {type(e).__name__}: {e}"
-        return dict(case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=msg), None
+        return dict(
+            case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=msg, sha256=case_hashes(c)
+        ), None
 
 # %% ../nbs/00_preprocess.ipynb #163bd459
 def dataset_fingerprint(src,                  # raw dataset folder
@@ -956,8 +966,7 @@ def resolve_settings(fp:dict,                # `dataset_fingerprint`
 
 # %% ../nbs/00_preprocess.ipynb #36eb10f1
 def _input_hashes(cases:list) -> dict:
-    return {c.name: dict(image=[sha256(p) for p in c.images], label=sha256(c.label) if c.label else None)
-            for c in cases if not c.error}
+    return {c.name: case_hashes(c) for c in cases}
 
 def fingerprint_for(src,                    # raw dataset folder
                     out,                    # where fingerprint.json is kept
@@ -970,9 +979,9 @@ def fingerprint_for(src,                    # raw dataset folder
     path = Path(out)/'fingerprint.json'
     try: old = None if overwrite or not path.exists() else json.loads(path.read_text())
     except ValueError: old = None                                         # cut short by a crash: made again
-    if (old and old.get('format') == 'seg3d-fingerprint-1' and not old.get('failed')
-            and {r['case']: r['sha256'] for r in old['cases']} == _input_hashes(find_cases(src))):
-        return old
+    known = {r['case']: r.get('sha256') for r in (old or {}).get('cases', []) + (old or {}).get('failed', [])}
+    if old and old.get('format') == 'seg3d-fingerprint-1' and known == _input_hashes(find_cases(src)):
+        return old                                       # the same files: the same fingerprint (failures included)
     fp = dataset_fingerprint(src, workers, progress, max_voxels)
     write_json(path, fp)
     return fp

@@ -98,3 +98,26 @@ def test_predictions_on_other_formats_are_nifti_on_the_input_grid(raw, tmp_path)
     a = np.asarray(nib.load(tmp_path/'out'/'fmt_nrrd_pred.nii.gz').dataobj)      # the LPS file holds the same anatomy
     b = np.asarray(nib.load(tmp_path/'out'/'lps_pred.nii.gz').dataobj)          # flipped in X and Y: so do its labels
     assert np.array_equal(a, b[::-1, ::-1])
+
+def test_dicom_case_and_fingerprint_reuse(tmp_path):
+    "A DICOM series is a case like a NIfTI file (the same voxels on the grid); a second run reuses the fingerprint"
+    pytest.importorskip('SimpleITK')
+    from unittest import mock
+    import seg3d.preprocess as pre
+    lab = label_map()
+    A = np.diag([-1.0, -1.1, 2.5, 1.0])                                          # LPS, as scanners store DICOM
+    vol = (lab * 100 + 20).astype(np.int16)
+    raw = tmp_path/'raw'
+    _nii(raw/'images'/'nifti.nii.gz', vol, A); _nii(raw/'labels'/'nifti.nii.gz', lab, A)
+    _dicom_series(raw/'images'/'dicom', vol, A); _nii(raw/'labels'/'dicom.nii.gz', lab, A)
+    _nii(raw/'images'/'third.nii.gz', vol, A); _nii(raw/'labels'/'third.nii.gz', lab, A)
+    rep = pre.preprocess_dataset(raw, tmp_path/'pre', pre.PreprocessSettings(target=SHAPE), workers=1, progress=False)
+    assert rep['totals']['ok'] == 3, [e['error'] for e in rep['cases']]
+    img = lambda c: np.asarray(nib.load(tmp_path/'pre'/'images'/f'{c}.nii.gz').dataobj)
+    assert np.array_equal(img('dicom'), img('nifti'))
+    with mock.patch.object(pre, 'dataset_fingerprint', side_effect=AssertionError('fingerprinted again')):
+        pre.plan_dataset(raw, tmp_path/'pre', pre.PreprocessSettings(target=SHAPE), workers=1, progress=False)
+    _nii(raw/'labels'/'third.nii.gz', np.where(lab == 1, 0, lab).astype(np.uint8), A)        # changed: fingerprinted again
+    with mock.patch.object(pre, 'dataset_fingerprint', side_effect=AssertionError('fingerprinted again')):
+        with pytest.raises(AssertionError, match='fingerprinted again'):
+            pre.plan_dataset(raw, tmp_path/'pre', pre.PreprocessSettings(target=SHAPE), workers=1, progress=False)
