@@ -130,6 +130,15 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
     write_json(rpath, rep)
     return rep
 
+# %% ../nbs/05_inference.ipynb #f97bf0dd
+@patch
+def predict_folder(self:Predictor,
+                   src,        # a scan, a folder of scans (nnU-Net imagesTs layout too)
+                   out,        # output folder
+                   **kwargs):  # labels, space, save_probabilities, part, num_parts, overwrite, progress
+    "Predict every scan of `src` into `out` with this predictor (see `predict_folder`)"
+    return predict_folder(src, out, self, **kwargs)
+
 # %% ../nbs/05_inference.ipynb #941de8bc
 def _mean(rows:list, key, grid=None) -> float|None:
     "Mean of a per-case score over the scored cases (`grid='preprocessed'`: the training-grid one)"
