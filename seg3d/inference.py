@@ -130,7 +130,7 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
     write_json(rpath, rep)
     return rep
 
-# %% ../nbs/05_inference.ipynb #7f8df9d0
+# %% ../nbs/05_inference.ipynb #b13c335f
 @patch
 def predict_folder(self:Predictor,
                    src,        # a scan, a folder of scans (nnU-Net imagesTs layout too)
