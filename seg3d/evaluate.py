@@ -308,14 +308,15 @@ def _cases_for(ckpt:dict, data_dir:Path, split:str) -> list:
 def _write_csv(path, rows, class_names):
     f = io.StringIO()
     w = csv.writer(f)
+    folds = any('fold' in r for r in rows)                            # out-of-fold rows say which fold predicted them
     w.writerow(
-        ['case', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice']
+        ['case', *(['fold'] if folds else []), 'mean_iou', 'mean_fg_iou', 'mean_fg_dice']
         + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd') for n in class_names]
     )
     fmt = lambda v: '' if v is None else f'{v:.6g}'
     for r in rows:
         w.writerow(
-            [r['case']]
+            [r['case'], *([r.get('fold', '')] if folds else [])]
             + [fmt(r[m]) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')]
             + [fmt(r[m][c]) for m in ('iou', 'dice', 'hd95', 'assd') for c in range(len(class_names))]
         )
