@@ -64,6 +64,24 @@ def _overlay(out:Path, case:str):
     v.mode = 'side by side'
     save_figure(v.show(), out / 'overlay.png')
 
+# %% ../nbs/06_demo.ipynb #ed752aa6
+def _test_scans(out:Path, cases:list) -> Path:
+    "The raw scans of the test subjects, copied into their own folder (as a user's new scans would arrive)"
+    scans = out/'test_scans'
+    scans.mkdir(exist_ok=True)
+    for c in cases: shutil.copy(out/'raw'/'images'/f'{c}.nii.gz', scans/f'{c}.nii.gz')
+    return scans
+
+def _summary(sec:dict, rep:dict, learn, cfg:Config, seconds:float, timings:dict) -> dict:
+    "demo_summary.json: test metrics, raw-grid scores of the written predictions, the run's facts"
+    return dict(mean_fg_dice=sec['mean_fg_dice'], per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])),
+                mean_iou=sec['mean_iou'], mean_fg_iou=sec['mean_fg_iou'],
+                per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])),
+                test_cases=sec['case_ids'], epochs_trained=len(learn.history), precision=learn.precision,
+                raw_grid=dict(mean_fg_dice=rep['summary']['mean_fg_dice'], mean_iou=rep['summary']['mean_iou']),
+                seconds=seconds, stages=timings, config=dataclasses.asdict(cfg),
+                environment=dict(torch=torch.__version__, threads=torch.get_num_threads()))
+
 # %% ../nbs/06_demo.ipynb #a08f7a26
 def run_demo(out='demo_out',      # output folder
              n:int=24,            # subjects in the cohort
@@ -80,40 +98,13 @@ def run_demo(out='demo_out',      # output folder
     _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
     _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
     learn = _stage('train', timings, v, train, cfg, progress='bar' if v else 'none')
-    pred = Predictor.from_folder(
-        out / 'models_3d', mc_samples=mc_samples
-    )  # one predictor: evaluation scores what is written
+    pred = Predictor.from_folder(out/'models_3d', mc_samples=mc_samples)   # one predictor: what is scored is written
     sec = _stage('evaluate', timings, v, evaluate, pred, out/'preprocessed', progress=v)
-    scans = out / 'test_scans'
-    scans.mkdir(exist_ok=True)
-    for c in sec['case_ids']: shutil.copy(out/'raw'/'images'/f'{c}.nii.gz', scans/f'{c}.nii.gz')
-    rep = _stage(
-        'predict',
-        timings,
-        v,
-        predict_folder,
-        scans,
-        out / 'predictions',
-        pred,
-        labels=out / 'raw' / 'labels',
-        progress=v,
-    )
+    scans = _test_scans(out, sec['case_ids'])
+    rep = _stage('predict', timings, v, predict_folder, scans, out/'predictions', pred, labels=out/'raw'/'labels',
+                 progress=v)
     _overlay(out, sec['case_ids'][0])
-    summary = dict(
-        mean_fg_dice=sec['mean_fg_dice'],
-        per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])),
-        mean_iou=sec['mean_iou'],
-        mean_fg_iou=sec['mean_fg_iou'],
-        per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])),
-        test_cases=sec['case_ids'],
-        raw_grid=dict(mean_fg_dice=rep['summary']['mean_fg_dice'], mean_iou=rep['summary']['mean_iou']),
-        epochs_trained=len(learn.history),
-        precision=learn.precision,
-        seconds=round(time.time() - t0, 1),
-        stages=timings,
-        config=dataclasses.asdict(cfg),
-        environment=dict(torch=torch.__version__, threads=torch.get_num_threads()),
-    )
+    summary = _summary(sec, rep, learn, cfg, round(time.time() - t0, 1), timings)
     write_json(out/'demo_summary.json', summary)
     return summary
 

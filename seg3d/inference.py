@@ -247,45 +247,35 @@ def _slice(self:SliceViewer, a, z):
 
 # %% ../nbs/05_inference.ipynb #b72ca59b
 @patch
+def _draw(self:SliceViewer, ax, img, only, title):
+    "One panel: the image slice, the overlays it shows (`only` one of them, in side-by-side mode), its title"
+    ax.imshow(img, cmap='gray', origin='lower')
+    for k in ('label', 'prediction'):
+        if getattr(self, k) is not None and (k == only or (only is None and self.overlays[k])):
+            ax.imshow(np.ma.masked_equal(self._slice(getattr(self, k), self.z), 0), cmap='tab10', vmin=0, vmax=9,
+                      alpha=self.alpha, origin='lower', interpolation='nearest')
+    if self.uncertainty is not None and self.overlays['uncertainty']:
+        ax.imshow(self._slice(self.uncertainty, self.z), cmap='magma', alpha=self.alpha, origin='lower')
+    ax.set_title(f"{title} — slice {self.z} (axis {self.axis})", fontsize=9)
+    ax.axis('off')
+
+@patch
 def show(self:SliceViewer, z:int|None=None):
     "Draw slice `z` (default: the current one) with the current settings; returns the matplotlib figure"
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
     if z is not None:
-        if not 0 <= z < self.image.shape[self.axis]:
-            raise IndexError(f"slice {z} outside 0..{self.image.shape[self.axis] - 1}")
+        n = self.image.shape[self.axis]
+        if not 0 <= z < n: raise IndexError(f"slice {z} outside 0..{n - 1}")
         self.z = z
-    panels = (
-        [('label', 'ground truth'), ('prediction', 'prediction')]
-        if self.mode == 'side by side'
-        else [(None, 'overlay')]
-    )
+    side = self.mode == 'side by side'
+    panels = [('label', 'ground truth'), ('prediction', 'prediction')] if side else [(None, 'overlay')]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4.2), squeeze=False)
     img = self._slice(self.image[..., self.channel], self.z)
-    for ax, (only, title) in zip(axes[0], panels):
-        ax.imshow(img, cmap='gray', origin='lower')
-        for k in ('label', 'prediction'):
-            if getattr(self, k) is not None and (k == only or (only is None and self.overlays[k])):
-                ax.imshow(
-                    np.ma.masked_equal(self._slice(getattr(self, k), self.z), 0),
-                    cmap='tab10',
-                    vmin=0,
-                    vmax=9,
-                    alpha=self.alpha,
-                    origin='lower',
-                    interpolation='nearest',
-                )
-        if self.uncertainty is not None and self.overlays['uncertainty']:
-            ax.imshow(self._slice(self.uncertainty, self.z), cmap='magma', alpha=self.alpha, origin='lower')
-        ax.set_title(f"{title} — slice {self.z} (axis {self.axis})", fontsize=9)
-        ax.axis('off')
+    for ax, (only, title) in zip(axes[0], panels): self._draw(ax, img, only, title)
     cmap = plt.get_cmap('tab10')
-    fig.legend(
-        handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(self.class_names) if i > 0],
-        loc='lower center',
-        ncol=4,
-        fontsize=8,
-    )
+    handles = [Patch(color=cmap(i), label=n) for i, n in enumerate(self.class_names) if i > 0]
+    fig.legend(handles=handles, loc='lower center', ncol=4, fontsize=8)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 

@@ -396,28 +396,15 @@ def predict_probs(models:list,             # networks (an ensemble)
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
-    whole = all(
-        w >= s for w, s in zip(window or image.shape[1:], image.shape[1:])
-    )  # one pass: layer by layer, in bounded memory,
+    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass, layer by layer ...
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        big = (
-            whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN
-        )  # unless model(x) is small
+        big = whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN   # ... if big
         as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
-        run = (
-            copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m
-        )  # on CPU bf16 weights beat autocast (no per-call casts)
+        run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
+        fwd = _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big)
         for _ in range(max(mc_samples, 1)):
-            p = sliding_window_probs(
-                _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big),
-                image,
-                num_classes,
-                window,
-                overlap,
-                batch,
-                device,
-            )
+            p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device)
             total = p if total is None else total.add_(p)
             n += 1
         mc_dropout(m, False)

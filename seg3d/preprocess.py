@@ -1160,17 +1160,12 @@ def preprocess_dataset(src,                                # raw dataset folder 
         done.append(e)
         _report_update(dst, [e], config)
         bar.update()
-        bar.set_postfix(
-            case=e['case'], ok=sum(d['status'] == 'ok' for d in done), failed=sum(d['status'] != 'ok' for d in done)
-        )
+        ok = sum(d['status'] == 'ok' for d in done)
+        bar.set_postfix(case=e['case'], ok=ok, failed=len(done) - ok)
     bad = plan['failed']
-    for c in cases:
-        if c.name in bad:
-            on_result(
-                dict(
-                    case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=bad[c.name], skipped=False
-                )
-            )
+    for c in (c for c in cases if c.name in bad):
+        on_result(dict(case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=bad[c.name],
+                       skipped=False))
     todo = [c for c in cases if c.name not in bad]
     _run_cases(todo, dst, s, previous, workers or default_workers(s, max(1, len(todo))), on_result)
     bar.close()

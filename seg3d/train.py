@@ -689,24 +689,10 @@ def build_learner(cfg:Config,            # the run's settings
     prep = json.loads((Path(cfg.data_dir)/'preprocessing_config.json').read_text()).get('settings')
     extra = dict(split=split, preprocessing=prep)
     bar = progress_callback(progress) if rank == 0 else None
-    learn = Learner(
-        model,
-        make_loader(train_ds, cfg, True, rank, world, device),
-        make_loader(val_ds, cfg, False, rank, world, device),
-        cfg,
-        [
-            MixedPrecision(),
-            NaNGuard(),
-            History(),
-            PlateauSchedule(),
-            EarlyStop(),
-            Checkpoint(extra),
-            *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []),
-            *([bar] if bar else []),
-            *cbs,
-        ],
-        device,
-    )
+    cbs = [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
+           *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []), *([bar] if bar else []), *cbs]
+    loaders = [make_loader(ds, cfg, train, rank, world, device) for ds, train in ((train_ds, True), (val_ds, False))]
+    learn = Learner(model, *loaders, cfg, cbs, device)
     if resume: _resume(learn, out/'last.pth')
     return learn
 
@@ -767,8 +753,8 @@ def _cli_config(data, out, config, overrides:dict) -> Config:
     return config_from_dict(dict(data_dir=str(data), out_dir=str(out), **given), base, source=config or 'command line')
 
 # %% ../nbs/03_train.ipynb #d26e75b8
-def train_cli(argv=None):
-    "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
+def _train_parser():
+    "seg3d_train's options"
     p = cli_parser('seg3d_train', train_cli.__doc__)
     p.add_argument('data', help="folder written by seg3d_preprocess")
     p.add_argument('out', help="output folder for checkpoints, metrics and plots")
@@ -776,9 +762,7 @@ def train_cli(argv=None):
     p.add_argument('--epochs', type=int)
     p.add_argument('--batch_size', type=int)
     p.add_argument('--lr', type=float)
-    p.add_argument(
-        '--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volumes)"
-    )
+    p.add_argument('--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volume)")
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'])
     p.add_argument('--workers', type=int, help="DataLoader worker processes")
     p.add_argument('--grad_accum', type=int, help="optimizer step every N batches")
@@ -788,7 +772,22 @@ def train_cli(argv=None):
     p.add_argument('--progress', choices=['bar', 'none'], default='bar')
     p.add_argument('--tensorboard', metavar='DIR', help="log losses, lr, Dice and an overlay to TensorBoard in DIR")
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
-    a = p.parse_args(argv)
+    return p
+
+# %% ../nbs/03_train.ipynb #e8812da3
+def _print_trained(learn:Learner):
+    "What seg3d_train prints at the end: how the fit ended, the best epoch, the files"
+    o, b, note = Path(learn.cfg.out_dir), best_row(learn.history), getattr(learn, 'precision_note', None)
+    how = getattr(learn, 'stop_reason', None) or 'completed'
+    note = f" ({note})" if note else ''
+    print(f"trained {len(learn.history)} epoch(s) ({how}); precision {learn.precision}{note}")
+    if b: print(f"best epoch {b['epoch']}: val loss {b['val_loss']:.4f}")
+    for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'):
+        print(f"  {o/f}")
+
+def train_cli(argv=None):
+    "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
+    a = _train_parser().parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
                  precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
                  tensorboard=a.tensorboard)
@@ -796,23 +795,7 @@ def train_cli(argv=None):
     with cli_errors(MemoryError, NonFiniteLoss):
         cfg = _cli_config(a.data, out, a.config, given)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
-    if learn.rank == 0:
-        o = Path(cfg.out_dir)
-        b = best_row(learn.history)
-        print(
-            f"trained {len(learn.history)} epoch(s) "
-            f"({getattr(learn, 'stop_reason', None) or 'completed'}); precision {learn.precision}"
-            + (f" ({learn.precision_note})" if getattr(learn, 'precision_note', None) else '')
-        )
-        if b: print(f"best epoch {b['epoch']}: val loss {b['val_loss']:.4f}")
-        for f in (
-            'best_resnet3d_segmentation.pth',
-            'last.pth',
-            'metrics_3d.json',
-            'training_history_3d.png',
-            'split.json',
-        ):
-            print(f"  {o / f}")
+    if learn.rank == 0: _print_trained(learn)
     if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/03_train.ipynb #3adf3c49
