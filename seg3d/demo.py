@@ -64,7 +64,7 @@ def _overlay(out:Path, case:str):
     v.mode = 'side by side'
     save_figure(v.show(), out / 'overlay.png')
 
-# %% ../nbs/06_demo.ipynb #ed752aa6
+# %% ../nbs/06_demo.ipynb #136016f9
 def _test_scans(out:Path, cases:list) -> Path:
     "The raw scans of the test subjects, copied into their own folder (as a user's new scans would arrive)"
     scans = out/'test_scans'

@@ -774,7 +774,7 @@ def _train_parser():
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
     return p
 
-# %% ../nbs/03_train.ipynb #e8812da3
+# %% ../nbs/03_train.ipynb #aefd76ff
 def _print_trained(learn:Learner):
     "What seg3d_train prints at the end: how the fit ended, the best epoch, the files"
     o, b, note = Path(learn.cfg.out_dir), best_row(learn.history), getattr(learn, 'precision_note', None)
