@@ -660,7 +660,8 @@ def _describe(case, image, ref, label, plan, s, affine) -> dict:
 def preprocess_case(case:RawCase,              # the case's files
                     dst,                       # output folder
                     s:PreprocessSettings,      # grid and checks
-                    previous:dict|None=None    # its entry in an earlier report (skipped when up to date)
+                    previous:dict|None=None,   # its entry in an earlier report (skipped when up to date)
+                    hashes:dict|None=None      # its `case_hashes`, when the fingerprint has just computed them
                    ) -> dict:
     "Preprocess one case into `dst`; returns its report entry (status 'ok' or 'failed', never raises for bad input)"
     t0, dst = time.time(), Path(dst)
@@ -676,7 +677,7 @@ def preprocess_case(case:RawCase,              # the case's files
         if case.error: raise CaseError(case.error)
         safe_case(case.name)
         outs = _outputs(dst, case, s)
-        e['sha256'] = case_hashes(case)
+        e['sha256'] = hashes or case_hashes(case)
         if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()):
             return {**previous, 'skipped': True}
         image, ref = load_image(case.images, s.channels, s.max_voxels)
@@ -1080,9 +1081,9 @@ def _check_config(dst:Path, s:PreprocessSettings, src:Path, overwrite:bool, plan
 def _worker_init():
     torch.set_num_threads(1)
 
-def _case_job(case:dict, dst:str, settings:dict, previous:dict|None) -> dict:
+def _case_job(case:dict, dst:str, settings:dict, previous:dict|None, hashes:dict|None) -> dict:
     "Worker entry point: plain data in and out, so it pickles from notebooks and scripts alike"
-    return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous)
+    return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous, hashes)
 
 # %% ../nbs/00_preprocess.ipynb #de34be2b
 def _parallel(job:str,          # name of a module-level function of seg3d.preprocess (it pickles by reference)
@@ -1112,9 +1113,9 @@ def _parallel(job:str,          # name of a module-level function of seg3d.prepr
                     on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
     finally: torch.set_num_threads(threads)
 
-def _run_cases(cases, dst, s, previous, workers, on_result):
+def _run_cases(cases, dst, s, previous, workers, on_result, hashes=None):
     "Run `preprocess_case` over `cases` (see `_parallel`); a case whose worker died is reported as failed"
-    jobs = [(asdict(c), str(dst), asdict(s), previous.get(c.name)) for c in cases]
+    jobs = [(asdict(c), str(dst), asdict(s), previous.get(c.name), (hashes or {}).get(c.name)) for c in cases]
     died = lambda a, err: dict(case=a[0]['name'], subset=a[0]['subset'], status='failed', skipped=False,
                                error=f"{a[0]['name']}: worker failed: {err}")
     _parallel('_case_job', jobs, workers, on_result, died)
@@ -1167,7 +1168,9 @@ def preprocess_dataset(src,                                # raw dataset folder 
         on_result(dict(case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=bad[c.name],
                        skipped=False))
     todo = [c for c in cases if c.name not in bad]
-    _run_cases(todo, dst, s, previous, workers or default_workers(s, max(1, len(todo))), on_result)
+    fp = json.loads((dst/'fingerprint.json').read_text())           # its input hashes: no file is hashed twice
+    hashes = {r['case']: r.get('sha256') for r in fp['cases'] + fp['failed']}
+    _run_cases(todo, dst, s, previous, workers or default_workers(s, max(1, len(todo))), on_result, hashes)
     bar.close()
     done.sort(key=lambda e: e['case'])
     ok = sum(e['status'] == 'ok' for e in done)
