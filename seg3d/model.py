@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #b493f512
 from __future__ import annotations
-import pickle, copy, os, sys, contextlib
+import pickle, copy, os, sys, contextlib, math
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -17,8 +17,9 @@ from .data import Config
 # %% auto #0
 __all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'fp32_weight_grads', 'Conv3d',
            'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps', 'ResidualBlock3d', 'BasicBlock3d',
-           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ResNet3DSeg', 'count_params', 'mc_dropout', 'model_summary',
-           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg', 'pool_features', 'count_params',
+           'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
+           'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -266,11 +267,20 @@ def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
     steps.done(y)
     return z
 
+# %% ../nbs/02_model.ipynb #161bda0d
+class ClassHead(nn.Sequential):
+    "One case-level task: dropout → Linear → ReLU → Linear, on globally pooled deepest features (B, C)"
+    def __init__(self, cin:int, n_classes:int, hidden:int=128, dropout:float=0.3):
+        if n_classes < 2: raise ValueError(f"a classification task needs at least 2 classes, got {n_classes}")
+        super().__init__(nn.Dropout(dropout), nn.Linear(cin, hidden), nn.ReLU(inplace=True),
+                         nn.Linear(hidden, n_classes))
+
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
     "3D ResNet encoder + ConvTranspose3d decoder for volumetric segmentation; input (B, C, Z, Y, X)"
     def __init__(self, in_channels:int=2, num_classes:int=5, block:str='bottleneck', layers=(3, 4, 6, 3), width:int=64,
-                 skip='none', dropout:float=0.0, norm:str='instance', stem_kernel:int=7, checkpointing:bool=False):
+                 skip='none', dropout:float=0.0, norm:str='instance', stem_kernel:int=7, checkpointing:bool=False,
+                 tasks:dict|None=None, head_hidden:int=128, head_dropout:float=0.3):
         super().__init__()
         if block not in BLOCKS: raise ValueError(f"block must be one of {list(BLOCKS)}, got {block!r}")
         skip = {True: 'concat', False: 'none', None: 'none'}.get(skip, skip)
@@ -288,6 +298,7 @@ class ResNet3DSeg(nn.Module):
             norm=norm,
             stem_kernel=stem_kernel,
         )
+        if tasks: self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout)
         self.checkpointing, B = checkpointing, BLOCKS[block]
         self.stem = conv_norm_relu(in_channels, width, stem_kernel, 2, norm)
         stages, ch, chans = [], width, []
@@ -302,16 +313,31 @@ class ResNet3DSeg(nn.Module):
         self.ups = nn.ModuleList(UpBlock3d(c_in, c_out, s, skip, norm, dropout, refine=i < 3)
                                  for i, (c_in, c_out, s) in enumerate(zip([width * 8] + dec[:-1], dec, skips)))
         self.head = PointwiseConv3d(width, num_classes)
+        self.tasks = {t: len(v) if isinstance(v, (list, tuple)) else int(v) for t, v in (tasks or {}).items()}
+        if self.tasks:                                  # only then: segmentation-only models keep their state keys
+            heads = {t: ClassHead(ch, n, head_hidden, head_dropout) for t, n in self.tasks.items()}
+            self.heads = nn.ModuleDict(heads)
+
+# %% ../nbs/02_model.ipynb #7e51fab6
+def pool_features(h:torch.Tensor,   # deepest features (B, C, z, y, x) of the input padded to a multiple of 16
+                  size              # the input's (Z, Y, X) before padding
+                 ) -> torch.Tensor:
+    "Mean (B, C), in fp32, of the deepest features over the voxels that see the input rather than the padding"
+    if _exporting(): return h.float().mean((2, 3, 4))          # exported graphs take multiples of 16: no padding
+    valid = [min(math.ceil(s / 16), n) for s, n in zip(size, h.shape[2:])]
+    return h[(..., *[slice(0, v) for v in valid])].float().mean((2, 3, 4))
 
 # %% ../nbs/02_model.ipynb #a6c4573a
 @patch
-def run(self:ResNet3DSeg, x, steps:Steps=EAGER):
-    "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's size"
+def run(self:ResNet3DSeg, x, steps:Steps=EAGER, pooled:list|None=None):
+    "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
+    "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to it"
     size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
     h, feats = steps.cnr(self.stem, steps.pad(x)), []
     for i, st in enumerate(self.stages):
         h = steps.stage(self, st, h)
         feats.append(steps.keep(h) if skips and i < 3 else None)      # stages 1–3 feed the decoder
+    if self.tasks and pooled is not None: pooled.append(pool_features(h, size))
     y = steps.cnr(self.reduce, h)
     steps.done(h)
     for i, (up, f) in enumerate(zip(self.ups, feats[2::-1] + [None])):
@@ -319,9 +345,18 @@ def run(self:ResNet3DSeg, x, steps:Steps=EAGER):
     return steps.crop(y, size)
 
 @patch
+def classify(self:ResNet3DSeg, pooled:torch.Tensor) -> dict:
+    "{task: logits (B, classes)} of pooled deepest features (B, C)"
+    return {t: head(pooled.to(head[1].weight.dtype)) for t, head in self.heads.items()}
+
+@patch
 def forward(self:ResNet3DSeg, x):
-    "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back)"
-    return self.run(x, EAGER)
+    "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back); "
+    "with tasks, (those logits, {task: logits (B, classes)})"
+    if not self.tasks: return self.run(x, EAGER)
+    pooled = []
+    y = self.run(x, EAGER, pooled)
+    return y, self.classify(pooled[0])
 
 # %% ../nbs/02_model.ipynb #5f9c6f27
 def count_params(model:nn.Module    # any module
@@ -445,6 +480,16 @@ def model_from_checkpoint(ckpt:dict,      # a loaded checkpoint (`load_checkpoin
     m.load_state_dict(ckpt['model_state'])
     return m.to(device).eval()
 
+# %% ../nbs/02_model.ipynb #3fc8ea9d
+class _Flat(nn.Module):
+    "The network with its outputs as a flat tuple for export: (segmentation logits, each task's logits in order)"
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+    def forward(self, x):
+        out = self.net(x)
+        return out if not isinstance(out, tuple) else (out[0], *out[1].values())
+
 # %% ../nbs/02_model.ipynb #c0cdaebb
 def export_torchscript(model:nn.Module,                    # the network
                        path,                               # output file
@@ -454,7 +499,8 @@ def export_torchscript(model:nn.Module,                    # the network
     model = model.eval()
     if any(s % 16 for s in example_shape[2:]):
         raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
-    with torch.no_grad(): ts = torch.jit.trace(model, torch.randn(*example_shape), check_trace=False)
+    with torch.no_grad():
+        ts = torch.jit.trace(_Flat(model), torch.randn(*example_shape), check_trace=False, strict=False)
     return atomic_write(path, lambda t: ts.save(str(t)), suffix='.pt')
 
 def export_onnx(model:nn.Module,                    # the network
@@ -466,7 +512,9 @@ def export_onnx(model:nn.Module,                    # the network
     model, axes = model.eval(), {0: 'batch', 2: 'z', 3: 'y', 4: 'x'}
     if any(s % 16 for s in example_shape[2:]):
         raise ValueError(f"example_shape's spatial sizes must be multiples of 16, got {example_shape[2:]}")
+    tasks = list(getattr(model, 'tasks', {}))                       # one more output per task: (batch, classes)
+    dyn = {'image': axes, 'logits': axes, **{t: {0: 'batch'} for t in tasks}}
     def write(t):
-        torch.onnx.export(model, (torch.randn(*example_shape),), str(t), input_names=['image'], output_names=['logits'],
-                          dynamic_axes={'image': axes, 'logits': axes}, opset_version=opset, dynamo=False)
+        torch.onnx.export(_Flat(model), (torch.randn(*example_shape),), str(t), input_names=['image'],
+                          output_names=['logits', *tasks], dynamic_axes=dyn, opset_version=opset, dynamo=False)
     return atomic_write(path, write, suffix='.onnx')
