@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_preprocess.ipynb #92918281
 from __future__ import annotations
-import argparse, contextlib, dataclasses, gzip, hashlib, importlib, json, locale, os, re, sys, time, traceback
+import argparse, contextlib, csv, dataclasses, gzip, hashlib, importlib, io, json, locale, os, re, sys, time
+import traceback, warnings
 import platform, fcntl
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -19,14 +20,15 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'plan_grid',
-           'grid_matrix', 'output_affine', 'resample_label', 'resample_image', 'invert_probabilities',
-           'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient',
-           'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti',
-           'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases',
-           'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
-           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents',
-           'integrity_errors', 'intensity_schemes', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
+__all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CASE_LABELS',
+           'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
+           'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation', 'reorient',
+           'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
+           'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase',
+           'find_cases', 'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256',
+           'case_hashes', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint',
+           'expected_contents', 'integrity_errors', 'intensity_schemes', 'make_plan', 'resolve_settings',
+           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
            'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
@@ -1007,6 +1009,95 @@ def plan_dataset(src,                               # raw dataset folder
     write_json(out/'plan.json', plan)
     return resolved, plan
 
+# %% ../nbs/00_preprocess.ipynb #309638c7
+CASE_LABELS = 'case_labels.csv'     # the table's name in a raw or preprocessed folder
+MAX_TASK_CLASSES = 20               # more distinct values: a measurement or an identifier, not classes
+
+def _class_value(v:str) -> str|None:
+    "A cell as a class name: stripped, integral numbers as integers ('1.0' → '1'), empty → None; raises ValueError"
+    v = v.strip()
+    if not v: return None
+    try: f = float(v)
+    except ValueError: return v
+    if not np.isfinite(f) or f != int(f): raise ValueError(v)
+    return str(int(f))
+
+def _class_order(values) -> list:
+    "Class names sorted, numerically when all are integers"
+    return sorted(values, key=int) if all(re.fullmatch(r'-?\d+', v) for v in values) else sorted(values)
+
+# %% ../nbs/00_preprocess.ipynb #d7c4966a
+def _label_rows(path:Path) -> tuple:
+    "Header and {case: {task: raw cell}} of a case-label CSV; errors name the file and the line"
+    try: rows = [r for r in csv.reader(io.StringIO(path.read_text(encoding='utf-8-sig'))) if any(c.strip() for c in r)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e: raise CaseError(f"{path}: cannot read the case labels ({e})")
+    header = [h.strip() for h in rows[0]] if rows else []
+    tasks = [h for h in header if h != 'case']
+    if 'case' not in header or not tasks or len(set(header)) != len(header):
+        raise CaseError(f"{path}: expected a CSV header 'case,<task>,...' (one column per task, each once), "
+                        f"got {header or 'an empty file'}")
+    table = {}
+    for n, r in enumerate(rows[1:], 2):
+        if len(r) != len(header): raise CaseError(f"{path}, line {n}: {len(r)} field(s); expected {len(header)}")
+        row = dict(zip(header, r))
+        case = row.pop('case').strip()
+        if not case or case in table: raise CaseError(f"{path}, line {n}: case {case!r} is empty or appears twice")
+        table[case] = row
+    return tasks, table
+
+# %% ../nbs/00_preprocess.ipynb #8ba69838
+def read_case_labels(path,        # CSV: a `case` column and one column per classification task
+                     cases=None   # the dataset's case names to check against (None: no check)
+                    ) -> dict:
+    "The checked table: {'tasks': {task: [classes]}, 'labels': {case: {task: class or None}}, 'warnings': [...]}"
+    path = Path(path)
+    tasks, table = _label_rows(path)
+    labels, classes = {}, {t: set() for t in tasks}
+    for case, row in table.items():
+        try: labels[case] = {t: _class_value(row[t]) for t in tasks}
+        except ValueError as e:
+            t = next(t for t in tasks if row[t].strip() == str(e))
+            raise CaseError(f"{path}: task {t!r} holds the non-categorical value {str(e)!r} (case {case!r}); "
+                            "expected class names or integers") from None
+        for t in tasks: classes[t].update([labels[case][t]] if labels[case][t] is not None else [])
+    for t, vals in classes.items():
+        if not 2 <= len(vals) <= MAX_TASK_CLASSES:
+            raise CaseError(f"{path}: task {t!r} has {len(vals)} class(es) {sorted(vals)[:5]}; a classification task "
+                            f"needs 2 to {MAX_TASK_CLASSES} (fewer: nothing to learn; more: a measurement or an id?)")
+    warns = []
+    if cases is not None:
+        unknown, missing = sorted(set(labels) - set(cases)), sorted(set(cases) - set(labels))
+        if unknown: raise CaseError(f"{path}: case(s) {unknown[:5]} are not in the dataset; its cases are "
+                                    f"{sorted(cases)[:3]}{' …' if len(cases) > 3 else ''}")
+        if missing: warns.append(f"{path}: {len(missing)} case(s) have no row, so their tasks are unknown "
+                                 f"(left out of those losses): {missing[:10]}{' …' if len(missing) > 10 else ''}")
+    return dict(tasks={t: _class_order(v) for t, v in classes.items()}, labels=labels, warnings=warns, path=str(path))
+
+# %% ../nbs/00_preprocess.ipynb #b6982d3c
+def write_case_labels(table:dict,   # from `read_case_labels`
+                      path          # CSV to write (atomically)
+                     ) -> Path:
+    "Write a checked case-label table as CSV (classes normalized, unknown cells empty)"
+    tasks = list(table['tasks'])
+    def write(t):
+        with open(t, 'w', newline='') as f:
+            w = csv.writer(f)
+            w.writerow(['case', *tasks])
+            for case in sorted(table['labels']): w.writerow([case, *[table['labels'][case][k] or '' for k in tasks]])
+    return atomic_write(path, write, suffix='.csv')
+
+def carry_case_labels(src:Path,   # raw dataset folder
+                      dst:Path,   # preprocessed folder
+                      cases       # the dataset's case names
+                     ) -> dict|None:
+    "Check SRC/case_labels.csv (if there is one) against the cases and write it into DST; warnings are shown"
+    f = Path(src)/CASE_LABELS
+    if not f.exists(): return None
+    table = read_case_labels(f, cases)
+    for w in table['warnings']: warnings.warn(w, stacklevel=2)
+    write_case_labels(table, Path(dst)/CASE_LABELS)
+    return table
+
 # %% ../nbs/00_preprocess.ipynb #acc02b08
 def _mem_available() -> int:
     "Bytes of memory available to new processes"
@@ -1151,6 +1242,7 @@ def preprocess_dataset(src,                                # raw dataset folder 
     if not cases:
         raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")
     by_name = {c.name: c for c in cases}
+    carry_case_labels(src, dst, list(by_name))                # a bad label table stops the run before any case
     cases = [by_name[n] for n in select_part(list(by_name), part, num_parts)]
     s, plan = plan_dataset(src, dst, settings, workers, progress, overwrite)      # the checks and decisions, first
     config = _check_config(dst, s, src, overwrite, plan)
