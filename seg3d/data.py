@@ -13,15 +13,16 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
-from .preprocess import safe_case, sha256, save_nifti
+from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LABELS
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
 __all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'ModelConfig', 'model_config',
            'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases',
            'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache', 'check_patch',
-           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
-           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data', 'normalize', 'patch_start',
+           'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
+           'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -49,6 +50,9 @@ class ModelConfig:
     norm:str='instance'             # 'instance', 'batch' or 'group'
     stem_kernel:int=7               # the stride-2 stem's kernel
     checkpointing:bool=False        # recompute encoder stages in the backward pass (less activation memory)
+    tasks:dict=field(default_factory=dict)   # case-level classification heads {task: [classes]}; {}: segmentation only
+    head_hidden:int=128             # hidden units of each task's MLP head
+    head_dropout:float=0.3          # dropout before each head (Monte Carlo samples at inference)
     def keys(self): return [f.name for f in fields(self)]     # a mapping, as the dict it replaces: **cfg.model
     def __getitem__(self, k): return getattr(self, k)
     def get(self, k, default=None): return getattr(self, k, default)
@@ -74,8 +78,11 @@ def model_config(d,                     # fields of `ModelConfig` (a dict, parti
             raise ValueError(f"{source}: model.{k} must be one of {_MODEL_CHOICES[k]}, got {m[k]!r}")
     if len(m.layers) != 4 or min(m.layers) < 1:
         raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
-    if m.width < 1 or not 0 <= m.dropout < 1:
-        raise ValueError(f"{source}: model.width must be ≥ 1 and dropout in [0, 1)")
+    if m.width < 1 or not 0 <= m.dropout < 1 or not 0 <= m.head_dropout < 1 or m.head_hidden < 1:
+        raise ValueError(f"{source}: model.width and head_hidden must be ≥ 1, dropout and head_dropout in [0, 1)")
+    for t, v in m.tasks.items():
+        if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):
+            raise ValueError(f"{source}: model.tasks[{t!r}] must list at least 2 class names, got {v!r}")
     return m
 
 # %% ../nbs/01_data.ipynb #20fdebf2
@@ -113,6 +120,9 @@ class Config:
     fold: int | None = None  # cross-validation fold (0-based) trained into out_dir; None: train/val split
     folds:int=5                                # folds of the cross-validation (splits_final.json beside the folds)
     tensorboard:str|None=None                  # folder for TensorBoard logs (None: off)
+    case_labels:str|None='auto'                # case-level labels CSV; 'auto': the data folder's case_labels.csv if any
+    task_weight:float=1.0                      # loss = segmentation loss + task_weight × class-weighted CE per task
+    best_by:str='val_loss'                     # best checkpoint: 'val_loss' or 'combined' (Dice and tasks' accuracy)
     model:ModelConfig=field(default_factory=ModelConfig)   # the network (`ModelConfig`; a dict of its fields is read)
     def __post_init__(self):
         if not isinstance(self.model, ModelConfig): self.model = model_config(self.model or {})
@@ -122,6 +132,7 @@ _CHOICES = dict(
     normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'),
     precision=('auto', 'bf16', 'fp16', 'fp32'),
     loss=('ce', 'dice_ce'),
+    best_by=('val_loss', 'combined'),
 )
 
 def _type_ok(v, hint) -> bool:
@@ -417,6 +428,52 @@ def check_patch(patch,             # (Z, Y, X) training patch
             f"[{DOWNSAMPLING}, {2 * DOWNSAMPLING}, {2 * DOWNSAMPLING}]"
         )
 
+# %% ../nbs/01_data.ipynb #fa5ea4c9
+def load_case_labels(cfg:Config,    # its `case_labels` and `data_dir`
+                     cases=None     # the dataset's cases to check against (None: no check)
+                    ) -> dict|None:
+    "The case-level label table the run uses (`read_case_labels`), or None: segmentation only"
+    if cfg.case_labels is None or cfg.case_labels == 'none': return None
+    path = Path(cfg.data_dir)/CASE_LABELS if cfg.case_labels == 'auto' else Path(cfg.case_labels)
+    if not path.exists():
+        if cfg.case_labels == 'auto': return None
+        raise CaseError(f"{path}: case labels not found (case_labels={cfg.case_labels!r})")
+    return read_case_labels(path, cases)
+
+def case_targets(table:dict|None,   # from `load_case_labels`
+                 tasks:dict,        # {task: [classes]} of the model
+                 cases:list         # case ids
+                ) -> dict:
+    "{case: [class index per task]}, −1 where the class is unknown"
+    labels = (table or {}).get('labels', {})
+    def index(case, t):
+        v = labels.get(case, {}).get(t)
+        return tasks[t].index(v) if v in tasks[t] else -1
+    return {c: [index(c, t) for t in tasks] for c in cases}
+
+def task_class_weights(targets:dict,   # from `case_targets` (the training cases)
+                       tasks:dict      # {task: [classes]}
+                      ) -> dict:
+    "{task: [weight per class]}: inverse class frequency among the known labels (balanced; 1 for absent classes)"
+    out = {}
+    for j, (t, classes) in enumerate(tasks.items()):
+        y = np.array([v[j] for v in targets.values() if v[j] >= 0], dtype=int)
+        n = np.bincount(y, minlength=len(classes)) if y.size else np.zeros(len(classes), int)
+        out[t] = [float(y.size / (len(classes) * k)) if k else 1.0 for k in n]
+    return out
+
+# %% ../nbs/01_data.ipynb #5abcb0b4
+def _tasks_from(cfg:Config, table:dict|None, source:str) -> dict:
+    "The run's tasks: the config's (a subset of the table's, same classes) or else all of the table's"
+    given, found = cfg.model.tasks, (table or {}).get('tasks', {})
+    if given and not table:
+        raise ValueError(f"{source}: model.tasks {list(given)} but no case labels (case_labels={cfg.case_labels!r})")
+    for t, classes in given.items():
+        if found.get(t) != classes:
+            raise ValueError(f"{source}: model.tasks[{t!r}] = {classes} but {table['path']} has "
+                             f"{found.get(t, 'no such task')}")
+    return dict(given or found)
+
 # %% ../nbs/01_data.ipynb #ea44666e
 def _given_or(cfg_value, found, name:str, what:str, source:str):
     "The config's value when given (it must equal what the data hold), else the data's"
@@ -447,8 +504,10 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     names = cfg.class_names or (
         names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)]
     )
+    table = load_case_labels(cfg, preprocessed_cases(folder, verbose=False) + preprocessed_cases(folder, 'test', False))
     out = dataclasses.replace(
         cfg,
+        model=dataclasses.replace(cfg.model, tasks=_tasks_from(cfg, table, source)),
         target_shape=list(grid),
         in_channels=int(chans),
         num_classes=int(k),
@@ -625,6 +684,8 @@ class SegDataset(Dataset):
         self.metas = metas if metas is not None else build_cache(self.folder, self.cases, self.cache, verbose=False)
         self.patch = tuple(self.cfg.patch_size) if train and self.cfg.patch_size else None
         self.schemes = _planned_intensity(self.folder)
+        tasks = self.cfg.model.tasks
+        self.targets = case_targets(load_case_labels(self.cfg), tasks, self.cases) if tasks else None
         self.augment = (
             Augment(**{'lr_pairs': self.cfg.lr_pairs, **self.cfg.augment}) if train and self.cfg.augment else None
         )
@@ -657,7 +718,9 @@ def _load(self:SegDataset, case:str, rng) -> dict:
     img = normalize(torch.from_numpy(np.array(img, np.float32)), meta['stats'], self.cfg.normalize, self.schemes)
     seg = torch.from_numpy(np.array(seg, np.uint8))
     if self.augment: img, seg, _ = self.augment(img, seg, rng)
-    return dict(image=img.contiguous(), label=seg.long(), case=case)
+    out = dict(image=img.contiguous(), label=seg.long(), case=case)
+    if self.targets is not None: out['targets'] = torch.tensor(self.targets[case])      # one class index per task
+    return out
 
 # %% ../nbs/01_data.ipynb #637601d7
 class EpochSampler(torch.utils.data.Sampler):
@@ -757,9 +820,10 @@ def _tissue_labels(gm, wm, x_template) -> np.ndarray:
     return torch.where(tissue, lab, 0).numpy().astype(np.uint8)
 
 # %% ../nbs/01_data.ipynb #6250b646
-def make_subject(maps,          # MNI152 T1, GM and WM maps (`mni_maps`)
-                 maps_affine,   # their affine
-                 seed:int       # the subject's seed
+def make_subject(maps,               # MNI152 T1, GM and WM maps (`mni_maps`)
+                 maps_affine,        # their affine
+                 seed:int,           # the subject's seed
+                 atrophy:float=0.0   # fraction of grey matter turned into CSF (simulated atrophy)
                 ) -> tuple:
     "One demo subject: (image (X, Y, Z, 2) float32, label (X, Y, Z) uint8, affine)"
     rng, gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
@@ -768,7 +832,9 @@ def make_subject(maps,          # MNI152 T1, GM and WM maps (`mni_maps`)
     world = ijk @ torch.tensor(affine[:3, :3], dtype=torch.float32).T + torch.tensor(affine[:3, 3], dtype=torch.float32)
     q = _deform(world, rng, gen)
     t1, gm, wm, mask = _sample_maps(maps, maps_affine, q)
-    csf = (mask - gm - wm).clamp(0, 1)
+    t1 = t1 - 0.6 * atrophy * gm * t1            # the lost grey matter reads as CSF: darker on T1 ...
+    gm = gm * (1 - atrophy)
+    csf = (mask - gm - wm).clamp(0, 1)           # ... brighter on the T2-like channel
     bias = torch.exp(_smooth_field(shape, 2, 0.15, gen, 'cpu', coarse=3))
     noise = torch.randn((2, *shape), generator=gen)
     img = torch.stack([t1 * 900, (csf * 1.0 + gm * 0.55 + wm * 0.3) * 800]) * bias + noise * 20 * (mask > 0.05)
@@ -781,10 +847,14 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
                      overwrite:bool=False    # rewrite existing subjects
                     ) -> list:
     "Write `n` deformed MNI152 subjects (2 channels, 5 classes, own grids) as a raw dataset; returns their case ids"
-    dst, maps_, ids = Path(dst), None, []
+    dst, maps_, ids, rows = Path(dst), None, [], []
+    old = json.loads((dst/'dataset.json').read_text()) if (dst/'dataset.json').exists() else {}
+    overwrite = overwrite or 'case_labels' not in old                 # a cohort from before the atrophy labels
     for i in range(n):
         case = f'sub-{i:03d}'
         ids.append(case)
+        severity = float(np.random.default_rng([seed, i, 7]).uniform(0.25, 0.35)) if i % 2 else 0.0
+        rows.append(f"{case},{'yes' if severity else 'no'}\n")
         if (
             not overwrite
             and (dst / 'images' / f'{case}.nii.gz').exists()
@@ -792,9 +862,10 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
         ):
             continue
         if maps_ is None: maps_ = mni_maps()
-        img, lab, aff = make_subject(*maps_, seed=seed * 100_003 + i)
+        img, lab, aff = make_subject(*maps_, seed=seed * 100_003 + i, atrophy=severity)
         save_nifti(dst/'labels'/f'{case}.nii.gz', lab, aff)
         save_nifti(dst/'images'/f'{case}.nii.gz', img.astype(np.float32), aff)
+    atomic_write(dst/CASE_LABELS, lambda t: Path(t).write_text('case,atrophy\n' + ''.join(rows)), suffix='.csv')
     write_json(
         dst / 'dataset.json',
         dict(
@@ -803,6 +874,7 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
             labels=DEMO_CLASSES,
             cases=ids,
             seed=seed,
+            case_labels=dict(atrophy="every second subject: 25-35 % of its grey matter turned into CSF"),
             source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from the one template',
         ),
     )

@@ -17,8 +17,8 @@ from .data import Config
 # %% auto #0
 __all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'fp32_weight_grads', 'Conv3d',
            'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps', 'ResidualBlock3d', 'BasicBlock3d',
-           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg', 'pool_features', 'count_params',
-           'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
+           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output',
+           'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
            'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
@@ -267,7 +267,7 @@ def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
     steps.done(y)
     return z
 
-# %% ../nbs/02_model.ipynb #161bda0d
+# %% ../nbs/02_model.ipynb #5d39cb65
 class ClassHead(nn.Sequential):
     "One case-level task: dropout → Linear → ReLU → Linear, on globally pooled deepest features (B, C)"
     def __init__(self, cin:int, n_classes:int, hidden:int=128, dropout:float=0.3):
@@ -318,7 +318,7 @@ class ResNet3DSeg(nn.Module):
             heads = {t: ClassHead(ch, n, head_hidden, head_dropout) for t, n in self.tasks.items()}
             self.heads = nn.ModuleDict(heads)
 
-# %% ../nbs/02_model.ipynb #7e51fab6
+# %% ../nbs/02_model.ipynb #7992947a
 def pool_features(h:torch.Tensor,   # deepest features (B, C, z, y, x) of the input padded to a multiple of 16
                   size              # the input's (Z, Y, X) before padding
                  ) -> torch.Tensor:
@@ -357,6 +357,11 @@ def forward(self:ResNet3DSeg, x):
     pooled = []
     y = self.run(x, EAGER, pooled)
     return y, self.classify(pooled[0])
+
+def split_output(out    # what a seg3d network returns
+                ) -> tuple:
+    "(segmentation logits, {task: logits}) of a network's output, with or without tasks"
+    return out if isinstance(out, tuple) else (out, {})
 
 # %% ../nbs/02_model.ipynb #5f9c6f27
 def count_params(model:nn.Module    # any module
@@ -480,7 +485,7 @@ def model_from_checkpoint(ckpt:dict,      # a loaded checkpoint (`load_checkpoin
     m.load_state_dict(ckpt['model_state'])
     return m.to(device).eval()
 
-# %% ../nbs/02_model.ipynb #3fc8ea9d
+# %% ../nbs/02_model.ipynb #6bae8765
 class _Flat(nn.Module):
     "The network with its outputs as a flat tuple for export: (segmentation logits, each task's logits in order)"
     def __init__(self, net):

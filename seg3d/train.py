@@ -16,15 +16,16 @@ from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
 from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases,
-                        load_split, load_folds, build_cache, SegDataset, make_loader, environment)
-from .model import ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads
+                        load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
+from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
+                         split_output)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback', 'Learner',
-           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'best_row', 'PlateauSchedule', 'EarlyStop',
-           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar',
-           'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'build_learner',
-           'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
+           'Learner', 'classification_metrics', 'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score',
+           'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state',
+           'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback',
+           'setup_distributed', 'seed_everything', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -39,15 +40,36 @@ def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
     dice = (2 * inter + eps) / (denom + eps)
     return 1 - dice[1:].mean()
 
-def make_loss(cfg:Config,     # loss kind, class weights, classes
-              device='cpu'    # where the weights go
+def task_loss(cls:dict,         # {task: logits (B, classes)}
+              targets,          # (B, tasks) class indices, −1 unknown
+              weights:dict={}   # {task: class weights tensor}
+             ) -> torch.Tensor:
+    "Sum over tasks of the class-weighted cross-entropy over the cases whose class is known (0 when none is)"
+    total = 0.0
+    for j, (t, lg) in enumerate(cls.items()):
+        y = targets[:, j]
+        known = (y >= 0).any()
+        total = total + (F.cross_entropy(lg.float(), y, weight=weights.get(t), ignore_index=-1) if known
+                         else lg.float().sum() * 0)      # every head still takes part in the graph (DDP)
+    return total
+
+def make_loss(cfg:Config,                  # loss kind, class weights, classes, task weight
+              device='cpu',                # where the weights go
+              task_weights:dict|None=None  # {task: class weights} (`task_class_weights`; None: equal)
              ):
-    "The run's loss function: weighted cross-entropy ('ce') or cross-entropy + soft Dice ('dice_ce')"
+    "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce') or cross-entropy + soft Dice "
+    "('dice_ce'), plus `task_weight` × the tasks' cross-entropy when the network has heads"
     if cfg.class_weights is None and cfg.num_classes is None:
         raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
     ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w)
-    return ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y))
+    seg = ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y))
+    tw = {t: torch.tensor(v, dtype=torch.float32, device=device) for t, v in (task_weights or {}).items()}
+    def loss(pred, y, targets=None):
+        logits, cls = split_output(pred)
+        out = seg(logits, y)
+        return out + cfg.task_weight * task_loss(cls, targets, tw) if cls and targets is not None else out
+    return loss
 
 # %% ../nbs/03_train.ipynb #c0133e2d
 def make_optimizer(model:nn.Module,   # the network
@@ -117,7 +139,13 @@ def fit(self:Learner, epochs:int|None=None):
 
 @patch
 def _to(self: Learner, batch):
+    "Image and label on the device; the tasks' class indices (or None) in `self.tb`"
+    self.tb = batch['targets'].to(self.device) if 'targets' in batch else None
     return batch['image'].to(self.device, non_blocking=True), batch['label'].to(self.device, non_blocking=True)
+
+@patch
+def _loss(self: Learner, pred, y):
+    return self.loss_fn(pred, y) if self.tb is None else self.loss_fn(pred, y, self.tb)
 
 # %% ../nbs/03_train.ipynb #eb7e53f8
 @patch
@@ -132,7 +160,7 @@ def one_epoch(self:Learner):
         self.xb, self.yb = self._to(batch)
         self.cb('before_batch')
         with self.autocast(): self.pred = self.model(self.xb)
-        self.loss = self.loss_fn(self.pred, self.yb)
+        self.loss = self._loss(self.pred, self.yb)
         self.cb('after_loss')
         (self.scaler.scale(self.loss / accum) if self.scaler else self.loss / accum).backward()
         if (self.i + 1) % accum == 0 or self.i + 1 == self.n_batches: self.step()
@@ -164,6 +192,29 @@ def _mean_across_ranks(self:Learner, values:list) -> float:
     if self.world > 1: dist.all_reduce(t)
     return float(t[0] / max(t[1], 1))
 
+# %% ../nbs/03_train.ipynb #fef89e80
+def _auc(score:np.ndarray, positive:np.ndarray) -> float|None:
+    "ROC AUC of `score` for the boolean `positive` (Mann–Whitney U, ties half); None without both kinds"
+    from scipy.stats import rankdata
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    if not n1 or not n0: return None
+    return float((rankdata(score)[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+def classification_metrics(probs:np.ndarray,   # (N, K) class probabilities
+                           y:np.ndarray,       # (N,) true class indices; −1: unknown, left out
+                           classes:list        # the K class names
+                          ) -> dict:
+    "Accuracy, balanced accuracy, ROC AUC (one-vs-rest, macro) and the confusion matrix (rows: truth) of one task"
+    keep = np.asarray(y) >= 0
+    probs, y, k = np.asarray(probs, dtype=np.float64)[keep], np.asarray(y)[keep].astype(int), len(classes)
+    pred = probs.argmax(1) if len(y) else np.zeros(0, int)
+    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    recall = [cm[c, c] / cm[c].sum() for c in range(k) if cm[c].sum()]
+    aucs = [a for c in ([1] if k == 2 else range(k)) if (a := _auc(probs[:, c], y == c)) is not None]
+    return dict(n=int(len(y)), accuracy=float((pred == y).mean()) if len(y) else None,
+                balanced_accuracy=float(np.mean(recall)) if recall else None,
+                auc=float(np.mean(aucs)) if aucs else None, confusion=cm.tolist(), classes=list(classes))
+
 # %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
@@ -171,12 +222,14 @@ def validate(self:Learner):
     self.model.eval()
     k = self.cfg.num_classes
     stats = torch.zeros(3, k, dtype=torch.float64)                        # intersection, prediction count, target count
-    losses = []
+    losses, seen = [], []                                  # seen: the tasks' probabilities and targets per batch
     with torch.no_grad():
         for batch in self.val_dl:
             x, y = self._to(batch)
-            with self.autocast(): logits = self.model(x)
-            losses.append(self.loss_fn(logits, y).item())
+            with self.autocast(): out = self.model(x)
+            losses.append(self._loss(out, y).item())
+            logits, cls = split_output(out)
+            if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
             pred = logits.argmax(1)
             stats[0] += torch.bincount(y[pred == y].flatten(), minlength=k).cpu()
             stats[1] += torch.bincount(pred.flatten(), minlength=k).cpu()
@@ -185,7 +238,22 @@ def validate(self:Learner):
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     denom = stats[1] + stats[2]
     self.val_dice = [float(2 * i / d) if d > 0 else None for i, d in zip(stats[0], denom)]
+    self.val_tasks = self._task_metrics(seen) if self.cfg.model.tasks else None
     self.cb('after_validate')
+
+@patch
+def _task_metrics(self:Learner, seen:list) -> dict:
+    "Each task's validation metrics over all ranks' cases"
+    if self.world > 1:
+        every = [None] * self.world
+        dist.all_gather_object(every, seen)
+        seen = [s for part in every for s in part]
+    tasks = self.cfg.model.tasks
+    if not seen:
+        return {t: classification_metrics(np.zeros((0, len(c))), np.zeros(0, int), c) for t, c in tasks.items()}
+    y = torch.cat([t for _, t in seen]).numpy()
+    return {t: classification_metrics(torch.cat([p[t] for p, _ in seen]).numpy(), y[:, j], c)
+            for j, (t, c) in enumerate(tasks.items())}
 
 # %% ../nbs/03_train.ipynb #d8a554e5
 @functools.lru_cache(None)
@@ -236,12 +304,28 @@ class History(Callback):
     def before_epoch(self): self.t0 = time.time()
     def after_epoch(self):
         l = self.learn
-        l.history.append(dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
-                              val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3)))
+        row = dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
+                   val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3))
+        if getattr(l, 'val_tasks', None) or l.cfg.best_by == 'combined':
+            row.update(val_tasks=l.val_tasks, val_score=combined_score(l.val_dice, l.val_tasks))
+        l.history.append(row)
 
-def best_row(history:list    # the history rows
+def combined_score(dice:list,              # per-class Dice (background first)
+                   tasks:dict|None=None    # {task: `classification_metrics`}
+                  ) -> float|None:
+    "Mean of the mean foreground Dice and each task's balanced accuracy (the ones that exist)"
+    fg = [d for d in dice[1:] if d is not None]
+    parts = ([float(np.mean(fg))] if fg else []) + [
+        m['balanced_accuracy'] for m in (tasks or {}).values() if m['balanced_accuracy'] is not None]
+    return float(np.mean(parts)) if parts else None
+
+def best_row(history:list,      # the history rows
+             by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest `combined_score`)
             ) -> dict|None:
-    "The epoch with the lowest finite validation loss"
+    "The best epoch: the lowest finite validation loss, or the highest combined score"
+    if by == 'combined':
+        rows = [h for h in history if h.get('val_score') is not None]
+        return max(rows, key=lambda h: h['val_score']) if rows else None
     rows = [h for h in history if h['val_loss'] is not None and math.isfinite(h['val_loss'])]
     return min(rows, key=lambda h: h['val_loss']) if rows else None
 
@@ -257,7 +341,7 @@ class EarlyStop(Callback):
     order = 20
     def after_epoch(self):
         l = self.learn
-        best = best_row(l.history)
+        best = best_row(l.history, l.cfg.best_by)
         if not (l.cfg.early_stop and best): return
         at_floor = l.lr <= l.cfg.min_lr * (1 + 1e-6)
         if at_floor and l.history[-1]['epoch'] - best['epoch'] >= l.cfg.lr_patience:
@@ -301,18 +385,39 @@ def set_rng_state(s:dict    # from `rng_state`
     torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
+# %% ../nbs/03_train.ipynb #b481cbab
+def _plot_tasks(ax, history:list, tasks:list):
+    "Each task's validation balanced accuracy (solid) and ROC AUC (dotted) per epoch"
+    ep = [h['epoch'] for h in history]
+    for j, t in enumerate(tasks):
+        get = lambda k: [((h.get('val_tasks') or {}).get(t) or {}).get(k) for h in history]
+        ax.plot(ep, [np.nan if v is None else v for v in get('balanced_accuracy')], 'o-', ms=3, color=f'C{j}',
+                label=f'{t}: balanced accuracy')
+        ax.plot(ep, [np.nan if v is None else v for v in get('auc')], ':', color=f'C{j}', label=f'{t}: ROC AUC')
+    ax.axhline(0.5, color='gray', lw=0.8)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel('epoch')
+    ax.set_title('validation: case-level tasks')
+    ax.legend(fontsize=8, loc='lower right')
+
 # %% ../nbs/03_train.ipynb #f147bf0f
 def plot_history(history:list,               # the history rows
                  path=None,                  # PNG file (None: just return the figure)
-                 title='training history'    # figure title
+                 title='training history',   # figure title
+                 by:str='val_loss'           # how the best epoch is chosen (`best_row`)
                 ):
-    "Train/validation loss per epoch, lr on a second axis, best epoch marked; saved to `path` if given"
+    "Train/validation loss per epoch, lr on a second axis, best epoch marked; with tasks a second panel of their "
+    "validation balanced accuracy and AUC; saved to `path` if given"
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    tasks = list((history[-1].get('val_tasks') or {}) if history else {})
+    fig, axes = plt.subplots(1, 2 if tasks else 1, figsize=(12 if tasks else 7, 4), squeeze=False)
+    ax = axes[0, 0]
+    if tasks: _plot_tasks(axes[0, 1], history, tasks)
     ax.plot(ep, [h['train_loss'] for h in history], 'o-', label='train loss', ms=3)
     ax.plot(ep, [h['val_loss'] for h in history], 's-', label='validation loss', ms=3)
-    if (b := best_row(history)): ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
+    if (b := best_row(history, by)):
+        ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
     ax.set_xlabel('epoch')
     ax.set_ylabel('loss')
     ax.set_title(title)
@@ -338,7 +443,7 @@ class Checkpoint(Callback):
         l = self.learn
         if l.rank != 0: return
         l.elapsed = time.time() - self.t0
-        best = best_row(l.history)
+        best = best_row(l.history, l.cfg.best_by)
         if best and best['epoch'] == l.epoch + 1:
             save_checkpoint(
                 self.out / 'best_resnet3d_segmentation.pth',
@@ -350,7 +455,7 @@ class Checkpoint(Callback):
             )
         self.save_last(l.epoch + 1)
         self.write_metrics()
-        plot_history(l.history, self.out/'training_history_3d.png')
+        plot_history(l.history, self.out/'training_history_3d.png', by=l.cfg.best_by)
     def after_cancel(self):
         if self.learn.rank == 0 and self.learn.history is not None: self.save_last(self.learn.epoch, interrupted=True)
 
@@ -380,11 +485,14 @@ def write_metrics(self:Checkpoint):
     "metrics_3d.json: epochs, best, totals, environment, config, split (keeps a `test` section evaluation added)"
     l, path = self.learn, self.out/'metrics_3d.json'
     old = json.loads(path.read_text()) if path.exists() else {}
-    best = best_row(l.history)
+    best = best_row(l.history, l.cfg.best_by)
     m = dict(
         epochs=l.history,
+        best_by=l.cfg.best_by,
         best_epoch=best and best['epoch'],
         best_val_loss=best and best['val_loss'],
+        best_val_tasks=best and best.get('val_tasks'),
+        task_class_weights=getattr(l, 'task_weights', None),
         total_seconds=round(l.elapsed, 2),
         params=count_params(l.model),
         device=str(l.device),
@@ -483,8 +591,11 @@ def after_epoch(self:TensorBoard):
         w.add_scalar(tag, v, h['epoch'])
     for name, d in zip(l.cfg.class_names, h['val_dice']):
         if d is not None: w.add_scalar(f'val_dice/{name}', d, h['epoch'])
+    for t, m in (h.get('val_tasks') or {}).items():
+        for k in ('accuracy', 'balanced_accuracy', 'auc'):
+            if m[k] is not None: w.add_scalar(f'val_task/{t}/{k}', m[k], h['epoch'])
     x = next(iter(l.val_dl))['image'][:1].to(l.device)
-    with torch.no_grad(), l.autocast(): pred = unwrap_model(l.model).eval()(x).argmax(1)[0].cpu()
+    with torch.no_grad(), l.autocast(): pred = split_output(unwrap_model(l.model).eval()(x))[0].argmax(1)[0].cpu()
     z = pred.shape[0] // 2
     w.add_image('val/overlay', _overlay_rgb(x[0, 0, z].float().cpu(), pred[z]), h['epoch'])
     w.flush()
@@ -532,6 +643,7 @@ class Dashboard(Callback):
             train_loss=h.get('train_loss'),
             val_loss=h.get('val_loss'),
             val_dice=h.get('val_dice'),
+            val_tasks=h.get('val_tasks'),
             lr=l.lr,
             eta_s=self.eta,
             stopping=l.stop,
@@ -566,6 +678,15 @@ def after_batch(self:Dashboard):
                          f"loss {l.loss.item():.4f} · lr {l.lr:.1e} · ETA {self.eta / 60:.1f} min")
     if self.poll is not None: self.poll(20)     # handle a click on Stop that arrived during this batch
 
+# %% ../nbs/03_train.ipynb #1f408105
+def _tasks_html(row:dict) -> str:
+    "The case-level tasks' validation figures of a history row as an HTML table ('' without tasks)"
+    f = lambda v: '–' if v is None else f'{v:.3f}'
+    rows = ''.join(f"<tr><td>{t}</td><td>{f(m['accuracy'])}</td><td>{f(m['balanced_accuracy'])}</td>"
+                   f"<td>{f(m['auc'])}</td><td>{m['n']}</td></tr>" for t, m in (row.get('val_tasks') or {}).items())
+    head = "<tr><th>task</th><th>accuracy</th><th>balanced acc.</th><th>ROC AUC</th><th>cases</th></tr>"
+    return f"<table>{head}{rows}</table>" if rows else ''
+
 # %% ../nbs/03_train.ipynb #78e8c314
 @patch
 def after_epoch(self:Dashboard):
@@ -576,7 +697,7 @@ def after_epoch(self:Dashboard):
         f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
         for n, d in zip(names, l.history[-1]['val_dice'])
     )
-    self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>"
+    self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>" + _tasks_html(l.history[-1])
     if self.show:
         import matplotlib.pyplot as plt
         from IPython.display import display
@@ -589,12 +710,13 @@ def after_epoch(self:Dashboard):
 # %% ../nbs/03_train.ipynb #c4b2ef23
 def _final_state_html(l) -> str:
     "One line on how the fit ended, and the last per-class validation Dice, as HTML"
-    best, how = best_row(l.history), getattr(l, 'stop_reason', None) or 'all epochs run'
+    best, how = best_row(l.history, l.cfg.best_by), getattr(l, 'stop_reason', None) or 'all epochs run'
     line = f"<p><b>{len(l.history)}/{l.n_epochs} epochs</b> · {how}"
     if best: line += f" · best validation loss {best['val_loss']:.4f} (epoch {best['epoch']})"
     dice = zip(l.cfg.class_names, l.history[-1]['val_dice'] if l.history else [])
     rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>" for n, d in dice)
-    return line + f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
+    table = f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
+    return line + table + (_tasks_html(l.history[-1]) if l.history else '')
 
 @patch
 def after_fit(self:Dashboard):
@@ -692,7 +814,9 @@ def build_learner(cfg:Config,            # the run's settings
     cbs = [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
            *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []), *([bar] if bar else []), *cbs]
     loaders = [make_loader(ds, cfg, train, rank, world, device) for ds, train in ((train_ds, True), (val_ds, False))]
-    learn = Learner(model, *loaders, cfg, cbs, device)
+    tw = task_class_weights(train_ds.targets, cfg.model.tasks) if train_ds.targets else None    # balanced classes
+    learn = Learner(model, *loaders, cfg, cbs, device, loss_fn=make_loss(cfg, device, tw))
+    learn.task_weights = tw
     if resume: _resume(learn, out/'last.pth')
     return learn
 
@@ -771,17 +895,26 @@ def _train_parser():
     p.add_argument('--folds', type=int, help="folds of the cross-validation (default 5; OUT/splits_final.json)")
     p.add_argument('--progress', choices=['bar', 'none'], default='bar')
     p.add_argument('--tensorboard', metavar='DIR', help="log losses, lr, Dice and an overlay to TensorBoard in DIR")
+    p.add_argument('--case_labels', metavar='CSV', help="case-level labels for classification heads (default: DATA's "
+                   "case_labels.csv if there is one; 'none': segmentation only)")
+    p.add_argument('--best_by', choices=['val_loss', 'combined'], help="best checkpoint: lowest validation loss "
+                   "(default) or highest mean of foreground Dice and the tasks' balanced accuracy")
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
     return p
 
 # %% ../nbs/03_train.ipynb #aefd76ff
 def _print_trained(learn:Learner):
     "What seg3d_train prints at the end: how the fit ended, the best epoch, the files"
-    o, b, note = Path(learn.cfg.out_dir), best_row(learn.history), getattr(learn, 'precision_note', None)
+    o, b = Path(learn.cfg.out_dir), best_row(learn.history, learn.cfg.best_by)
+    note = getattr(learn, 'precision_note', None)
     how = getattr(learn, 'stop_reason', None) or 'completed'
     note = f" ({note})" if note else ''
     print(f"trained {len(learn.history)} epoch(s) ({how}); precision {learn.precision}{note}")
     if b: print(f"best epoch {b['epoch']}: val loss {b['val_loss']:.4f}")
+    for t, m in ((b or {}).get('val_tasks') or {}).items():
+        fmt = lambda v: '–' if v is None else f'{v:.3f}'
+        print(f"  task {t}: val accuracy {fmt(m['accuracy'])}, balanced {fmt(m['balanced_accuracy'])}, "
+              f"ROC AUC {fmt(m['auc'])} ({m['n']} cases)")
     for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'):
         print(f"  {o/f}")
 
@@ -790,7 +923,8 @@ def train_cli(argv=None):
     a = _train_parser().parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
                  precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
-                 tensorboard=a.tensorboard)
+                 tensorboard=a.tensorboard, best_by=a.best_by,
+                 case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
     out = Path(a.out)/f'fold_{a.fold}' if a.fold is not None else a.out
     with cli_errors(MemoryError, NonFiniteLoss):
         cfg = _cli_config(a.data, out, a.config, given)
