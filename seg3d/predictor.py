@@ -16,7 +16,7 @@ from .preprocess import (load_image, image_from_array, prepare, resample_image, 
                               PreprocessSettings)
 from .data import Config, config_from_dict, normalize, channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
-                         Steps, EAGER, pad_to_16, crop_to)
+                         Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
 __all__ = ['WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv',
@@ -315,15 +315,26 @@ def done(self: LayerByLayer, *ts):
     self.arena.release(*[t for t in ts if t is not None and t.data_ptr() not in self.kept])
 
 # %% ../nbs/02a_predictor.ipynb #90895a02
-def whole_volume_forward(model:nn.Module,    # a network with a `run(x, steps)` description (`ResNet3DSeg`)
-                         x:torch.Tensor,      # (B, C, Z, Y, X) input
-                         budget:int=2**22     # elements per chunk
+def whole_volume_forward(model:nn.Module,         # a network with a `run(x, steps)` description (`ResNet3DSeg`)
+                         x:torch.Tensor,           # (B, C, Z, Y, X) input
+                         budget:int=2**22,         # elements per chunk
+                         pooled:list|None=None     # with tasks: receives the pooled deepest features (B, C)
                         ) -> torch.Tensor:
-    "`model(x)` computed layer by layer in chunks: the same logits in bounded memory"
-    if not hasattr(model, 'run') or torch.is_grad_enabled(): return model(x)
-    if x.shape[0] != 1: return torch.cat([whole_volume_forward(model, xi[None], budget) for xi in x])
+    "The segmentation logits of `model(x)` computed layer by layer in chunks: the same logits in bounded memory"
+    if not hasattr(model, 'run') or torch.is_grad_enabled(): return _seg_forward(model, x, pooled)
+    if x.shape[0] != 1:
+        parts = [[] if pooled is not None else None for _ in x]
+        out = torch.cat([whole_volume_forward(model, xi[None], budget, p) for xi, p in zip(x, parts)])
+        if pooled is not None and parts[0]: pooled.append(torch.cat([p[0] for p in parts]))
+        return out
     if x.device.type == 'cpu': trim_freed_memory()       # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
-    return model.run(x, LayerByLayer(budget))
+    steps = LayerByLayer(budget)
+    return model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
+
+def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
+    "Segmentation logits of one eager pass; with tasks and a list `pooled`, the pooled features appended to it"
+    if pooled is None or not getattr(model, 'tasks', None): return split_output(model(x))[0]
+    return model.run(x, EAGER, pooled)
 
 # %% ../nbs/02a_predictor.ipynb #5ee278e2
 def flip_sets(axes=(0, 1, 2)    # spatial axes that may be mirrored
@@ -352,10 +363,12 @@ def _softmax_(logits:torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False):
-    "Batch forward: probabilities averaged over the mirrorings `flips` (bf16 weights: bf16 input, no autocast)"
+    "Batch forward: probabilities averaged over the mirrorings `flips` (bf16 weights: bf16 input, no autocast); "
+    "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
-    net = (lambda t: whole_volume_forward(model, t)) if whole else model
+    tasks = bool(getattr(model, 'tasks', None))
+    net = (lambda t, p: whole_volume_forward(model, t, pooled=p)) if whole else (lambda t, p: _seg_forward(model, t, p))
     def fwd(x):
         out = None
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
@@ -367,14 +380,22 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
                 enabled=dtype is not None and wdtype != torch.bfloat16,
             ),
         ):
-            for f in flips:
-                dims = [a + 2 for a in f]
-                p = _softmax_(net(x.flip(dims) if f else x).float())
+            for i, f in enumerate(flips):
+                dims, pooled = [a + 2 for a in f], [] if tasks else None
+                p = _softmax_(net(x.flip(dims) if f else x, pooled).float())
+                if pooled: fwd.feats.setdefault(i, []).append(pooled[0].float())
                 p = p.flip(dims) if f else p
                 p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
                 out = p if out is None else out.add_(p)
         return out.div_(len(flips))
+    fwd.feats = {}
     return fwd
+
+def _class_probs(model, feats:dict) -> dict:
+    "{task: (classes,) probabilities}: each mirroring's window-mean features through the heads, averaged"
+    per_flip = [{t: v.float().softmax(1)[0] for t, v in model.classify(torch.cat(fs).mean(0, keepdim=True)).items()}
+                for fs in feats.values()]
+    return {t: torch.stack([p[t] for p in per_flip]).mean(0).cpu() for t in per_flip[0]}
 
 # %% ../nbs/02a_predictor.ipynb #fbac6333
 WHOLE_VOLUME_MIN = 2**27  # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
@@ -391,7 +412,8 @@ def predict_probs(models:list,             # networks (an ensemble)
                   lr_pairs=(),             # class pairs swapped by a left-right flip
                   mc_samples:int=0,        # Monte Carlo dropout passes (0: dropout off)
                   precision='fp32',        # 'bf16', 'fp16' or 'fp32'
-                  device='cpu'             # where the models run
+                  device='cpu',            # where the models run
+                  classes:list|None=None   # with tasks: receives {task: probabilities} per model and MC sample
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
@@ -404,7 +426,10 @@ def predict_probs(models:list,             # networks (an ensemble)
         run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
         fwd = _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big)
         for _ in range(max(mc_samples, 1)):
+            fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device)
+            if classes is not None and fwd.feats:
+                with torch.no_grad(): classes.append(_class_probs(run, fwd.feats))
             total = p if total is None else total.add_(p)
             n += 1
         mc_dropout(m, False)
@@ -429,10 +454,11 @@ def check_ensemble(ckpts:list,   # loaded checkpoints
                   ) -> tuple:
     "The configuration and preprocessing settings the checkpoints of an ensemble share; refuses members that disagree"
     cfgs = [config_from_dict(c['config'], source=str(p)) for c, p in zip(ckpts, paths)]
-    key = lambda c, cfg: (cfg.num_classes, cfg.in_channels, c.get('preprocessing'))
+    key = lambda c, cfg: (cfg.num_classes, cfg.in_channels, c.get('preprocessing'), cfg.model.tasks)
     for c, cfg, p in zip(ckpts[1:], cfgs[1:], paths[1:]):
         if key(c, cfg) != key(ckpts[0], cfgs[0]):
-            raise CaseError(f"{p}: ensemble member disagrees with {paths[0]} on classes, channels or preprocessing")
+            raise CaseError(
+                f"{p}: ensemble member disagrees with {paths[0]} on classes, channels, preprocessing or tasks")
     return cfgs[0], ckpts[0].get('preprocessing')
 
 # %% ../nbs/02a_predictor.ipynb #3a84d9de
@@ -523,14 +549,17 @@ def settings(self:Predictor) -> dict:
     "The policy, as reports record it"
     return dict(models=self.sources, window=list(self.window) if self.window else None, overlap=self.overlap,
                 tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
-                postprocess=self.postprocess)
+                postprocess=self.postprocess, tasks=self.cfg.model.tasks or None)
 
 @patch
-def probs(self:Predictor, image:torch.Tensor) -> torch.Tensor:
+def probs(self:Predictor,
+          image:torch.Tensor,      # normalized (C, Z, Y, X) image on the training grid
+          classes:list|None=None   # with tasks: receives {task: probabilities} per model and MC sample
+         ) -> torch.Tensor:
     "Class probabilities (K, Z, Y, X), float32 on the CPU, of one normalized (C, Z, Y, X) image on the training grid"
     run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
-                                precision=self.precision, device=self.device).cpu()
+                                precision=self.precision, device=self.device, classes=classes).cpu()
     if not self.mc_samples: return run()
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
@@ -545,6 +574,25 @@ def labels(self:Predictor,
     lab = probs.argmax(0).numpy().astype(np.uint8)
     return postprocess(lab, self.postprocess, voxel_mm3) if self.postprocess else lab
 
+# %% ../nbs/02a_predictor.ipynb #ff79a2cc
+@patch
+def case_classes(self:Predictor,
+                 samples:list      # {task: probabilities} per model and MC sample (`probs(..., classes=samples)`)
+                ) -> dict|None:
+    "{task: {'class', 'probability', 'probabilities' {class: p}, 'std' (with MC samples), 'samples'}}, or None"
+    tasks = self.cfg.model.tasks
+    if not tasks or not samples: return None
+    out = {}
+    for t, names in tasks.items():
+        p = torch.stack([s[t] for s in samples]).double()
+        mean, k = p.mean(0), int(p.mean(0).argmax())
+        std = p.std(0, correction=0) if self.mc_samples else None
+        out[t] = {'class': names[k], 'probability': float(mean[k]),
+                  'probabilities': {n: float(v) for n, v in zip(names, mean)},
+                  'std': None if std is None else {n: float(v) for n, v in zip(names, std)},
+                  'uncertainty': None if std is None else float(std[k]), 'samples': len(samples)}
+    return out
+
 # %% ../nbs/02a_predictor.ipynb #1613f488
 @patch
 def predict_case(self:Predictor,
@@ -554,8 +602,8 @@ def predict_case(self:Predictor,
     "One raw scan: label map, probabilities and (with MC samples) entropy on `space`'s grid, with the geometry"
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
-    x, plan, ref = preprocess_image(source, self.prep, self.cfg)
-    pre = self.probs(x)
+    x, plan, ref, samples = *preprocess_image(source, self.prep, self.cfg), []
+    pre = self.probs(x, samples)
     raw = to_raw_grid(pre, plan) if space == 'original' or both else None
     pre_affine = preprocessed_affine(ref.affine, ref.shape[:3], plan)
     probs, affine = (raw, ref.affine) if space == 'original' else (pre, pre_affine)
@@ -564,7 +612,8 @@ def predict_case(self:Predictor,
     return dict(label=as_xyz(probs, affine), probs=probs, affine=affine, ref=ref, plan=plan, space=space,
                 affine_preprocessed=pre_affine,
                 label_preprocessed=as_xyz(pre, pre_affine), label_original=as_xyz(raw, ref.affine),
-                uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None)
+                uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None,
+                classes=self.case_classes(samples))
 
 # %% ../nbs/02a_predictor.ipynb #cc9490cc
 @patch
