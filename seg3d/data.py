@@ -428,7 +428,7 @@ def check_patch(patch,             # (Z, Y, X) training patch
             f"[{DOWNSAMPLING}, {2 * DOWNSAMPLING}, {2 * DOWNSAMPLING}]"
         )
 
-# %% ../nbs/01_data.ipynb #fa5ea4c9
+# %% ../nbs/01_data.ipynb #29450948
 def load_case_labels(cfg:Config,    # its `case_labels` and `data_dir`
                      cases=None     # the dataset's cases to check against (None: no check)
                     ) -> dict|None:
@@ -462,7 +462,7 @@ def task_class_weights(targets:dict,   # from `case_targets` (the training cases
         out[t] = [float(y.size / (len(classes) * k)) if k else 1.0 for k in n]
     return out
 
-# %% ../nbs/01_data.ipynb #5abcb0b4
+# %% ../nbs/01_data.ipynb #b46aa677
 def _tasks_from(cfg:Config, table:dict|None, source:str) -> dict:
     "The run's tasks: the config's (a subset of the table's, same classes) or else all of the table's"
     given, found = cfg.model.tasks, (table or {}).get('tasks', {})

@@ -21,11 +21,12 @@ __all__ = ['DEMO_SHAPE', 'demo_config', 'run_demo', 'demo_cli']
 # %% ../nbs/06_demo.ipynb #b548b4ca
 DEMO_SHAPE = (64, 80, 32)
 
-def demo_config(out:Path,           # the demo's output folder
-                shape=DEMO_SHAPE,   # preprocessed grid (X, Y, Z)
-                epochs:int=40       # training epochs
+def demo_config(out:Path,              # the demo's output folder
+                shape=DEMO_SHAPE,      # preprocessed grid (X, Y, Z)
+                epochs:int=40,         # training epochs
+                multitask:bool=False   # also learn the cohort's case-level atrophy label
                ) -> Config:
-    "The documented demo configuration"
+    "The documented demo configuration (segmentation only, or segmentation + the atrophy task)"
     return Config(
         data_dir=str(out / 'preprocessed'),
         out_dir=str(out / 'models_3d'),
@@ -40,6 +41,8 @@ def demo_config(out:Path,           # the demo's output folder
         seed=0,
         augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
         model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1, norm='instance'),
+        case_labels='auto' if multitask else None,
+        best_by='combined' if multitask else 'val_loss',
     )
 
 # %% ../nbs/06_demo.ipynb #16b9d302
@@ -74,7 +77,9 @@ def _test_scans(out:Path, cases:list) -> Path:
 
 def _summary(sec:dict, rep:dict, learn, cfg:Config, seconds:float, timings:dict) -> dict:
     "demo_summary.json: test metrics, raw-grid scores of the written predictions, the run's facts"
+    answers = {c['case']: {t: v['class'] for t, v in c['classes'].items()} for c in rep['cases'] if c.get('classes')}
     return dict(mean_fg_dice=sec['mean_fg_dice'], per_class_dice=dict(zip(DEMO_CLASSES, sec['dice'])),
+                tasks=sec.get('tasks'), predicted_classes=answers or None,
                 mean_iou=sec['mean_iou'], mean_fg_iou=sec['mean_fg_iou'],
                 per_class_iou=dict(zip(DEMO_CLASSES, sec['iou'])),
                 test_cases=sec['case_ids'], epochs_trained=len(learn.history), precision=learn.precision,
@@ -89,11 +94,12 @@ def run_demo(out='demo_out',      # output folder
              epochs:int=40,       # training epochs
              mc_samples:int=4,    # Monte Carlo dropout passes at prediction
              seed:int=0,          # cohort and training seed
-             verbose:bool=True    # print each stage and its time
+             verbose:bool=True,   # print each stage and its time
+             multitask:bool=False # also learn (and report) the case-level atrophy label
             ) -> dict:
     "Run the whole pipeline on the MNI demo cohort into `out`; returns (and writes) the summary"
     out, t0, timings, v = Path(out), time.time(), {}, verbose
-    cfg = dataclasses.replace(demo_config(out, shape, epochs), seed=seed)
+    cfg = dataclasses.replace(demo_config(out, shape, epochs, multitask), seed=seed)
     settings = PreprocessSettings(target=tuple(shape), channels=2, num_classes=5)
     _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
     _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
@@ -147,7 +153,10 @@ def demo_cli(argv=None):
     )
     p.add_argument('--mc_samples', type=int, default=4)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--multitask', action='store_true', help="also learn each subject's atrophy label (a "
+                   "classification head beside the segmentation)")
     a = p.parse_args(argv)
-    with cli_errors(ImportError): s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed)
+    with cli_errors(ImportError):
+        s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']
     _report(s, metrics_table(sec), Path(a.out))

@@ -25,13 +25,13 @@ from seg3d.core import (
 from .preprocess import load_label, to_raw_grid
 from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess
-from .train import plot_history, train
+from .train import plot_history, train, classification_metrics
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
            'segmentation_metrics', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
-           'plot_distributions', 'plot_confusion', 'plot_overlays', 'evaluate', 'metrics_table', 'evaluate_cli',
-           'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
+           'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section', 'plot_tasks', 'evaluate',
+           'metrics_table', 'evaluate_cli', 'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -177,10 +177,14 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
 def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
-    t0, k, spacing = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case'])
-    probs, gt = predictor.probs(s['image']), s['label'].numpy()
+    t0, k, spacing, samples = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case']), []
+    probs, gt = predictor.probs(s['image'], samples), s['label'].numpy()
     pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
     r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing))
+    if (cl := predictor.case_classes(samples)):                      # case-level tasks: the answer and the truth
+        names = predictor.cfg.model.tasks
+        truth = s['targets'].tolist() if 'targets' in s else [-1] * len(names)
+        r['classes'] = {t: dict(cl[t], truth=names[t][y] if y >= 0 else None) for (t, v), y in zip(cl.items(), truth)}
     if predictor.postprocess:                                           # the score without it, beside
         plain = segmentation_metrics(probs.argmax(0).numpy().astype(np.uint8), gt, k, spacing)
         r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
@@ -304,6 +308,55 @@ def _cases_for(ckpt:dict, data_dir:Path, split:str) -> list:
         )
     return ckpt['split'][split]
 
+# %% ../nbs/04_evaluate.ipynb #adb1354f
+def task_section(rows:list,   # per-case rows with `classes` (`evaluate_cases`)
+                 tasks:dict   # {task: [classes]}
+                ) -> dict|None:
+    "{task: metrics over the cases with a known class, plus `unknown`; or a `note` when none is known}"
+    if not tasks: return None
+    out = {}
+    for t, names in tasks.items():
+        known = [r['classes'][t] for r in rows if r.get('classes') and r['classes'][t]['truth'] is not None]
+        unknown = len(rows) - len(known)
+        if not known:
+            out[t] = dict(n=0, unknown=unknown,
+                          note=f"no case of this split has a known {t!r} class (no case labels?): accuracy, "
+                          "balanced accuracy, ROC AUC and the confusion matrix cannot be computed")
+            continue
+        p = np.array([[c['probabilities'][n] for n in names] for c in known])
+        out[t] = dict(classification_metrics(p, np.array([names.index(c['truth']) for c in known]), names),
+                      unknown=unknown)
+    return out
+
+# %% ../nbs/04_evaluate.ipynb #d86139a2
+def plot_tasks(section:dict,   # an evaluation section with `tasks` and per-case `rows`
+               path=None       # PNG file (None: just return the figure)
+              ):
+    "Each case-level task's confusion matrix and ROC curve (one-vs-rest for the last class; binary: the positive one)"
+    import matplotlib.pyplot as plt
+    tasks = {t: m for t, m in (section.get('tasks') or {}).items() if m.get('n')}
+    fig, axes = plt.subplots(len(tasks) or 1, 2, figsize=(8, 3.6 * max(len(tasks), 1)), squeeze=False)
+    for (t, m), (a, b) in zip(tasks.items(), axes):
+        cm, names = np.array(m['confusion']), m['classes']
+        a.imshow(cm, cmap='Blues')
+        for (i, j), v in np.ndenumerate(cm): a.text(j, i, str(v), ha='center', va='center', fontsize=9)
+        a.set(xticks=range(len(names)), yticks=range(len(names)), xlabel='predicted', ylabel='truth', title=t)
+        a.set_xticklabels(names, fontsize=8)
+        a.set_yticklabels(names, fontsize=8)
+        known = [r['classes'][t] for r in section['rows'] if r.get('classes') and r['classes'][t]['truth'] is not None]
+        pos = names[-1]
+        y = np.array([c['truth'] == pos for c in known])
+        s = np.array([c['probabilities'][pos] for c in known])
+        order = np.argsort(-s, kind='stable')
+        tpr = np.r_[0, np.cumsum(y[order]) / max(y.sum(), 1)]
+        fpr = np.r_[0, np.cumsum(~y[order]) / max((~y).sum(), 1)]
+        b.plot(fpr, tpr, drawstyle='steps-post', label=f"AUC {m['auc']:.3f}" if m['auc'] is not None else 'AUC –')
+        b.plot([0, 1], [0, 1], ':', color='gray')
+        b.set(xlabel='false positive rate', ylabel='true positive rate', title=f'{t}: ROC ({pos!r} vs rest)')
+        b.legend(loc='lower right', fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
 # %% ../nbs/04_evaluate.ipynb #d7559bec
 def _write_csv(path, rows, class_names):
     f = io.StringIO()
@@ -346,6 +399,7 @@ def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, name
     plot_distributions(rows, names, out/f'{split}_distributions.png')
     plot_confusion(section['confusion'], names, out/f'{split}_confusion.png')
     plot_overlays(pics, out/f'{split}_best_worst.png')
+    if any(m.get('n') for m in (section.get('tasks') or {}).values()): plot_tasks(section, out/f'{split}_tasks.png')
 
 # %% ../nbs/04_evaluate.ipynb #86082792
 def evaluate(model,                 # checkpoint(s), a model folder, or a `Predictor`
@@ -362,7 +416,9 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     out = Path(out or (src if src.is_dir() else src.parent))
     out.mkdir(parents=True, exist_ok=True)
     cases, cfg = _cases_for(pred.checkpoint, data_dir, split), pred.cfg
-    ds = SegDataset(data_dir, cases, cfg, metas=build_cache(data_dir, cases, verbose=False))
+    labels = cfg.case_labels if cfg.case_labels != 'auto' and Path(cfg.case_labels or '').exists() else 'auto'
+    with_labels = dataclasses.replace(cfg, data_dir=str(data_dir), case_labels=labels)     # this folder's table
+    ds = SegDataset(data_dir, cases, with_labels, metas=build_cache(data_dir, cases, verbose=False))
     rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
     plain = [r['without_postprocessing']['mean_fg_dice'] for r in rows if r.get('without_postprocessing')]
     without = dict(mean_fg_dice=float(np.mean([v for v in plain if v is not None]))) if plain else None
@@ -377,6 +433,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
         class_names=cfg.class_names,
         precision=pred.precision,
         policy=pred.settings(),
+        tasks=task_section(rows, cfg.model.tasks),
         case_ids=cases,
         rows=rows,
     )
@@ -398,6 +455,12 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
     if section.get('without_postprocessing'):
         plain = section['without_postprocessing']['mean_fg_dice']
         lines.append(f"without the postprocessing: mean foreground Dice {plain:.4f}")
+    for t, m in (section.get('tasks') or {}).items():
+        f = lambda v: '–' if v is None else f'{v:.4f}'
+        unknown = f" ({m['unknown']} unknown)" if m['unknown'] else ''
+        lines.append(f"task {t}: {m['note']}" if not m['n'] else
+                     f"task {t}: accuracy {f(m['accuracy'])} | balanced accuracy {f(m['balanced_accuracy'])} | "
+                     f"ROC AUC {f(m['auc'])} | {m['n']} case(s){unknown}")
     raw = section.get('raw_grid')
     if raw:
         lines.append(

@@ -4,14 +4,14 @@
 
 # %% ../nbs/05_inference.ipynb #729189f8
 from __future__ import annotations
-import json, re, sys, time, traceback, warnings
+import csv, io, json, re, sys, time, traceback, warnings
 from pathlib import Path
 import numpy as np
 import nibabel as nib
 import torch
 from fastcore.basics import patch
 from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder,
-                        hold_freed_memory)
+                        hold_freed_memory, atomic_write)
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part,
                               is_dicom_dir, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
 from .data import Config
@@ -19,7 +19,7 @@ from .predictor import Predictor, preprocess_image, entropy, add_policy_args, po
 from .evaluate import segmentation_metrics, label_metrics
 
 # %% auto #0
-__all__ = ['find_inputs', 'predict_folder', 'predict_cli', 'SliceViewer']
+__all__ = ['find_inputs', 'predict_folder', 'write_classes_csv', 'predict_cli', 'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #831c3a5e
 def find_inputs(src    # an image file or DICOM folder, a folder of them, or an nnU-Net folder with imagesTs/
@@ -80,7 +80,7 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
         e.update(files=_write_case(out, case, r, save_probabilities), original_shape=list(r['ref'].shape),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  metrics=_case_metrics(labels, case, r, predictor.cfg.num_classes), sha256=[sha256(p) for p in paths],
-                 status='ok')
+                 status='ok', **({'classes': r['classes']} if r.get('classes') else {}))
     except CaseError as err: e['error'] = str(err)
     except Exception as err:
         e.update(error=f"{paths[0] if paths else case}: {type(err).__name__}: {err}", traceback=traceback.format_exc())
@@ -128,6 +128,7 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
         write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)
+    if pred.cfg.model.tasks: write_classes_csv(rep, out/'case_classes.csv', pred.cfg.model.tasks)
     return rep
 
 # %% ../nbs/05_inference.ipynb #b13c335f
@@ -167,6 +168,24 @@ def _summary(cases:dict, settings:dict, cfg:Config, seconds=None) -> dict:
     )
     return dict(settings=settings, class_names=cfg.class_names, cases=rows, summary=totals)
 
+# %% ../nbs/05_inference.ipynb #28e7d25e
+def write_classes_csv(rep:dict,     # the inference report
+                      path,         # CSV file (written atomically)
+                      tasks:dict    # {task: [classes]}
+                     ) -> Path:
+    "One row per predicted case: each task's class, probability per class and uncertainty (MC spread, if sampled)"
+    f = io.StringIO()
+    w = csv.writer(f)
+    w.writerow(['case'] + [c for t, names in tasks.items()
+                           for c in (t, *[f'{t}_p_{n}' for n in names], f'{t}_uncertainty')])
+    fmt = lambda v: '' if v is None else f'{v:.6g}'
+    for r in rep['cases']:
+        cl = r.get('classes') or {}
+        w.writerow([r['case']] + [v for t, names in tasks.items() for v in (
+            (cl[t]['class'], *[fmt(cl[t]['probabilities'][n]) for n in names], fmt(cl[t]['uncertainty']))
+            if t in cl else ('',) * (len(names) + 2))])
+    return atomic_write(path, lambda t: t.write_text(f.getvalue()))
+
 # %% ../nbs/05_inference.ipynb #8a15fbb0
 def _print_report(rep:dict, output):
     "What seg3d_predict prints: counts, means over labelled cases, failures, where the outputs are"
@@ -180,6 +199,11 @@ def _print_report(rep:dict, output):
     print(f"predicted {s['ok']} of {s['cases']} case(s), {s['failed']} failed" + scores)
     for c in rep['cases']:
         if c['status'] != 'ok': print(f"  FAILED {c['case']}: {c['error']}")
+    answers = [(c['case'], t, v) for c in rep['cases'] for t, v in (c.get('classes') or {}).items()]
+    for case, t, v in answers[:10]:
+        spread = '' if v['uncertainty'] is None else f" ± {v['uncertainty']:.3f}"
+        print(f"  {case}: {t} = {v['class']} (p {v['probability']:.3f}{spread})")
+    if answers: print(f"  case-level classes: {Path(output)/'case_classes.csv'}")
     print(f"outputs in {output}; report {Path(output)/'inference_results_3d.json'}")
 
 # %% ../nbs/05_inference.ipynb #31028886

@@ -267,7 +267,7 @@ def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
     steps.done(y)
     return z
 
-# %% ../nbs/02_model.ipynb #5d39cb65
+# %% ../nbs/02_model.ipynb #f48add3f
 class ClassHead(nn.Sequential):
     "One case-level task: dropout → Linear → ReLU → Linear, on globally pooled deepest features (B, C)"
     def __init__(self, cin:int, n_classes:int, hidden:int=128, dropout:float=0.3):
@@ -318,7 +318,7 @@ class ResNet3DSeg(nn.Module):
             heads = {t: ClassHead(ch, n, head_hidden, head_dropout) for t, n in self.tasks.items()}
             self.heads = nn.ModuleDict(heads)
 
-# %% ../nbs/02_model.ipynb #7992947a
+# %% ../nbs/02_model.ipynb #c96b009f
 def pool_features(h:torch.Tensor,   # deepest features (B, C, z, y, x) of the input padded to a multiple of 16
                   size              # the input's (Z, Y, X) before padding
                  ) -> torch.Tensor:
@@ -485,7 +485,7 @@ def model_from_checkpoint(ckpt:dict,      # a loaded checkpoint (`load_checkpoin
     m.load_state_dict(ckpt['model_state'])
     return m.to(device).eval()
 
-# %% ../nbs/02_model.ipynb #6bae8765
+# %% ../nbs/02_model.ipynb #167d6d17
 class _Flat(nn.Module):
     "The network with its outputs as a flat tuple for export: (segmentation logits, each task's logits in order)"
     def __init__(self, net):

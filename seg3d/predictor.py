@@ -574,7 +574,7 @@ def labels(self:Predictor,
     lab = probs.argmax(0).numpy().astype(np.uint8)
     return postprocess(lab, self.postprocess, voxel_mm3) if self.postprocess else lab
 
-# %% ../nbs/02a_predictor.ipynb #ff79a2cc
+# %% ../nbs/02a_predictor.ipynb #55e3ba39
 @patch
 def case_classes(self:Predictor,
                  samples:list      # {task: probabilities} per model and MC sample (`probs(..., classes=samples)`)

@@ -1009,7 +1009,7 @@ def plan_dataset(src,                               # raw dataset folder
     write_json(out/'plan.json', plan)
     return resolved, plan
 
-# %% ../nbs/00_preprocess.ipynb #309638c7
+# %% ../nbs/00_preprocess.ipynb #7cc04d09
 CASE_LABELS = 'case_labels.csv'     # the table's name in a raw or preprocessed folder
 MAX_TASK_CLASSES = 20               # more distinct values: a measurement or an identifier, not classes
 
@@ -1026,7 +1026,7 @@ def _class_order(values) -> list:
     "Class names sorted, numerically when all are integers"
     return sorted(values, key=int) if all(re.fullmatch(r'-?\d+', v) for v in values) else sorted(values)
 
-# %% ../nbs/00_preprocess.ipynb #d7c4966a
+# %% ../nbs/00_preprocess.ipynb #10e40ee4
 def _label_rows(path:Path) -> tuple:
     "Header and {case: {task: raw cell}} of a case-label CSV; errors name the file and the line"
     try: rows = [r for r in csv.reader(io.StringIO(path.read_text(encoding='utf-8-sig'))) if any(c.strip() for c in r)]
@@ -1045,7 +1045,7 @@ def _label_rows(path:Path) -> tuple:
         table[case] = row
     return tasks, table
 
-# %% ../nbs/00_preprocess.ipynb #8ba69838
+# %% ../nbs/00_preprocess.ipynb #fea8115f
 def read_case_labels(path,        # CSV: a `case` column and one column per classification task
                      cases=None   # the dataset's case names to check against (None: no check)
                     ) -> dict:
@@ -1073,7 +1073,7 @@ def read_case_labels(path,        # CSV: a `case` column and one column per clas
                                  f"(left out of those losses): {missing[:10]}{' …' if len(missing) > 10 else ''}")
     return dict(tasks={t: _class_order(v) for t, v in classes.items()}, labels=labels, warnings=warns, path=str(path))
 
-# %% ../nbs/00_preprocess.ipynb #b6982d3c
+# %% ../nbs/00_preprocess.ipynb #505011cd
 def write_case_labels(table:dict,   # from `read_case_labels`
                       path          # CSV to write (atomically)
                      ) -> Path:

@@ -192,7 +192,7 @@ def _mean_across_ranks(self:Learner, values:list) -> float:
     if self.world > 1: dist.all_reduce(t)
     return float(t[0] / max(t[1], 1))
 
-# %% ../nbs/03_train.ipynb #fef89e80
+# %% ../nbs/03_train.ipynb #541600b9
 def _auc(score:np.ndarray, positive:np.ndarray) -> float|None:
     "ROC AUC of `score` for the boolean `positive` (Mann–Whitney U, ties half); None without both kinds"
     from scipy.stats import rankdata
@@ -385,7 +385,7 @@ def set_rng_state(s:dict    # from `rng_state`
     torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
-# %% ../nbs/03_train.ipynb #b481cbab
+# %% ../nbs/03_train.ipynb #766cb5c2
 def _plot_tasks(ax, history:list, tasks:list):
     "Each task's validation balanced accuracy (solid) and ROC AUC (dotted) per epoch"
     ep = [h['epoch'] for h in history]
@@ -678,7 +678,7 @@ def after_batch(self:Dashboard):
                          f"loss {l.loss.item():.4f} · lr {l.lr:.1e} · ETA {self.eta / 60:.1f} min")
     if self.poll is not None: self.poll(20)     # handle a click on Stop that arrived during this batch
 
-# %% ../nbs/03_train.ipynb #1f408105
+# %% ../nbs/03_train.ipynb #3038aa30
 def _tasks_html(row:dict) -> str:
     "The case-level tasks' validation figures of a history row as an HTML table ('' without tasks)"
     f = lambda v: '–' if v is None else f'{v:.3f}'
