@@ -17,11 +17,11 @@ from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LA
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
-__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'environment', 'seed_class_weights', 'ModelConfig', 'model_config',
-           'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases', 'split_cases',
-           'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache', 'check_patch',
-           'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data', 'normalize', 'patch_start',
-           'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
+__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights', 'ModelConfig',
+           'model_config', 'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases',
+           'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache',
+           'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data', 'normalize',
+           'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
            'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
@@ -504,7 +504,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     names = cfg.class_names or (
         names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)]
     )
-    table = load_case_labels(cfg, preprocessed_cases(folder, verbose=False) + preprocessed_cases(folder, 'test', False))
+    report = json.loads((folder/'preprocessing_report.json').read_text())['cases']      # failed cases are cases too
+    table = load_case_labels(cfg, [e['case'] for e in report])
     out = dataclasses.replace(
         cfg,
         model=dataclasses.replace(cfg.model, tasks=_tasks_from(cfg, table, source)),
@@ -769,6 +770,7 @@ def make_loader(ds:SegDataset,   # the dataset
 # %% ../nbs/01_data.ipynb #641afee6
 DEMO_CLASSES = ['background', 'left_grey_matter', 'right_grey_matter', 'left_white_matter', 'right_white_matter']
 DEMO_LR_PAIRS = [[1, 2], [3, 4]]
+DEMO_ATROPHY = (0.25, 0.35)    # the share of grey matter every second subject loses to CSF (its case label: atrophy)
 
 def mni_maps():
     "The MNI152 2009a T1, GM, WM and brain-mask maps as a (4, X, Y, Z) tensor, with their affine (needs nilearn)"
@@ -849,11 +851,12 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
     "Write `n` deformed MNI152 subjects (2 channels, 5 classes, own grids) as a raw dataset; returns their case ids"
     dst, maps_, ids, rows = Path(dst), None, [], []
     old = json.loads((dst/'dataset.json').read_text()) if (dst/'dataset.json').exists() else {}
-    overwrite = overwrite or 'case_labels' not in old                 # a cohort from before the atrophy labels
+    note = f"every second subject: {DEMO_ATROPHY[0]:.0%}-{DEMO_ATROPHY[1]:.0%} of its grey matter turned into CSF"
+    overwrite = overwrite or (old.get('case_labels') or {}).get('atrophy') != note      # made with other labels
     for i in range(n):
         case = f'sub-{i:03d}'
         ids.append(case)
-        severity = float(np.random.default_rng([seed, i, 7]).uniform(0.25, 0.35)) if i % 2 else 0.0
+        severity = float(np.random.default_rng([seed, i, 7]).uniform(*DEMO_ATROPHY)) if i % 2 else 0.0
         rows.append(f"{case},{'yes' if severity else 'no'}\n")
         if (
             not overwrite
@@ -874,7 +877,7 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
             labels=DEMO_CLASSES,
             cases=ids,
             seed=seed,
-            case_labels=dict(atrophy="every second subject: 25-35 % of its grey matter turned into CSF"),
+            case_labels=dict(atrophy=note),
             source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from the one template',
         ),
     )

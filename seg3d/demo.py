@@ -141,7 +141,7 @@ def demo_cli(argv=None):
     "cohort, preprocess, train, evaluate, predict with uncertainty"
     p = cli_parser('seg3d_demo', demo_cli.__doc__)
     p.add_argument('out', nargs='?', default='demo_out', help="output folder")
-    p.add_argument('--subjects', type=int, default=24)
+    p.add_argument('--subjects', type=int, help="subjects in the cohort (default 24; 48 with --multitask)")
     p.add_argument('--epochs', type=int, default=40)
     p.add_argument(
         '--shape',
@@ -157,6 +157,7 @@ def demo_cli(argv=None):
                    "classification head beside the segmentation)")
     a = p.parse_args(argv)
     with cli_errors(ImportError):
-        s = run_demo(a.out, a.subjects, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask)
+        n = a.subjects or (48 if a.multitask else 24)       # a classifier needs more than 16 training subjects
+        s = run_demo(a.out, n, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']
     _report(s, metrics_table(sec), Path(a.out))

@@ -583,14 +583,16 @@ def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> 
     for k in sorted(recs):
         pred = Predictor.from_checkpoints(out/f'fold_{k}'/'best_resnet3d_segmentation.pth', **policy)
         val = pred.checkpoint['split']['val']
-        ds = SegDataset(data, val, pred.cfg, metas=build_cache(data, val, verbose=False))
+        ds = SegDataset(data, val, dataclasses.replace(pred.cfg, data_dir=str(data)),
+                        metas=build_cache(data, val, verbose=False))
         rows += [dict(r, fold=k) for r in evaluate_cases(pred, ds, progress, keep=(), truth=truth, keep_dir=oof)[0]]
     names = pred.cfg.class_names
     pp = choose_postprocessing(oof, len(names))
     write_json(out/'postprocessing.json', pp)
     res = dict(folds=sorted(recs), pooled=aggregate_metrics(rows, names), raw_grid=_raw_summary(rows),
                per_fold={k: aggregate_metrics([r for r in rows if r['fold'] == k], names) for k in sorted(recs)},
-               class_names=names, policy=pred.settings(), postprocessing=pp, rows=rows)
+               class_names=names, policy=pred.settings(), postprocessing=pp,
+               tasks=task_section(rows, pred.cfg.model.tasks), rows=rows)              # out-of-fold task metrics too
     write_json(out/'cv_results.json', res)
     _write_csv(out/'cv_cases.csv', rows, names)
     plot_cv(res, out/'cv_dice.png')

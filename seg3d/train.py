@@ -307,7 +307,10 @@ class History(Callback):
         row = dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
                    val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3))
         if getattr(l, 'val_tasks', None) or l.cfg.best_by == 'combined':
-            row.update(val_tasks=l.val_tasks, val_score=combined_score(l.val_dice, l.val_tasks))
+            score = combined_score(l.val_dice, l.val_tasks)
+            prev = next((h['val_score_ema'] for h in reversed(l.history) if h.get('val_score_ema') is not None), None)
+            ema = score if prev is None or score is None else 0.9 * prev + 0.1 * score      # nnU-Net's smoothing
+            row.update(val_tasks=l.val_tasks, val_score=score, val_score_ema=ema)
         l.history.append(row)
 
 def combined_score(dice:list,              # per-class Dice (background first)
@@ -320,12 +323,13 @@ def combined_score(dice:list,              # per-class Dice (background first)
     return float(np.mean(parts)) if parts else None
 
 def best_row(history:list,      # the history rows
-             by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest `combined_score`)
+             by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest smoothed `combined_score`)
             ) -> dict|None:
-    "The best epoch: the lowest finite validation loss, or the highest combined score"
+    "The best epoch: the lowest finite validation loss, or the highest exponential moving average (0.9) of the "
+    "combined score — nnU-Net chooses its best checkpoint by such an average of its validation Dice"
     if by == 'combined':
-        rows = [h for h in history if h.get('val_score') is not None]
-        return max(rows, key=lambda h: h['val_score']) if rows else None
+        rows = [h for h in history if h.get('val_score_ema') is not None]
+        return max(rows, key=lambda h: h['val_score_ema']) if rows else None
     rows = [h for h in history if h['val_loss'] is not None and math.isfinite(h['val_loss'])]
     return min(rows, key=lambda h: h['val_loss']) if rows else None
 
@@ -898,7 +902,7 @@ def _train_parser():
     p.add_argument('--case_labels', metavar='CSV', help="case-level labels for classification heads (default: DATA's "
                    "case_labels.csv if there is one; 'none': segmentation only)")
     p.add_argument('--best_by', choices=['val_loss', 'combined'], help="best checkpoint: lowest validation loss "
-                   "(default) or highest mean of foreground Dice and the tasks' balanced accuracy")
+                   "(default) or highest moving average of the mean of foreground Dice and tasks' balanced accuracy")
     p.add_argument('--resume', action='store_true', help="continue from OUT/last.pth")
     return p
 

@@ -33,9 +33,11 @@ def multitask(tmp_path_factory):
     root = tmp_path_factory.mktemp('mt')
     raw = make_raw(root/'raw', n=8)
     rows = ''.join(f"case_{i:02d},{'AB'[i % 2]}\n" for i in range(7)).replace('case_03,B', 'case_03,')   # 03 unknown, 07 missing
-    (raw/'case_labels.csv').write_text('case,site\n' + rows)
+    (raw/'case_labels.csv').write_text('case,site\n' + rows + 'case_99,A\n')
+    (raw/'images'/'case_99.nii.gz').write_bytes(b'\x1f\x8b broken')              # fails preprocessing, keeps its label row
+    (raw/'labels'/'case_99.nii.gz').write_bytes((raw/'labels'/'case_00.nii.gz').read_bytes())
     r = preprocess(raw, root/'pre')
-    assert r.returncode == 0 and "1 case(s) have no row" in r.stderr and 'case_07' in r.stderr, r.stdout + r.stderr
+    assert r.returncode == 1 and 'FAILED case_99' in r.stdout and "1 case(s) have no row" in r.stderr and 'case_07' in r.stderr, r.stdout + r.stderr
     cfg = Config(data_dir=str(root/'pre'), out_dir=str(root/'model'), epochs=2, num_workers=0, split=[0.5, 0.25, 0.25],
                  best_by='combined', model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='concat', dropout=0.1,
                                                  head_hidden=8))
@@ -45,7 +47,7 @@ def multitask(tmp_path_factory):
 def test_labels_are_carried_normalized(multitask):
     root, _ = multitask
     table = list(csv.reader((root/'pre'/'case_labels.csv').open()))
-    assert table[0] == ['case', 'site'] and ['case_03', ''] in table and len(table) == 8
+    assert table[0] == ['case', 'site'] and ['case_03', ''] in table and len(table) == 9
 
 def test_multitask_training_records_task_metrics(multitask):
     root, learn = multitask
@@ -72,7 +74,9 @@ def test_evaluation_reports_tasks_and_says_what_it_cannot_compute(multitask, tmp
 
 def test_prediction_writes_classes_with_mc_spread(multitask, tmp_path):
     root, _ = multitask
-    r = subprocess.run(['seg3d_predict', str(root/'raw'/'images'), str(tmp_path/'pred'), '--model', str(root/'model'),
+    import shutil
+    shutil.copytree(root/'raw'/'images', tmp_path/'scans', ignore=shutil.ignore_patterns('case_99*'))
+    r = subprocess.run(['seg3d_predict', str(tmp_path/'scans'), str(tmp_path/'pred'), '--model', str(root/'model'),
                         '--mc_samples', '3'],
                        capture_output=True, text=True)
     assert r.returncode == 0 and 'site = ' in r.stdout and 'case_classes.csv' in r.stdout, r.stdout + r.stderr
@@ -82,5 +86,5 @@ def test_prediction_writes_classes_with_mc_spread(multitask, tmp_path):
         assert cl['samples'] == 3 and cl['uncertainty'] is not None and abs(sum(cl['probabilities'].values()) - 1) < 1e-5
     rows = list(csv.DictReader((tmp_path/'pred'/'case_classes.csv').open()))
     assert len(rows) == 8 and rows[0]['site'] in ('A', 'B') and float(rows[0]['site_uncertainty']) >= 0
-    again = predict_folder(root/'raw'/'images', tmp_path/'pred2', root/'model', mc_samples=3, progress=False)
+    again = predict_folder(tmp_path/'scans', tmp_path/'pred2', root/'model', mc_samples=3, progress=False)
     assert [c['classes'] for c in again['cases']] == [c['classes'] for c in rep['cases']]     # seeded MC samples
