@@ -53,6 +53,7 @@ class ModelConfig:
     tasks:dict=field(default_factory=dict)   # case-level classification heads {task: [classes]}; {}: segmentation only
     head_hidden:int=128             # hidden units of each task's MLP head
     head_dropout:float=0.3          # dropout before each head (Monte Carlo samples at inference)
+    head_grad:float=1.0             # share of the tasks' gradient that reaches the shared encoder (0: heads only)
     def keys(self): return [f.name for f in fields(self)]     # a mapping, as the dict it replaces: **cfg.model
     def __getitem__(self, k): return getattr(self, k)
     def get(self, k, default=None): return getattr(self, k, default)
@@ -80,6 +81,7 @@ def model_config(d,                     # fields of `ModelConfig` (a dict, parti
         raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
     if m.width < 1 or not 0 <= m.dropout < 1 or not 0 <= m.head_dropout < 1 or m.head_hidden < 1:
         raise ValueError(f"{source}: model.width and head_hidden must be ≥ 1, dropout and head_dropout in [0, 1)")
+    if not 0 <= m.head_grad <= 1: raise ValueError(f"{source}: model.head_grad must be in [0, 1], got {m.head_grad}")
     for t, v in m.tasks.items():
         if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):
             raise ValueError(f"{source}: model.tasks[{t!r}] must list at least 2 class names, got {v!r}")

@@ -280,7 +280,7 @@ class ResNet3DSeg(nn.Module):
     "3D ResNet encoder + ConvTranspose3d decoder for volumetric segmentation; input (B, C, Z, Y, X)"
     def __init__(self, in_channels:int=2, num_classes:int=5, block:str='bottleneck', layers=(3, 4, 6, 3), width:int=64,
                  skip='none', dropout:float=0.0, norm:str='instance', stem_kernel:int=7, checkpointing:bool=False,
-                 tasks:dict|None=None, head_hidden:int=128, head_dropout:float=0.3):
+                 tasks:dict|None=None, head_hidden:int=128, head_dropout:float=0.3, head_grad:float=1.0):
         super().__init__()
         if block not in BLOCKS: raise ValueError(f"block must be one of {list(BLOCKS)}, got {block!r}")
         skip = {True: 'concat', False: 'none', None: 'none'}.get(skip, skip)
@@ -298,7 +298,10 @@ class ResNet3DSeg(nn.Module):
             norm=norm,
             stem_kernel=stem_kernel,
         )
-        if tasks: self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout)
+        if tasks:
+            self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
+                               head_grad=head_grad)
+        self.head_grad = head_grad
         self.checkpointing, B = checkpointing, BLOCKS[block]
         self.stem = conv_norm_relu(in_channels, width, stem_kernel, 2, norm)
         stages, ch, chans = [], width, []
@@ -346,7 +349,9 @@ def run(self:ResNet3DSeg, x, steps:Steps=EAGER, pooled:list|None=None):
 
 @patch
 def classify(self:ResNet3DSeg, pooled:torch.Tensor) -> dict:
-    "{task: logits (B, classes)} of pooled deepest features (B, C)"
+    "{task: logits (B, classes)} of pooled deepest features (B, C); the encoder gets `head_grad` of the tasks' gradient"
+    if torch.is_grad_enabled() and self.head_grad != 1:      # same values; the gradient into the encoder scaled
+        pooled = pooled * self.head_grad + pooled.detach() * (1 - self.head_grad)
     return {t: head(pooled.to(head[1].weight.dtype)) for t, head in self.heads.items()}
 
 @patch

@@ -88,3 +88,17 @@ def test_prediction_writes_classes_with_mc_spread(multitask, tmp_path):
     assert len(rows) == 8 and rows[0]['site'] in ('A', 'B') and float(rows[0]['site_uncertainty']) >= 0
     again = predict_folder(tmp_path/'scans', tmp_path/'pred2', root/'model', mc_samples=3, progress=False)
     assert [c['classes'] for c in again['cases']] == [c['classes'] for c in rep['cases']]     # seeded MC samples
+
+def test_ensemble_averages_the_members_classes(multitask):
+    root, _ = multitask
+    from seg3d.predictor import Predictor
+    from seg3d.data import SegDataset, build_cache, preprocessed_cases
+    members = [root/'model'/'best_resnet3d_segmentation.pth', root/'model'/'last.pth']
+    ens, one = Predictor.from_checkpoints(members, precision='fp32'), Predictor.from_checkpoints(members[:1], precision='fp32')
+    case = preprocessed_cases(root/'pre', verbose=False)[0]
+    x = SegDataset(root/'pre', [case], one.cfg, metas=build_cache(root/'pre', [case], verbose=False))[0]['image']
+    both, single = [], []
+    ens.probs(x, both); one.probs(x, single)
+    assert len(both) == 2 and torch.allclose(both[0]['site'], single[0]['site'])
+    mean = ens.case_classes(both)['site']['probabilities']
+    assert abs(mean['A'] - float((both[0]['site'][0] + both[1]['site'][0]) / 2)) < 1e-6
