@@ -395,7 +395,8 @@ def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, name
     metrics['test' if split == 'test' else f'eval_{split}'] = section
     write_json(mpath, metrics)
     _write_csv(out/f'{split}_cases.csv', rows, names)
-    if metrics.get('epochs'): plot_history(metrics['epochs'], out/'training_history_3d.png')
+    if metrics.get('epochs'):
+        plot_history(metrics['epochs'], out/'training_history_3d.png', by=metrics.get('best_by', 'val_loss'))
     plot_distributions(rows, names, out/f'{split}_distributions.png')
     plot_confusion(section['confusion'], names, out/f'{split}_confusion.png')
     plot_overlays(pics, out/f'{split}_best_worst.png')
