@@ -42,6 +42,6 @@ if __name__ == '__main__':
     print(f"\n### Training epoch, demo model on {a.subjects} subjects at 64×80×32 (batch 2, 2 loader workers, cache)\n\n{machine()}\n\n| measure | value | note |\n|---|---|---|")
     row('epoch (train part) bf16', f"{wall['bf16']:.2f} s", f"compute {comp['bf16']:.2f} s → wall/compute {wall['bf16'] / comp['bf16']:.2f} (goal ≤ 1.10)")
     row('epoch data, reading .nii.gz', f'{t_gz:.2f} s', f'{len(cases)} cases, decompression only')
-    row('epoch data, from the .npy cache', f'{t_cache:.2f} s', f'{t_gz / t_cache:.1f}× faster, incl. normalization; cache built once in {t_build:.1f} s')
+    row(f"epoch data, from the cache ({metas[cases[0]]['format']})", f'{t_cache:.2f} s', f'{t_gz / t_cache:.1f}× faster, incl. normalization; cache built once in {t_build:.1f} s')
     row('epoch (train part) fp32', f"{wall['fp32']:.2f} s", f"bf16 is {comp['fp32'] / comp['bf16']:.2f}× faster in compute")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -2,7 +2,7 @@
 import subprocess, sys
 from pathlib import Path
 here = Path(__file__).parent
-scripts = ['bench_preprocess.py', 'bench_model.py', 'bench_train.py', 'bench_inference.py', 'bench_metrics.py']
+scripts = ['bench_preprocess.py', 'bench_model.py', 'bench_train.py', 'bench_cache.py', 'bench_inference.py', 'bench_metrics.py']
 parts = ['# Benchmarks\n\nWritten by `make bench` (`bench/run_all.py`). Every figure is a median of repeats measured side by side in one run;\n'
          'ratios matter more than seconds on a shared machine. Each script runs standalone; `--full` gives the seed\'s sizes.\n'
          'The quick sizes below are small and noisy (this 2-core machine is shared); the issues\' goals are judged at the\n'

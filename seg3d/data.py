@@ -17,12 +17,12 @@ from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LA
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
-__all__ = ['DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights', 'ModelConfig',
-           'model_config', 'Config', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases',
-           'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache',
-           'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data', 'normalize',
-           'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject',
-           'make_demo_cohort', 'show_case']
+__all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
+           'ModelConfig', 'model_config', 'Config', 'config_from_dict', 'save_config', 'load_config',
+           'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats',
+           'build_cache', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data',
+           'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps',
+           'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -122,6 +122,7 @@ class Config:
     fold: int | None = None  # cross-validation fold (0-based) trained into out_dir; None: train/val split
     folds:int=5                                # folds of the cross-validation (splits_final.json beside the folds)
     tensorboard:str|None=None                  # folder for TensorBoard logs (None: off)
+    cache:str='blosc2'                         # training cache: 'blosc2' (fp16, compressed), 'blosc2_lossless', 'npy'
     case_labels:str|None='auto'                # case-level labels CSV; 'auto': the data folder's case_labels.csv if any
     task_weight:float=1.0                      # loss = segmentation loss + task_weight × class-weighted CE per task
     best_by:str='val_loss'                     # best checkpoint: 'val_loss' or 'combined' (Dice and tasks' accuracy)
@@ -135,6 +136,7 @@ _CHOICES = dict(
     precision=('auto', 'bf16', 'fp16', 'fp32'),
     loss=('ce', 'dice_ce'),
     best_by=('val_loss', 'combined'),
+    cache=('blosc2', 'blosc2_lossless', 'npy'),
 )
 
 def _type_ok(v, hint) -> bool:
@@ -337,31 +339,86 @@ def _class_locations(seg:np.ndarray, num:int=4000, seed:int=0) -> dict:
     return out
 
 # %% ../nbs/01_data.ipynb #59bcacfa
+CACHE_FORMATS = ('blosc2', 'blosc2_lossless', 'npy')
+
+def _cache_files(cache:Path, case:str, fmt:str) -> dict:
+    "The files of a case's cached image and label in format `fmt`"
+    ext = '.npy' if fmt == 'npy' else '.b2nd'
+    return dict(img=cache/f'{case}_img{ext}', seg=cache/f'{case}_seg{ext}')
+
 def _cached_meta(path:Path) -> dict|None:
     "A case's cache record, or None when there is none or it cannot be read"
     try: return json.loads(path.read_text()) if path.exists() else None
     except ValueError: return None
 
+def _open_array(p:Path):
+    "A cached array without reading it: a memory map (.npy) or a blosc2 NDArray (.b2nd, decompressed when sliced)"
+    if p.suffix == '.npy': return np.load(p, mmap_mode='r')
+    import blosc2
+    return blosc2.open(str(p), mode='r')
+
 def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
     "What is wrong with a case's cached arrays against their record (missing, truncated, other shape or dtype), or None"
-    want = dict(img=(tuple(meta['shape']), np.float32), seg=(tuple(meta['shape'][1:]), np.uint8))
-    for kind, (shape, dtype) in want.items():
-        p = cache/f'{case}_{kind}.npy'
+    fmt = meta.get('format', 'npy')
+    stored = np.float16 if fmt == 'blosc2' else np.float32
+    want = dict(img=(tuple(meta['shape']), stored), seg=(tuple(meta['shape'][1:]), np.uint8))
+    for kind, p in _cache_files(cache, case, fmt).items():
+        shape, dtype = want[kind]
         if not p.exists(): return f"{p.name} is missing"
-        try: a = np.load(p, mmap_mode='r')
+        try:
+            a = _open_array(p)
+            if fmt != 'npy': a[(slice(0, 1),) * a.ndim]                         # a chunk must decompress
         except Exception as e: return f"{p.name} is unreadable ({type(e).__name__}: {e})"
-        if a.shape != shape or a.dtype != dtype:
-            return f"{p.name} holds {a.dtype} {a.shape}; its record says {np.dtype(dtype)} {shape}"
+        if tuple(a.shape) != shape or a.dtype != dtype:
+            return f"{p.name} holds {a.dtype} {tuple(a.shape)}; its record says {np.dtype(dtype)} {shape}"
     return None
 
 # %% ../nbs/01_data.ipynb #c7f01046
-def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
-    "Build (or reuse) the cache of one case; returns its metadata"
-    src = _find_volume(folder, 'images', case)
-    lab = _find_volume(folder, 'labels', case)
+def _write_arrays(cache:Path, case:str, img:np.ndarray, seg:np.ndarray, fmt:str) -> dict:
+    "Write a case's arrays in format `fmt` (atomically); returns how to decode the image (`store`)"
+    f = _cache_files(cache, case, fmt)
+    if fmt == 'npy':
+        atomic_write(f['img'], lambda t: np.save(t, np.ascontiguousarray(img)), suffix='.npy')
+        atomic_write(f['seg'], lambda t: np.save(t, np.ascontiguousarray(seg)), suffix='.npy')
+        return dict(dtype='float32')
+    import blosc2
+    store = dict(dtype='float32')
+    if fmt == 'blosc2':                   # fp16 of the per-channel z-score: errors ≤ 2⁻¹¹ × |z| standard deviations
+        mean, std = img.mean((1, 2, 3), keepdims=True), img.std((1, 2, 3), keepdims=True)
+        std = np.where(std > 0, std, 1.0)
+        img = ((img - mean) / std).astype(np.float16)
+        store = dict(dtype='float16', offset=mean.ravel().tolist(), scale=std.ravel().tolist())
+    cp = dict(codec=blosc2.Codec.ZSTD, clevel=3, filters=[blosc2.Filter.SHUFFLE], nthreads=1)
+    for arr, p in ((img, f['img']), (seg, f['seg'])):
+        chunks = (*arr.shape[:-3], *[min(s, c) for s, c in zip(arr.shape[-3:], (8, 128, 128))])   # patch-sized reads
+        write = lambda t: blosc2.asarray(np.ascontiguousarray(arr), chunks=chunks, cparams=cp, urlpath=str(t), mode='w')
+        atomic_write(p, write, suffix='.b2nd')
+    return store
+
+def _read_image(cache:Path, case:str, meta:dict, region=None) -> np.ndarray:
+    "A case's cached (C, Z, Y, X) image — or its (z, y, x) `region` of slices — as float32"
+    fmt = meta.get('format', 'npy')
+    a = _open_array(_cache_files(cache, case, fmt)['img'])
+    a = a[(slice(None), *region)] if region else a[...]
+    a = np.array(a, dtype=np.float32) if fmt == 'npy' else np.asarray(a, dtype=np.float32)   # a memory map: read now
+    s = meta.get('store', {})
+    if s.get('dtype') == 'float16':
+        a = a * np.float32(s['scale'])[:, None, None, None] + np.float32(s['offset'])[:, None, None, None]
+    return a
+
+def _read_label(cache:Path, case:str, meta:dict, region=None) -> np.ndarray:
+    a = _open_array(_cache_files(cache, case, meta.get('format', 'npy'))['seg'])
+    return np.array(a[tuple(region)] if region else a[...], dtype=np.uint8)
+
+# %% ../nbs/01_data.ipynb #07f3a2b1
+def _cache_entry(folder:Path, cache:Path, case:str, fmt:str|None=None) -> dict:
+    "Build (or reuse) the cache of one case in format `fmt` (None: the one it has, else 'blosc2'); returns its record"
+    src, lab = _find_volume(folder, 'images', case), _find_volume(folder, 'labels', case)
     meta_p = cache/f'{case}.json'
     stat = [[p.stat().st_size, p.stat().st_mtime_ns] for p in (src, lab)]
     meta = _cached_meta(meta_p)
+    fmt = fmt or (meta or {}).get('format', 'blosc2' if meta is None else 'npy')
+    if meta and meta.get('format', 'npy') != fmt: meta = None                 # another format asked for: rebuild
     if meta and (problem := _cache_problem(cache, case, meta)):
         print(f"cache of case {case!r} ({cache}): {problem}; rebuilt from the preprocessed files")
         meta = None
@@ -372,20 +429,10 @@ def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
         return meta
     try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
     except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
-    img = img if img.ndim == 4 else img[None]
-    atomic_write(cache/f'{case}_img.npy', lambda t: np.save(t, np.ascontiguousarray(img)), suffix='.npy')
-    atomic_write(
-        cache / f'{case}_seg.npy', lambda t: np.save(t, np.ascontiguousarray(seg.astype(np.uint8))), suffix='.npy'
-    )
-    meta = dict(
-        case=case,
-        shape=list(img.shape),
-        stat=stat,
-        sha256=[sha256(src), sha256(lab)],
-        stats=channel_stats(img),
-        locations=_class_locations(seg),
-        classes=np.unique(seg).tolist(),
-    )
+    img, seg = img if img.ndim == 4 else img[None], seg.astype(np.uint8)
+    store = _write_arrays(cache, case, img, seg, fmt)
+    meta = dict(case=case, shape=list(img.shape), stat=stat, sha256=[sha256(src), sha256(lab)], format=fmt,
+                store=store, stats=channel_stats(img), locations=_class_locations(seg), classes=np.unique(seg).tolist())
     write_json(meta_p, meta)
     return meta
 
@@ -393,16 +440,20 @@ def _cache_entry(folder:Path, cache:Path, case:str) -> dict:
 def build_cache(folder,         # folder written by seg3d_preprocess
                 cases:list,     # case ids to cache
                 cache=None,     # cache folder (default: folder/.cache)
-                verbose=True    # show progress
+                verbose=True,   # show progress
+                fmt=None        # 'blosc2', 'blosc2_lossless' or 'npy' (None: what a case has, else 'blosc2')
                ) -> dict:
-    "Cache every case of a preprocessed folder as .npy arrays (once); returns {case: metadata}"
+    "Cache every case of a preprocessed folder (once); returns {case: metadata}"
     folder = Path(folder)
     cache = Path(cache or folder / '.cache')
     cache.mkdir(parents=True, exist_ok=True)
-    metas = {c: _cache_entry(folder, cache, safe_case(c)) for c in cases}
+    if fmt is not None and fmt not in CACHE_FORMATS:
+        raise ValueError(f"cache must be one of {CACHE_FORMATS}, got {fmt!r}")
+    metas = {c: _cache_entry(folder, cache, safe_case(c), fmt) for c in cases}
     if verbose:
-        size = sum(f.stat().st_size for c in cases for f in (cache/f'{c}_img.npy', cache/f'{c}_seg.npy'))
-        print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache}")
+        size = sum(f.stat().st_size for c in cases for f in _cache_files(cache, c, metas[c]['format']).values())
+        kind = metas[cases[0]]['format'] if cases else fmt
+        print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache} ({kind})")
     return metas
 
 # %% ../nbs/01_data.ipynb #255a7e29
@@ -684,7 +735,8 @@ class SegDataset(Dataset):
     def __init__(self, folder, cases:list, cfg:Config|None=None, train:bool=False, metas:dict|None=None, cache=None):
         self.folder, self.cases, self.cfg = Path(folder), list(cases), cfg or Config()
         self.cache = Path(cache or self.folder/'.cache')
-        self.metas = metas if metas is not None else build_cache(self.folder, self.cases, self.cache, verbose=False)
+        self.metas = (metas if metas is not None else
+                      build_cache(self.folder, self.cases, self.cache, verbose=False, fmt=self.cfg.cache))
         self.patch = tuple(self.cfg.patch_size) if train and self.cfg.patch_size else None
         self.schemes = _planned_intensity(self.folder)
         tasks = self.cfg.model.tasks
@@ -708,18 +760,18 @@ class SegDataset(Dataset):
 def _load(self:SegDataset, case:str, rng) -> dict:
     "Read (a patch of) one case from the cache, normalize, augment"
     meta = self.metas[case]
-    img = np.load(self.cache / f'{case}_img.npy', mmap_mode='r')
-    seg = np.load(self.cache / f'{case}_seg.npy', mmap_mode='r')
+    region = None
     if self.patch:
         locs = meta['locations']
         center = None
         if locs and rng.random() < self.cfg.fg_ratio:
             pts = locs[sorted(locs)[rng.integers(len(locs))]]
             center = pts[rng.integers(len(pts))]
-        start = patch_start(seg.shape, self.patch, center, rng)
-        img, seg = crop(img, start, self.patch), crop(seg, start, self.patch)
-    img = normalize(torch.from_numpy(np.array(img, np.float32)), meta['stats'], self.cfg.normalize, self.schemes)
-    seg = torch.from_numpy(np.array(seg, np.uint8))
+        start = patch_start(meta['shape'][1:], self.patch, center, rng)
+        region = [slice(a, a + p) for a, p in zip(start, self.patch)]     # only these chunks are read and decoded
+    img = _read_image(self.cache, case, meta, region)
+    img = normalize(torch.from_numpy(img), meta['stats'], self.cfg.normalize, self.schemes)
+    seg = torch.from_numpy(_read_label(self.cache, case, meta, region))
     if self.augment: img, seg, _ = self.augment(img, seg, rng)
     out = dict(image=img.contiguous(), label=seg.long(), case=case)
     if self.targets is not None: out['targets'] = torch.tensor(self.targets[case])      # one class index per task

@@ -1060,11 +1060,15 @@ def read_case_labels(path,        # CSV: a `case` column and one column per clas
             raise CaseError(f"{path}: task {t!r} holds the non-categorical value {str(e)!r} (case {case!r}); "
                             "expected class names or integers") from None
         for t in tasks: classes[t].update([labels[case][t]] if labels[case][t] is not None else [])
-    for t, vals in classes.items():
-        if not 2 <= len(vals) <= MAX_TASK_CLASSES:
-            raise CaseError(f"{path}: task {t!r} has {len(vals)} class(es) {sorted(vals)[:5]}; a classification task "
-                            f"needs 2 to {MAX_TASK_CLASSES} (fewer: nothing to learn; more: a measurement or an id?)")
     warns = []
+    for t, vals in list(classes.items()):
+        if len(vals) > MAX_TASK_CLASSES:
+            raise CaseError(f"{path}: task {t!r} has {len(vals)} classes {sorted(vals)[:5]} …; a categorical task has "
+                            f"at most {MAX_TASK_CLASSES} (is it a measurement or an identifier?)")
+        if len(vals) < 2:                              # nothing to learn: a warning, and the task is left out
+            warns.append(f"{path}: task {t!r} has {len(vals)} class(es) {sorted(vals)}; a classification task needs at "
+                         "least 2, so it is left out")
+            del classes[t]
     if cases is not None:
         unknown, missing = sorted(set(labels) - set(cases)), sorted(set(cases) - set(labels))
         if unknown: raise CaseError(f"{path}: case(s) {unknown[:5]} are not in the dataset; its cases are "

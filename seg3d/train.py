@@ -785,9 +785,9 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
         if not 0 <= cfg.fold < len(folds): raise CaseError(f"fold {cfg.fold} is outside 0..{len(folds) - 1}")
         split = dict(train=sorted(folds[cfg.fold]['train']), val=sorted(folds[cfg.fold]['val']), test=split['test'])
     if rank == 0: write_json(out/'split.json', split)
-    if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True)
+    if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True, fmt=cfg.cache)
     if world > 1: dist.barrier()
-    if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False)
+    if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False, fmt=cfg.cache)
     cfg = config_from_data(cfg, metas)  # also checks every case's channels against in_channels
     return (
         cfg,

@@ -19,7 +19,7 @@ def preprocess(raw, dst):
 @pytest.mark.parametrize('table, says', [
     ('case,size\ncase_00,big\nnobody,small\n', "case(s) ['nobody'] are not in the dataset"),
     ('case,volume\ncase_00,12.5\ncase_01,3.25\n', "non-categorical value '12.5' (case 'case_00')"),
-    ('case,size\ncase_00,big\ncase_01,big\n', "task 'size' has 1 class(es) ['big']"),
+    ('case,site\n' + ''.join(f'case_00,{i}\n' for i in range(2)), "case 'case_00' is empty or appears twice"),
 ])
 def test_bad_label_tables_stop_preprocessing_with_one_message(tmp_path, table, says):
     raw = make_raw(tmp_path/'raw', n=3)
