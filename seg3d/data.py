@@ -102,6 +102,7 @@ class Config:
     lr:float=1e-3                              # Adam
     weight_decay:float=1e-4
     class_weights:list|None=None               # cross-entropy weights; None: `seed_class_weights(num_classes)`
+    schedule:str='plateau'                     # 'plateau' (the seed's ReduceLROnPlateau) or 'poly' (nnU-Net's)
     lr_factor:float=0.5                        # ReduceLROnPlateau factor ...
     lr_patience:int=5                          # ... patience (epochs) ...
     min_lr:float=1e-6                          # ... and floor
@@ -137,6 +138,7 @@ _CHOICES = dict(
     loss=('ce', 'dice_ce'),
     best_by=('val_loss', 'combined'),
     cache=('blosc2', 'blosc2_lossless', 'npy'),
+    schedule=('plateau', 'poly'),
 )
 
 def _type_ok(v, hint) -> bool:

@@ -73,13 +73,16 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
 
 # %% ../nbs/03_train.ipynb #c0133e2d
 def make_optimizer(model:nn.Module,   # the network
-                   cfg:Config         # lr, weight decay and the plateau schedule
+                   cfg:Config         # lr, weight decay and the schedule
                   ):
-    "Adam (lr, weight decay) and ReduceLROnPlateau (factor, patience, min lr) from the config"
+    "Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's) or poly"
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        opt, mode='min', factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
-    )
+    if cfg.schedule == 'poly':                       # nnU-Net's: lr × (1 − epoch / epochs)^0.9, stepped every epoch
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: max(1 - e / cfg.epochs, 0) ** 0.9)
+    else:
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode='min', factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
+        )
     return opt, sched
 
 # %% ../nbs/03_train.ipynb #d4fc31ac
@@ -335,10 +338,12 @@ def best_row(history:list,      # the history rows
 
 # %% ../nbs/03_train.ipynb #ee78bba5
 class PlateauSchedule(Callback):
-    "ReduceLROnPlateau on the validation loss, after the epoch is recorded"
+    "The schedule's step after the epoch is recorded: ReduceLROnPlateau on the validation loss, or poly's next epoch"
     order = 10
     def after_epoch(self):
-        if math.isfinite(self.learn.val_loss): self.learn.sched.step(self.learn.val_loss)
+        s = self.learn.sched
+        if not isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau): s.step()
+        elif math.isfinite(self.learn.val_loss): s.step(self.learn.val_loss)
 
 class EarlyStop(Callback):
     "Stop once the lr sits at its floor and validation loss has not improved for `lr_patience` epochs"
