@@ -348,6 +348,7 @@ def _cache_files(cache:Path, case:str, fmt:str) -> dict:
     ext = '.npy' if fmt == 'npy' else '.b2nd'
     return dict(img=cache/f'{case}_img{ext}', seg=cache/f'{case}_seg{ext}')
 
+# %% ../nbs/01_data.ipynb #10e04480
 def _cached_meta(path:Path) -> dict|None:
     "A case's cache record, or None when there is none or it cannot be read"
     try: return json.loads(path.read_text()) if path.exists() else None
@@ -397,6 +398,7 @@ def _write_arrays(cache:Path, case:str, img:np.ndarray, seg:np.ndarray, fmt:str)
         atomic_write(p, write, suffix='.b2nd')
     return store
 
+# %% ../nbs/01_data.ipynb #ae374c15
 def _read_image(cache:Path, case:str, meta:dict, region=None) -> np.ndarray:
     "A case's cached (C, Z, Y, X) image — or its (z, y, x) `region` of slices — as float32"
     fmt = meta.get('format', 'npy')
@@ -506,6 +508,7 @@ def case_targets(table:dict|None,   # from `load_case_labels`
         return tasks[t].index(v) if v in tasks[t] else -1
     return {c: [index(c, t) for t in tasks] for c in cases}
 
+# %% ../nbs/01_data.ipynb #463c71e9
 def task_class_weights(targets:dict,   # from `case_targets` (the training cases)
                        tasks:dict      # {task: [classes]}
                       ) -> dict:

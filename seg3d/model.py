@@ -287,17 +287,8 @@ class ResNet3DSeg(nn.Module):
         if skip not in ('none', 'add', 'concat'):
             raise ValueError(f"skip must be 'none', 'add' or 'concat', got {skip!r}")
         if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
-        self.kwargs = dict(
-            in_channels=in_channels,
-            num_classes=num_classes,
-            block=block,
-            layers=list(layers),
-            width=width,
-            skip=skip,
-            dropout=dropout,
-            norm=norm,
-            stem_kernel=stem_kernel,
-        )
+        self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
+                           width=width, skip=skip, dropout=dropout, norm=norm, stem_kernel=stem_kernel)
         if tasks:
             self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
                                head_grad=head_grad)

@@ -1041,6 +1041,7 @@ def _label_rows(path:Path) -> tuple:
         if len(r) != len(header): raise CaseError(f"{path}, line {n}: {len(r)} field(s); expected {len(header)}")
         row = dict(zip(header, r))
         case = row.pop('case').strip()
+        case = next((case[:-len(s)] for s in IMAGE_SUFFIXES if case.lower().endswith(s)), case)   # 'x.nii.gz' → 'x'
         if not case or case in table: raise CaseError(f"{path}, line {n}: case {case!r} is empty or appears twice")
         table[case] = row
     return tasks, table

@@ -316,6 +316,7 @@ class History(Callback):
             row.update(val_tasks=l.val_tasks, val_score=score, val_score_ema=ema)
         l.history.append(row)
 
+# %% ../nbs/03_train.ipynb #82a710ed
 def combined_score(dice:list,              # per-class Dice (background first)
                    tasks:dict|None=None    # {task: `classification_metrics`}
                   ) -> float|None:
