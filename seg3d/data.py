@@ -63,6 +63,7 @@ _MODEL_CHOICES = dict(
     block=('bottleneck', 'basic'), skip=('none', 'add', 'concat'), norm=('instance', 'batch', 'group')
 )
 
+# %% ../nbs/01_data.ipynb #c80aeee3
 def model_config(d,                     # fields of `ModelConfig` (a dict, partial is fine, or a `ModelConfig`)
                  source:str='config'    # named in errors (e.g. the config file)
                 ) -> ModelConfig:
@@ -194,6 +195,7 @@ def config_from_dict(d:dict,                  # fields of `Config` (partial is f
     if 'model' in d: d = {**d, 'model': model_config(d['model'] or {}, source)}
     return _validate(dataclasses.replace(base or Config(), **d), source)
 
+# %% ../nbs/01_data.ipynb #b1dde0f1
 def save_config(cfg:Config,   # the settings
                 path          # JSON file
                ) -> Path:

@@ -283,6 +283,7 @@ def _draw(self:SliceViewer, ax, img, only, title):
     ax.set_title(f"{title} — slice {self.z} (axis {self.axis})", fontsize=9)
     ax.axis('off')
 
+# %% ../nbs/05_inference.ipynb #5fdbee20
 @patch
 def show(self:SliceViewer, z:int|None=None):
     "Draw slice `z` (default: the current one) with the current settings; returns the matplotlib figure"

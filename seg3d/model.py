@@ -338,6 +338,7 @@ def run(self:ResNet3DSeg, x, steps:Steps=EAGER, pooled:list|None=None):
         y = up.run(y, f, steps, then=self.head if i == len(self.ups) - 1 else None)
     return steps.crop(y, size)
 
+# %% ../nbs/02_model.ipynb #7af47a9b
 @patch
 def classify(self:ResNet3DSeg, pooled:torch.Tensor) -> dict:
     "{task: logits (B, classes)} of pooled deepest features (B, C); the encoder gets `head_grad` of the tasks' gradient"
@@ -504,6 +505,7 @@ def export_torchscript(model:nn.Module,                    # the network
         ts = torch.jit.trace(_Flat(model), torch.randn(*example_shape), check_trace=False, strict=False)
     return atomic_write(path, lambda t: ts.save(str(t)), suffix='.pt')
 
+# %% ../nbs/02_model.ipynb #b9e9ebbf
 def export_onnx(model:nn.Module,                    # the network
                 path,                               # output file
                 example_shape=(1, 2, 32, 64, 64),   # (B, C, Z, Y, X) traced with (multiples of 16)

@@ -391,6 +391,7 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     fwd.feats = {}
     return fwd
 
+# %% ../nbs/02a_predictor.ipynb #b8732173
 def _class_probs(model, feats:dict) -> dict:
     "{task: (classes,) probabilities}: each mirroring's window-mean features through the heads, averaged"
     per_flip = [{t: v.float().softmax(1)[0] for t, v in model.classify(torch.cat(fs).mean(0, keepdim=True)).items()}
@@ -565,6 +566,7 @@ def probs(self:Predictor,
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
         return run()
 
+# %% ../nbs/02a_predictor.ipynb #d25df268
 @patch
 def labels(self:Predictor,
            probs:torch.Tensor,    # (K, ...) class probabilities

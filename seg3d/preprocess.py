@@ -241,6 +241,7 @@ def _sitk(path):
     SimpleITK.ProcessObject_SetGlobalWarningDisplay(False)         # ITK's warnings would bypass our one-line errors
     return SimpleITK
 
+# %% ../nbs/00_preprocess.ipynb #42987c23
 def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4D (the 4th axis: channels)
                   path    # its file, named in errors
                  ) -> nib.Nifti1Image:
@@ -276,6 +277,7 @@ def _sitk_image(sitk, path:Path, max_voxels:int):
         raise CaseError(f"{path}: {size:,} values exceed the memory guard max_voxels={max_voxels:,}")
     return info.Execute()
 
+# %% ../nbs/00_preprocess.ipynb #de3d064c
 def _sitk_read(path:Path, max_voxels:int):
     "A file SimpleITK reads, or a DICOM series folder, as an in-memory NIfTI image"
     sitk = _sitk(path)
@@ -624,6 +626,7 @@ def case_hashes(case:RawCase   # a case of a raw dataset
     return dict(image=[sha256(p) for p in case.images if Path(p).exists()],
                 label=sha256(case.label) if case.label and Path(case.label).exists() else None)
 
+# %% ../nbs/00_preprocess.ipynb #a6c293f7
 def _check_pair(image_ref, label_ref, image_path, label_path, tol):
     "Raise `CaseError` when the label's grid is not the image's"
     if image_ref.shape[:3] != label_ref.shape[:3]:
@@ -925,6 +928,7 @@ def _case_plan(r:dict, s:PreprocessSettings) -> dict:
                 z_mode=p['z_mode'], z_pad=p['z_pad'], z_crop=p['z_crop'], thickest_axis=int(np.argmax(spacing)),
                 voxel_mm=[round(sp * sc, 4) for sp, sc in zip(spacing, p['scale'])])
 
+# %% ../nbs/00_preprocess.ipynb #c95a8dcb
 def make_plan(fp:dict,                  # `dataset_fingerprint`
               s:PreprocessSettings,     # resolved settings (grid, orientation, intensity, channels, classes)
               far:float=2.0             # warn for cases whose XY scale is this many times off the median's
@@ -1209,6 +1213,7 @@ def _parallel(job:str,          # name of a module-level function of seg3d.prepr
                     on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
     finally: torch.set_num_threads(threads)
 
+# %% ../nbs/00_preprocess.ipynb #e5f5f9f4
 def _run_cases(cases, dst, s, previous, workers, on_result, hashes=None):
     "Run `preprocess_case` over `cases` (see `_parallel`); a case whose worker died is reported as failed"
     jobs = [(asdict(c), str(dst), asdict(s), previous.get(c.name), (hashes or {}).get(c.name)) for c in cases]
@@ -1345,6 +1350,7 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
     for c, e in plan['failed'].items(): print(f"  FAILED {c}: {e}")
     print(f"written: {out/'fingerprint.json'}, {out/'plan.json'}")
 
+# %% ../nbs/00_preprocess.ipynb #e687ea09
 def plan_cli(argv=None):
     "Fingerprint a raw dataset and write the plan preprocessing would follow (the raw folder is only read)"
     p = cli_parser('seg3d_plan', plan_cli.__doc__)

@@ -40,6 +40,7 @@ def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
     dice = (2 * inter + eps) / (denom + eps)
     return 1 - dice[1:].mean()
 
+# %% ../nbs/03_train.ipynb #3d67e1c0
 def task_loss(cls:dict,         # {task: logits (B, classes)}
               targets,          # (B, tasks) class indices, −1 unknown
               weights:dict={}   # {task: class weights tensor}
@@ -53,6 +54,7 @@ def task_loss(cls:dict,         # {task: logits (B, classes)}
                          else lg.float().sum() * 0)      # every head still takes part in the graph (DDP)
     return total
 
+# %% ../nbs/03_train.ipynb #259720e4
 def make_loss(cfg:Config,                  # loss kind, class weights, classes, task weight
               device='cpu',                # where the weights go
               task_weights:dict|None=None  # {task: class weights} (`task_class_weights`; None: equal)
@@ -244,6 +246,7 @@ def validate(self:Learner):
     self.val_tasks = self._task_metrics(seen) if self.cfg.model.tasks else None
     self.cb('after_validate')
 
+# %% ../nbs/03_train.ipynb #62413ffd
 @patch
 def _task_metrics(self:Learner, seen:list) -> dict:
     "Each task's validation metrics over all ranks' cases"
@@ -928,6 +931,7 @@ def _print_trained(learn:Learner):
     for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'):
         print(f"  {o/f}")
 
+# %% ../nbs/03_train.ipynb #0d7d40d2
 def train_cli(argv=None):
     "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
     a = _train_parser().parse_args(argv)
