@@ -77,3 +77,19 @@ def test_two_nodes_match_single_process(tiny_pre, tmp_path):
         a, b = n0['state'][k].float(), s['state'][k].float()
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6), f"two nodes vs one process: {k} differs by {(a - b).abs().max():.2g}"
     assert json.loads((tmp_path/'nodes'/'metrics_3d.json').read_text())['world_size'] == 2
+
+def test_ddp_with_a_case_level_task(tiny_pre, tmp_path):
+    "Two ranks train a model with a classification head: same weights on both ranks, task metrics over every rank's cases"
+    import shutil
+    data = tmp_path/'pre'
+    shutil.copytree(tiny_pre, data, ignore=shutil.ignore_patterns('.cache'))
+    (data/'case_labels.csv').write_text('case,site\n' + ''.join(f"case_{i:02d},{'AB'[i % 2]}\n" for i in range(6)))
+    script = tmp_path/'run.py'; script.write_text(SCRIPT)
+    ddp = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
+                          str(tmp_path/'ddp'), str(data), '1'], capture_output=True, text=True, timeout=600)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    r0, r1 = [torch.load(tmp_path/'ddp'/f, weights_only=True) for f in ('rank0.pt', 'rank1.pt')]
+    assert any(k.startswith('heads.site') for k in r0['state'])
+    for k in r0['state']: assert torch.equal(r0['state'][k], r1['state'][k]), f"ranks differ in {k}"
+    val = json.loads((tmp_path/'ddp'/'split.json').read_text())['val']
+    for r in (r0, r1): assert r['history'][-1]['val_tasks']['site']['n'] == len(val)          # gathered from both ranks
