@@ -541,6 +541,26 @@ def _given_or(cfg_value, found, name:str, what:str, source:str):
         raise ValueError(f"{source}: {name}={cfg_value} but {what} {found}")
     return found if cfg_value is None else cfg_value
 
+# %% ../nbs/01_data.ipynb #bd9e1516
+def _channels_from(cfg:Config, prep:dict, metas:dict, folder:Path) -> int:
+    "Image channels: the config's, else the preprocessing's, else the first case's; every case must have them"
+    chans = cfg.in_channels or prep.get('channels') or next(iter(metas.values()))['shape'][0]
+    bad = [c for c, m in metas.items() if m['shape'][0] != chans]
+    if bad:
+        n = metas[bad[0]]['shape'][0]
+        raise CaseError(f"{folder}: case {bad[0]!r} has {n} channel(s); expected in_channels={chans}")
+    return chans
+
+def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str) -> tuple:
+    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's, else those found"
+    top = max(max(m['classes']) for m in metas.values())
+    names = _dataset_labels(folder)
+    k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
+    if top >= k:
+        raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
+    return k, cfg.class_names or (names if names and len(names) == k else
+                                  ['background'] + [f'class_{i}' for i in range(1, k)])
+
 # %% ../nbs/01_data.ipynb #0fb42620
 def config_from_data(cfg:Config,        # the run's settings; None fields are filled
                      metas:dict,        # {case: cache metadata} of the cases in use (`build_cache`)
@@ -550,20 +570,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     folder = Path(cfg.data_dir)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
-    chans = cfg.in_channels or prep.get('channels') or next(iter(metas.values()))['shape'][0]
-    bad = [c for c, m in metas.items() if m['shape'][0] != chans]
-    if bad:
-        raise CaseError(
-            f"{folder}: case {bad[0]!r} has {metas[bad[0]]['shape'][0]} channel(s); expected in_channels={chans}"
-        )
-    top = max(max(m['classes']) for m in metas.values())
-    names = _dataset_labels(folder)
-    k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
-    if top >= k:
-        raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
-    names = cfg.class_names or (
-        names if names and len(names) == k else ['background'] + [f'class_{i}' for i in range(1, k)]
-    )
+    chans = _channels_from(cfg, prep, metas, folder)
+    k, names = _classes_from(cfg, prep, metas, folder, source)
     report = json.loads((folder/'preprocessing_report.json').read_text())['cases']      # failed cases are cases too
     table = load_case_labels(cfg, [e['case'] for e in report])
     out = dataclasses.replace(
@@ -919,29 +927,16 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
         ids.append(case)
         severity = float(np.random.default_rng([seed, i, 7]).uniform(*DEMO_ATROPHY)) if i % 2 else 0.0
         rows.append(f"{case},{'yes' if severity else 'no'}\n")
-        if (
-            not overwrite
-            and (dst / 'images' / f'{case}.nii.gz').exists()
-            and (dst / 'labels' / f'{case}.nii.gz').exists()
-        ):
-            continue
+        if not overwrite and all((dst/d/f'{case}.nii.gz').exists() for d in ('images', 'labels')): continue
         if maps_ is None: maps_ = mni_maps()
         img, lab, aff = make_subject(*maps_, seed=seed * 100_003 + i, atrophy=severity)
         save_nifti(dst/'labels'/f'{case}.nii.gz', lab, aff)
         save_nifti(dst/'images'/f'{case}.nii.gz', img.astype(np.float32), aff)
     atomic_write(dst/CASE_LABELS, lambda t: Path(t).write_text('case,atrophy\n' + ''.join(rows)), suffix='.csv')
-    write_json(
-        dst / 'dataset.json',
-        dict(
-            name='seg3d MNI152 demo',
-            channels=['T1', 'T2-like'],
-            labels=DEMO_CLASSES,
-            cases=ids,
-            seed=seed,
-            case_labels=dict(atrophy=note),
-            source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from the one template',
-        ),
-    )
+    write_json(dst/'dataset.json', dict(name='seg3d MNI152 demo', channels=['T1', 'T2-like'], labels=DEMO_CLASSES,
+                                        cases=ids, seed=seed, case_labels=dict(atrophy=note),
+                                        source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from '
+                                               'the one template'))
     return ids
 
 # %% ../nbs/01_data.ipynb #fc23a78e

@@ -402,6 +402,18 @@ def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, name
     plot_overlays(pics, out/f'{split}_best_worst.png')
     if any(m.get('n') for m in (section.get('tasks') or {}).values()): plot_tasks(section, out/f'{split}_tasks.png')
 
+# %% ../nbs/04_evaluate.ipynb #317feda2
+def _section(pred:Predictor, rows:list, split:str, cases:list) -> dict:
+    "The evaluation section of `metrics_3d.json`: aggregates, raw-grid scores, tasks, and how they were obtained"
+    cfg = pred.cfg
+    plain = [r['without_postprocessing']['mean_fg_dice'] for r in rows if r.get('without_postprocessing')]
+    without = dict(mean_fg_dice=float(np.mean([v for v in plain if v is not None]))) if plain else None
+    return dict(aggregate_metrics(rows, cfg.class_names), raw_grid=_raw_summary(rows), split=split,
+                postprocessing=pred.postprocess, without_postprocessing=without,
+                checkpoint=pred.sources[0] if pred.sources else None, checkpoint_epoch=pred.checkpoint.get('epoch'),
+                class_names=cfg.class_names, precision=pred.precision, policy=pred.settings(),
+                tasks=task_section(rows, cfg.model.tasks), case_ids=cases, rows=rows)
+
 # %% ../nbs/04_evaluate.ipynb #86082792
 def evaluate(model,                 # checkpoint(s), a model folder, or a `Predictor`
              data_dir,              # folder written by seg3d_preprocess
@@ -421,23 +433,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     with_labels = dataclasses.replace(cfg, data_dir=str(data_dir), case_labels=labels)     # this folder's table
     ds = SegDataset(data_dir, cases, with_labels, metas=build_cache(data_dir, cases, verbose=False))
     rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
-    plain = [r['without_postprocessing']['mean_fg_dice'] for r in rows if r.get('without_postprocessing')]
-    without = dict(mean_fg_dice=float(np.mean([v for v in plain if v is not None]))) if plain else None
-    section = dict(
-        aggregate_metrics(rows, cfg.class_names),
-        raw_grid=_raw_summary(rows),
-        split=split,
-        postprocessing=pred.postprocess,
-        without_postprocessing=without,
-        checkpoint=pred.sources[0] if pred.sources else None,
-        checkpoint_epoch=pred.checkpoint.get('epoch'),
-        class_names=cfg.class_names,
-        precision=pred.precision,
-        policy=pred.settings(),
-        tasks=task_section(rows, cfg.model.tasks),
-        case_ids=cases,
-        rows=rows,
-    )
+    section = _section(pred, rows, split, cases)
     _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
 

@@ -102,7 +102,6 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                   ) -> dict:
     "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
     from tqdm.auto import tqdm
-
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     t0 = time.time()
@@ -113,17 +112,13 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
     settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities)
     rpath = out/'inference_results_3d.json'
     old = previous_entries(rpath, overwrite)
-    cases, bar = (
-        dict(old),
-        tqdm(select_part(list(inputs), part, num_parts), desc='predict', unit='case', disable=not progress),
-    )
+    cases = dict(old)
+    bar = tqdm(select_part(list(inputs), part, num_parts), desc='predict', unit='case', disable=not progress)
     for case in bar:
         prev = old.get(case)
         if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
-        cases[case] = {
-            **_run_case(case, inputs[case], out, pred, labels, space, save_probabilities),
-            'settings': settings,
-        }
+        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
+        cases[case] = dict(e, settings=settings)
         bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
         write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
