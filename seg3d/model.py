@@ -275,6 +275,15 @@ class ClassHead(nn.Sequential):
         super().__init__(nn.Dropout(dropout), nn.Linear(cin, hidden), nn.ReLU(inplace=True),
                          nn.Linear(hidden, n_classes))
 
+# %% ../nbs/02_model.ipynb #c1d71c41
+def _check_arch(block:str, skip, layers) -> str:
+    "The decoder's skip mode, after checking block, skip and stage depths (an older config's True/False/None for skip)"
+    if block not in BLOCKS: raise ValueError(f"block must be one of {list(BLOCKS)}, got {block!r}")
+    skip = {True: 'concat', False: 'none', None: 'none'}.get(skip, skip)
+    if skip not in ('none', 'add', 'concat'): raise ValueError(f"skip must be 'none', 'add' or 'concat', got {skip!r}")
+    if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
+    return skip
+
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
     "3D ResNet encoder + ConvTranspose3d decoder for volumetric segmentation; input (B, C, Z, Y, X)"
@@ -282,18 +291,13 @@ class ResNet3DSeg(nn.Module):
                  skip='none', dropout:float=0.0, norm:str='instance', stem_kernel:int=7, checkpointing:bool=False,
                  tasks:dict|None=None, head_hidden:int=128, head_dropout:float=0.3, head_grad:float=1.0):
         super().__init__()
-        if block not in BLOCKS: raise ValueError(f"block must be one of {list(BLOCKS)}, got {block!r}")
-        skip = {True: 'concat', False: 'none', None: 'none'}.get(skip, skip)
-        if skip not in ('none', 'add', 'concat'):
-            raise ValueError(f"skip must be 'none', 'add' or 'concat', got {skip!r}")
-        if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
+        skip = _check_arch(block, skip, layers)
         self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
                            width=width, skip=skip, dropout=dropout, norm=norm, stem_kernel=stem_kernel)
         if tasks:
             self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
                                head_grad=head_grad)
-        self.head_grad = head_grad
-        self.checkpointing, B = checkpointing, BLOCKS[block]
+        self.head_grad, self.checkpointing, B = head_grad, checkpointing, BLOCKS[block]
         self.stem = conv_norm_relu(in_channels, width, stem_kernel, 2, norm)
         stages, ch, chans = [], width, []
         for i, n in enumerate(layers):

@@ -369,17 +369,12 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
     net = (lambda t, p: whole_volume_forward(model, t, pooled=p)) if whole else (lambda t, p: _seg_forward(model, t, p))
+    autocast = lambda: torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16,
+                                      enabled=dtype is not None and wdtype != torch.bfloat16)
     def fwd(x):
         out = None
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
-        with (
-            torch.no_grad(),
-            torch.autocast(
-                torch.device(device).type,
-                dtype=dtype or torch.bfloat16,
-                enabled=dtype is not None and wdtype != torch.bfloat16,
-            ),
-        ):
+        with torch.no_grad(), autocast():
             for i, f in enumerate(flips):
                 dims, pooled = [a + 2 for a in f], [] if tasks else None
                 p = _softmax_(net(x.flip(dims) if f else x, pooled).float())
