@@ -1,0 +1,17 @@
+"""#21 data point: the demo with overrides from the environment — EPOCHS, SCHED (plateau|poly), LR, WIDTH:
+`EPOCHS=150 SCHED=poly python demo_schedule.py OUT`; prints test Dice, raw-grid Dice, seconds and the best epoch."""
+import os, sys, json, dataclasses
+import seg3d.demo as M
+if __name__ == '__main__':
+    out = sys.argv[1]
+    E = lambda k, d: type(d)(os.environ.get(k, d))
+    orig = M.demo_config
+    def cfg(*a, **k):
+        c = orig(*a, **k)
+        return dataclasses.replace(c, schedule=E('SCHED', 'plateau'), lr=E('LR', c.lr), epochs=E('EPOCHS', 40),
+                                   model={**c.model, 'width': E('WIDTH', 16)})
+    M.demo_config = cfg
+    s = M.run_demo(out, epochs=E('EPOCHS', 40), verbose=False)
+    m = json.load(open(out + '/models_3d/metrics_3d.json'))
+    print(out, {k: os.environ.get(k) for k in ('SCHED', 'LR', 'EPOCHS', 'WIDTH')}, 'dice', round(s['mean_fg_dice'], 4), 'raw', round(s['raw_grid']['mean_fg_dice'], 4),
+          s['seconds'], s['stages'], 'best', m['best_epoch'], 'val', [round(sum(h['val_dice'][1:]) / 4, 3) for h in m['epochs'][-1:]])
