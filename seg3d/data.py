@@ -314,21 +314,27 @@ def _find_volume(folder:Path, sub:str, case:str) -> Path:
         if (p := folder/sub/f'{case}{suf}').exists(): return p
     raise CaseError(f"{folder/sub}: no file for case {case!r} (expected {case}.nii.gz or {case}.nii)")
 
-def channel_stats(img:np.ndarray    # (C, Z, Y, X) image
+# %% ../nbs/01_data.ipynb #4cf358c1
+def channel_stats(img:np.ndarray,   # (C, Z, Y, X) image
+                  step:int=2**22    # values per channel summed at a time
                  ) -> dict:
     "Per-channel mean/std over all voxels and over nonzero voxels, and min/max, of a (C, Z, Y, X) array"
     flat = img.reshape(img.shape[0], -1)
-    nz = flat != 0
-    nzmean = [float(c[m].mean()) if m.any() else 0.0 for c, m in zip(flat, nz)]
-    nzstd = [float(c[m].std()) if m.any() else 0.0 for c, m in zip(flat, nz)]
-    return dict(
-        mean=flat.mean(1).tolist(),
-        std=flat.std(1).tolist(),
-        nz_mean=nzmean,
-        nz_std=nzstd,
-        min=flat.min(1).tolist(),
-        max=flat.max(1).tolist(),
-    )
+    C, n, shift = flat.shape[0], flat.shape[1], flat[:, :1].astype(np.float64)
+    s, ss, nz, sn, ssn = [np.zeros(C) for _ in range(5)]     # sums of (x - shift) and squares: all, and over x ≠ 0
+    lo, hi = flat[:, 0].astype(np.float64), flat[:, 0].astype(np.float64)
+    for a in range(0, n, step):
+        f = flat[:, a:a + step].astype(np.float64)
+        m, d = f != 0, f - shift
+        s, ss, nz = s + d.sum(1), ss + (d * d).sum(1), nz + m.sum(1)
+        sn, ssn = sn + (d * m).sum(1), ssn + (d * d * m).sum(1)
+        lo, hi = np.minimum(lo, f.min(1)), np.maximum(hi, f.max(1))
+    k = np.maximum(nz, 1)
+    mean, nzm = s / n, sn / k
+    std, nzs = np.sqrt(np.maximum(ss / n - mean**2, 0)), np.sqrt(np.maximum(ssn / k - nzm**2, 0))
+    mean, nzm = mean + shift[:, 0], np.where(nz > 0, nzm + shift[:, 0], 0.0)
+    return dict(mean=mean.tolist(), std=std.tolist(), nz_mean=nzm.tolist(), nz_std=np.where(nz > 0, nzs, 0.0).tolist(),
+                min=lo.tolist(), max=hi.tolist())
 
 # %% ../nbs/01_data.ipynb #528ddb38
 def _class_locations(seg:np.ndarray, num:int=4000, seed:int=0) -> dict:
@@ -591,28 +597,27 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
 def normalize(img:torch.Tensor,    # (C, ...) image
               stats:dict,          # `channel_stats` of the image
               mode:str='zscore',   # per case: 'zscore', 'zscore_nonzero', 'minmax' or 'none'
-              schemes=None         # per channel, from the preprocessing plan: a 'ct' channel uses the dataset's numbers
+              schemes=None,        # per channel, from the preprocessing plan: a 'ct' channel uses the dataset's numbers
+              inplace:bool=False   # overwrite `img` (no second copy of a large volume)
              ) -> torch.Tensor:
     "Normalize a (C, ...) image per channel; constant channels become 0, never NaN"
-    out = _per_case(img, stats, mode)
-    for c, sc in enumerate(schemes if isinstance(schemes, list) else []):
+    out = img if inplace else img.clone()
+    for c in range(out.shape[0]):
+        sc = schemes[c] if isinstance(schemes, list) and c < len(schemes) else None
         kind = sc.get('scheme') if isinstance(sc, dict) else None
-        if kind == 'ct': out[c] = (img[c].clamp(*sc['clip']) - sc['mean']) / max(sc['std'], 1e-8)
-        if kind == 'none': out[c] = img[c]
+        if kind == 'ct': out[c].clamp_(*sc['clip']).sub_(sc['mean']).div_(max(sc['std'], 1e-8))
+        elif kind != 'none': _per_case_(out[c], stats, mode, c)
     return out
 
-def _per_case(img:torch.Tensor, stats:dict, mode:str) -> torch.Tensor:
-    "Normalize every channel with the case's own statistics (a new tensor)"
-    if mode == 'none': return img.clone()
+def _per_case_(ch:torch.Tensor, stats:dict, mode:str, c:int) -> torch.Tensor:
+    "Normalize channel `c` (the tensor `ch`) in place with the case's own statistics"
+    if mode == 'none': return ch
     if mode == 'minmax':
-        lo, hi = torch.tensor(stats['min']), torch.tensor(stats['max'])
-        scale = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
-        return (img - lo.view(-1, *[1] * (img.ndim - 1))) / scale.view(-1, *[1] * (img.ndim - 1))
+        lo, hi = stats['min'][c], stats['max'][c]
+        return ch.sub_(lo).div_(hi - lo if hi > lo else 1.0)
     key = 'nz_' if mode == 'zscore_nonzero' else ''
-    mean, std = torch.tensor(stats[key + 'mean']), torch.tensor(stats[key + 'std'])
-    std = torch.where(std > 1e-8, std, torch.ones_like(std))
-    shape = (-1, *[1] * (img.ndim - 1))
-    return (img - mean.view(shape)) / std.view(shape)
+    std = stats[key + 'std'][c]
+    return ch.sub_(stats[key + 'mean'][c]).div_(std if std > 1e-8 else 1.0)
 
 # %% ../nbs/01_data.ipynb #08d40b91
 def patch_start(shape,         # (Z, Y, X) of the volume

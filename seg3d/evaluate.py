@@ -22,9 +22,9 @@ from seg3d.core import (
     save_figure,
     writable_folder,
 )
-from .preprocess import load_label, to_raw_grid
+from .preprocess import load_label
 from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
-from .predictor import Predictor, add_policy_args, policy_from_args, postprocess
+from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
 
 # %% auto #0
@@ -186,15 +186,14 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
         truth = s['targets'].tolist() if 'targets' in s else [-1] * len(names)
         r['classes'] = {t: dict(cl[t], truth=names[t][y] if y >= 0 else None) for (t, v), y in zip(cl.items(), truth)}
     if predictor.postprocess:                                           # the score without it, beside
-        plain = segmentation_metrics(probs.argmax(0).numpy().astype(np.uint8), gt, k, spacing)
+        plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing)
         r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
     if keep_dir is not None:  # out-of-fold predictions, for choosing postprocessing
         np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
     if s['case'] in truth:
         path, plan = truth[s['case']]
-        raw = to_raw_grid(probs, plan)
         vox = float(abs(np.linalg.det(nib.load(path).affine[:3, :3])))
-        r['raw'] = label_metrics(predictor.labels(raw, vox).T, path, k)
+        r['raw'] = label_metrics(predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T, path, k)
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
 

@@ -66,7 +66,7 @@ def _write_case(out:Path, case:str, r:dict, save_probabilities:bool) -> dict:
     if r['uncertainty'] is not None:
         files['uncertainty'] = save_nifti(out/f'{case}_uncertainty.nii.gz', r['uncertainty'], r['affine'], hdr)
     if save_probabilities:
-        probs = r['probs'].numpy().T.astype(np.float32)
+        probs = r['probs'].numpy().T
         files['probabilities'] = save_nifti(out/f'{case}_probs.nii.gz', probs, r['affine'], hdr)
     return {k: str(v) for k, v in files.items()}
 
@@ -76,7 +76,7 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
     t0, e = time.time(), dict(case=case, inputs=[str(p) for p in paths], status='failed', error=None)
     try:
         safe_case(case)
-        r = predictor.predict_case(paths, space, both=bool(labels))
+        r = predictor.predict_case(paths, space, both=bool(labels), probs=save_probabilities)
         e.update(files=_write_case(out, case, r, save_probabilities), original_shape=list(r['ref'].shape),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  metrics=_case_metrics(labels, case, r, predictor.cfg.num_classes), sha256=[sha256(p) for p in paths],

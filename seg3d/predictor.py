@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import copy, itertools, json, math, mmap, warnings
+import copy, itertools, json, math, mmap, tempfile, warnings, weakref
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,17 +12,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import CaseError, resolve_device, resolve_precision, amp_dtype, trim_freed_memory
-from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, to_raw_grid,
-                              PreprocessSettings)
+from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, raw_slabs,
+                              unreorient_probs, PreprocessSettings)
 from .data import Config, config_from_dict, normalize, channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
                          Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'chunked_conv',
-           'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy',
-           'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'postprocess',
-           'add_policy_args', 'policy_from_args']
+__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'release_pages',
+           'Arena', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets',
+           'swap_channels', 'entropy', 'spill_folder', 'predict_probs', 'checkpoints_of', 'check_ensemble',
+           'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args',
+           'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -51,6 +52,17 @@ def _alloc(shape, device, dtype=torch.float32) -> torch.Tensor:
     try: return torch.zeros(shape, dtype=dtype, device=device)
     except torch.OutOfMemoryError: return torch.zeros(shape, dtype=dtype)
 
+# %% ../nbs/02a_predictor.ipynb #9ddc8d39
+def _weight_sums(acc:torch.Tensor, slices:list, weight:torch.Tensor) -> torch.Tensor:
+    "Each voxel's sum of window weights in `acc`'s dtype, summed in fp32 in `acc`'s own memory (zeroed after)"
+    size = acc.shape[1:]
+    scratch = acc.view(-1)[:2 * math.prod(size)].view(torch.float32).view(size) if acc.dtype.itemsize == 2 \
+        and acc.shape[0] >= 2 else torch.zeros(size, dtype=torch.float32, device=acc.device)
+    for s in slices: scratch[s] += weight
+    norm = scratch.to(acc.dtype)
+    acc.zero_()
+    return norm
+
 # %% ../nbs/02a_predictor.ipynb #63412d39
 def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → (B, K, z, y, x) probabilities
                          image:torch.Tensor,      # (C, Z, Y, X) image
@@ -58,7 +70,8 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
                          window=None,             # (Z, Y, X) window (None: the whole volume)
                          overlap:float=0.5,       # window overlap in [0, 1)
                          batch:int | None=None,   # windows per forward (None: 4 on a GPU, 1 on a CPU)
-                         device='cpu'             # where the windows run
+                         device='cpu',            # where the windows run
+                         dtype=torch.float32      # of the sums and the result (float16: half the memory)
                         ) -> torch.Tensor:
     "Class probabilities (K, Z, Y, X) of a (C, Z, Y, X) image "
     "from `forward` (a batch's probabilities), Gaussian-blended"
@@ -69,24 +82,44 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
     )  # on CPU one window per forward is faster (cache locality)
     starts = list(itertools.product(*[window_starts(s, w, overlap) for s, w in zip(size, window)]))
     if len(starts) == 1:
-        return forward(image[None].to(device)).float()[0]  # one window: nothing to blend, no buffers
+        return forward(image[None].to(device)).to(dtype)[0]  # one window: nothing to blend, no buffers
     weight = gaussian_weights(window).to(device)
-    acc = _alloc((num_classes, *size), device)
-    norm = _alloc(size, acc.device)
-    for i in range(0, len(starts), batch):
-        chunk = starts[i:i + batch]
-        sl = [tuple(slice(a, a + w) for a, w in zip(s, window)) for s in chunk]
+    slices = [tuple(slice(a, a + w) for a, w in zip(s, window)) for s in starts]
+    acc = _alloc((num_classes, *size), device, dtype)
+    norm = _weight_sums(acc, slices, weight.to(acc.device))   # each window adds its share of the final probabilities
+    for i in range(0, len(slices), batch):
+        sl = slices[i:i + batch]
         probs = forward(torch.stack([image[(slice(None), *s)] for s in sl]).to(device)).float() * weight
-        for p, s in zip(probs.to(acc.device), sl):
-            acc[(slice(None), *s)] += p
-            norm[s] += weight.to(acc.device)
-    return acc / norm
+        for p, s in zip(probs.to(acc.device), sl): acc[(slice(None), *s)] += p / norm[s].float()   # ≤ 1: precise
+    return acc
+
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e002
+_SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
+SPILL_MIN = 2**25                 # bytes from which a spilling arena's buffer is a file
+
+def release_pages():
+    "Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
+    "which it may reclaim), the process's resident memory shrinks to what the next chunk touches"
+    for mm in list(_SPILLED): mm.madvise(mmap.MADV_DONTNEED)
+
 class Arena:
-    "Storage for the big tensors of `whole_volume_forward`: freed "
-    "buffers are reused and kept off the C heap (memory maps)"
-    def __init__(self): self.free, self.live, self.peak = [], {}, 0
+    "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
+    "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
+    def __init__(self, spill=None, spill_min:int|None=None):
+        self.free, self.live, self.peak, self.spill = [], {}, 0, spill
+        self.spill_min = SPILL_MIN if spill_min is None else spill_min
+    def _buffer(self, n:int) -> torch.Tensor:
+        "A new buffer of `n` bytes: heap, anonymous map, or (spilling) a map of an unlinked temporary file"
+        if self.spill is None or n < self.spill_min:
+            big = n >= 2**20
+            return torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if big else torch.empty(n, dtype=torch.uint8)
+        with tempfile.TemporaryFile(dir=self.spill, prefix='seg3d-spill-') as f:
+            f.truncate(n)
+            mm = mmap.mmap(f.fileno(), n)                 # the map keeps the file alive; closing it deletes the file
+        mm.madvise(mmap.MADV_RANDOM)                      # map only the pages touched (no read-ahead of neighbours)
+        _SPILLED.add(mm)
+        return torch.frombuffer(mm, dtype=torch.uint8)
     def empty(self, shape, dtype, device='cpu') -> torch.Tensor:
         if torch.device(device).type != 'cpu':
             return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
@@ -97,11 +130,7 @@ class Arena:
             self.free = [b for b in self.free if b is not buf]
         else:
             self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
-            buf = (
-                torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8)
-                if n >= 2**20
-                else torch.empty(n, dtype=torch.uint8)
-            )
+            buf = self._buffer(n)
         t = buf[:n].view(dtype).view(shape)
         self.live[t.data_ptr()] = buf
         self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
@@ -116,24 +145,39 @@ def _spans(n:int, step:int) -> list:
     "[(start, stop)] chunks of `step` covering range(n)"
     return [(a, min(a + step, n)) for a in range(0, n, max(1, step))]
 
+def _spill_axis(arena) -> int|None:
+    "Chunk along Z (2) when `arena` spills: each channel's chunk is then one contiguous run of its file"
+    return 2 if arena is not None and arena.spill is not None else None
+
+def _each(n:int, step:int, fn):
+    "fn(a, b) for the chunks [a, b) of range(n); spill files' pages are dropped after each"
+    for a, b in _spans(n, step):
+        fn(a, b)
+        release_pages()
+
+def _channel_step(t:torch.Tensor, budget:int) -> int:
+    "Channels of a (1, C, ...) tensor in about `budget` elements"
+    return max(1, budget // max(1, t[0, 0].numel()))
+
 def _at(axis:int, a:int, b:int) -> tuple:
     "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
     return (slice(None),) * axis + (slice(a, b),)
 
 # %% ../nbs/02a_predictor.ipynb #aff4c5a4
-def _conv_rows(conv:nn.Module, x:torch.Tensor) -> tuple:
-    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (the output's longest), and a function
-    giving the output's slices [a, b) along it from x's matching slices"""
+def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
+    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`ax`; None: the output's longest), and a
+    function giving the output's slices [a, b) along it from x's matching slices"""
+    longest = lambda shape: ax or 2 + max(range(3), key=lambda d: shape[2 + d])
     if isinstance(conv, UpConv3d):
         shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
-        ax = 2 + max(range(3), key=lambda d: shape[2 + d])
+        ax = longest(shape)
         return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
     shape = (
         1,
         conv.out_channels,
         *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)],
     )
-    ax = 2 + max(range(3), key=lambda d: shape[2 + d])
+    ax = longest(shape)
     k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
     def rows(a, b):
         lo, hi = a * s - p, (b - 1) * s - p + k  # input slices of output slices a..b-1, halo included
@@ -161,18 +205,20 @@ def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpCo
                 ) -> torch.Tensor:
     "`conv(x)` for a (1, C, Z, Y, X) `x` (Conv3d, `PointwiseConv3d` "
     "or `UpConv3d`), in chunks along one axis into one output"
-    shape, ax, rows = _conv_rows(conv, x)
+    shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
     out = None
     for a, b in _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget):
         y = rows(a, b)
         if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)
         out[_at(ax, a, b)] = y
+        release_pages()
     return out
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e006
 def norm_(norm:nn.Module,     # an instance, group or batch norm layer
           y:torch.Tensor,     # (1, C, Z, Y, X) conv output, normalized in place
-          budget:int=2**22    # elements per chunk
+          budget:int=2**22,   # elements per chunk
+          relu:bool=False     # then ReLU, chunk by chunk
          ) -> torch.Tensor:
     "Normalize a (1, C, ...) `y` in place with `norm`'s own function, a few channels (whole groups) at a time"
     C, per = y.shape[1], y[0, 0].numel()
@@ -189,7 +235,8 @@ def norm_(norm:nn.Module,     # an instance, group or batch norm layer
             o = F.batch_norm(
                 ys, None, None, ws, bs, True, 0.0, norm.eps
             )  # batch norm in training mode: this volume's statistics
-        y[:, a:b] = o
+        y[:, a:b] = o.relu_() if relu else o
+        release_pages()
     return y
 
 # %% ../nbs/02a_predictor.ipynb #f02b49b1
@@ -211,11 +258,8 @@ def _channel_moments(chunks) -> tuple:
     "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
     n = 0
     for t in chunks:
-        f = t[0].flatten(1).float()
-        k = f.shape[1]
-        m = f.mean(1)
-        v = (f - m[:, None]).square_().mean(1)  # two passes over the chunk: no cancellation (var_mean is 20× slower)
-        m, v = m.double(), v.double()
+        m, v = _chunk_moments(t[0].flatten(1))
+        k = t[0, 0].numel()
         if n == 0:
             n, mean, m2 = k, m, v * k
             continue
@@ -224,6 +268,21 @@ def _channel_moments(chunks) -> tuple:
         m2 = m2 + v * k + d * d * (n * k / (n + k))
         n += k
     return mean, m2 / n
+
+def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
+    "Per-row mean and biased variance (fp64) of a (C, n) chunk, a few rows at a time in fp32 (small temporaries)"
+    ms, vs = [], []
+    for a, b in _spans(f.shape[0], max(1, budget // max(1, f.shape[1]))):
+        g = f[a:b].float()
+        m = g.mean(1)
+        ms.append(m)
+        vs.append(g.sub_(m[:, None]).square_().mean(1))   # two passes: no cancellation (var_mean is 20× slower)
+    return torch.cat(ms).double(), torch.cat(vs).double()
+
+def _released(t:torch.Tensor) -> torch.Tensor:
+    "`t` (a computed chunk), after dropping the spill files' pages its computation read"
+    release_pages()
+    return t
 
 # %% ../nbs/02a_predictor.ipynb #136eb163
 def fused_conv_norm(conv:nn.Module,          # the convolution
@@ -239,10 +298,10 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output:
     a pass over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which
     may be `add`)"""
-    shape, ax, rows = _conv_rows(conv, x)
+    shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
     spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
     mu, var = (norm.running_mean.float(), norm.running_var.float()) if _running(norm) else \
-              _norm_stats(norm, *_channel_moments(rows(a, b) for a, b in spans))
+              _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         c = rows(a, b)
@@ -257,23 +316,26 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
                 tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype, t.device
             )
         out[_at(ax, a, b)] = t
+        release_pages()
     return out
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e008
 class LayerByLayer(Steps):
     "The network's steps over a whole (1, C, Z, Y, X) volume, in "
     "chunks of about `budget` elements, tensors from an `Arena`"
-    def __init__(self, budget:int=2**22): self.budget, self.arena, self.kept = budget, Arena(), set()
+    def __init__(self, budget:int=2**22, spill=None): self.budget, self.arena, self.kept = budget, Arena(spill), set()
     def pad(self, x): return pad_to_16(x)
     def cnr(self, seq, x, then=None):
         if then is not None:  # never stored: statistics from a first pass, then each chunk straight into `then`
             return fused_conv_norm(
                 seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget, arena=self.arena
             )
-        y = norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget)
-        return y.relu_() if len(seq) > 2 else y
+        return norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget, relu=len(seq) > 2)
     def residual(self, last, h, short, x):
-        if not isinstance(last[0], PointwiseConv3d): return self.cnr(last, h).add_(short).relu_()
+        if not isinstance(last[0], PointwiseConv3d):
+            y = self.cnr(last, h)
+            _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(short[:, a:b]).relu_())
+            return y
         out = None if short is x and x.data_ptr() in self.kept else short     # the widest tensor is never stored twice
         return fused_conv_norm(last[0], last[1], h, relu=True, add=short, out=out, budget=self.budget, arena=self.arena)
 
@@ -293,15 +355,24 @@ def dropout(self:LayerByLayer, drop, x):      # Monte Carlo dropout, in place
 
 @patch
 def cat(self:LayerByLayer, y, f):
-    return torch.cat([y, f], 1, out=self.arena.empty((1, y.shape[1] + f.shape[1], *y.shape[2:]), y.dtype, y.device))
+    out, c = self.arena.empty((1, y.shape[1] + f.shape[1], *y.shape[2:]), y.dtype, y.device), y.shape[1]
+    _each(c, _channel_step(y, self.budget), lambda a, b: out[:, a:b].copy_(y[:, a:b]))
+    _each(f.shape[1], _channel_step(f, self.budget), lambda a, b: out[:, c + a:c + b].copy_(f[:, a:b]))
+    return out
 
 # %% ../nbs/02a_predictor.ipynb #a48897db
 @patch
-def add(self:LayerByLayer, y, p): return y.add_(p)
+def add(self:LayerByLayer, y, p):
+    _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(p[:, a:b]))
+    return y
 @patch
 def conv(self:LayerByLayer, conv, x): return chunked_conv(conv, x, self.budget, self.arena)
 @patch
-def crop(self:LayerByLayer, y, size): return crop_to(y, size).clone()
+def crop(self:LayerByLayer, y, size):
+    if tuple(y.shape[2:]) == tuple(size): return y
+    out = self.arena.empty((*y.shape[:2], *size), y.dtype, y.device)
+    _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
+    return out
 @patch
 def keep(self:LayerByLayer, t):
     self.kept.add(t.data_ptr())
@@ -318,17 +389,18 @@ def done(self: LayerByLayer, *ts):
 def whole_volume_forward(model:nn.Module,         # a network with a `run(x, steps)` description (`ResNet3DSeg`)
                          x:torch.Tensor,           # (B, C, Z, Y, X) input
                          budget:int=2**22,         # elements per chunk
-                         pooled:list|None=None     # with tasks: receives the pooled deepest features (B, C)
+                         pooled:list|None=None,    # with tasks: receives the pooled deepest features (B, C)
+                         spill=None                # a folder: keep big activations in temporary files there
                         ) -> torch.Tensor:
     "The segmentation logits of `model(x)` computed layer by layer in chunks: the same logits in bounded memory"
     if not hasattr(model, 'run') or torch.is_grad_enabled(): return _seg_forward(model, x, pooled)
     if x.shape[0] != 1:
         parts = [[] if pooled is not None else None for _ in x]
-        out = torch.cat([whole_volume_forward(model, xi[None], budget, p) for xi, p in zip(x, parts)])
+        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill) for xi, p in zip(x, parts)])
         if pooled is not None and parts[0]: pooled.append(torch.cat([p[0] for p in parts]))
         return out
     if x.device.type == 'cpu': trim_freed_memory()       # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
-    steps = LayerByLayer(budget)
+    steps = LayerByLayer(budget, spill)
     return model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
 
 def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
@@ -350,25 +422,45 @@ def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
     for a, b in pairs: idx[a], idx[b] = b, a
     return probs[:, idx]
 
-def entropy(probs:torch.Tensor,   # (K, ...) probabilities
-            eps:float=1e-8        # guards log(0)
+def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
+            eps:float=1e-8,       # guards log(0)
+            budget:int=2**22      # elements per step (fp32 math on a few slices at a time)
            ) -> torch.Tensor:
-    "Predictive entropy (nats) over the class axis 0"
-    return -(probs * (probs + eps).log()).sum(0)
+    "Predictive entropy (nats, float32) over the class axis 0"
+    if probs.dim() < 2: return -(probs.float() * (probs.float() + eps).log()).sum(0)
+    out = torch.empty(probs.shape[1:], dtype=torch.float32, device=probs.device)
+    step = max(1, budget // max(1, probs[:, :1].numel()))
+    for a in range(0, out.shape[0], step):
+        p = probs[:, a:a + step].float()
+        out[a:a + step] = -(p * (p + eps).log()).sum(0)
+        release_pages()
+    return out
 
 # %% ../nbs/02a_predictor.ipynb #5d100798
-def _softmax_(logits:torch.Tensor) -> torch.Tensor:
-    "Softmax over axis 1, in place (one class-probability volume less at a time)"
-    return logits.sub_(logits.amax(1, keepdim=True)).exp_().div_(logits.sum(1, keepdim=True))
+def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
+                dtype,                 # of the probabilities
+                budget:int=2**22       # elements per step
+               ) -> torch.Tensor:
+    "Softmax over axis 1 as `dtype`, a few Z slices at a time (fp32 math); in the logits' own memory when `dtype` is "
+    "as wide (bf16 logits → fp16 probabilities in place): the whole volume's probabilities never need a second copy"
+    same = logits.dtype.itemsize == dtype.itemsize and logits.is_contiguous()
+    out = logits.view(dtype) if same else torch.empty(logits.shape, dtype=dtype, device=logits.device)
+    step = max(1, budget // max(1, logits[:, :, 0].numel()))
+    for a in range(0, logits.shape[2], step):          # each slab is read (copied to fp32) before it is overwritten
+        out[:, :, a:a + step] = logits[:, :, a:a + step].float().softmax(1)
+        release_pages()
+    return out
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
-def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False):
-    "Batch forward: probabilities averaged over the mirrorings `flips` (bf16 weights: bf16 input, no autocast); "
-    "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
+def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False, out_dtype=torch.float32,
+                spill=None):
+    "Batch forward: probabilities (`out_dtype`) averaged over the mirrorings `flips` (bf16 weights: bf16 input, no "
+    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
-    net = (lambda t, p: whole_volume_forward(model, t, pooled=p)) if whole else (lambda t, p: _seg_forward(model, t, p))
+    net = (lambda t, p: whole_volume_forward(model, t, pooled=p, spill=spill)) if whole else \
+        (lambda t, p: _seg_forward(model, t, p))
     autocast = lambda: torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16,
                                       enabled=dtype is not None and wdtype != torch.bfloat16)
     def fwd(x):
@@ -377,12 +469,12 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
         with torch.no_grad(), autocast():
             for i, f in enumerate(flips):
                 dims, pooled = [a + 2 for a in f], [] if tasks else None
-                p = _softmax_(net(x.flip(dims) if f else x, pooled).float())
+                p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype)
                 if pooled: fwd.feats.setdefault(i, []).append(pooled[0].float())
                 p = p.flip(dims) if f else p
                 p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
                 out = p if out is None else out.add_(p)
-        return out.div_(len(flips))
+        return out.div_(len(flips)) if len(flips) > 1 else out
     fwd.feats = {}
     return fwd
 
@@ -395,6 +487,23 @@ def _class_probs(model, feats:dict) -> dict:
 
 # %% ../nbs/02a_predictor.ipynb #fbac6333
 WHOLE_VOLUME_MIN = 2**27  # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
+
+def _available_memory() -> int:
+    "Bytes the kernel says are available (MemAvailable), or 0 when it does not say"
+    try: return next(int(l.split()[1]) * 1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable'))
+    except (OSError, StopIteration, ValueError): return 0
+
+def spill_folder(spill,             # 'auto', a folder, or None (never)
+                 voxels:int,        # of the volume
+                 width:int,         # the network's base width
+                 itemsize:int=2     # bytes per activation value (bf16: 2)
+                ) -> str|None:
+    "Where one layer-by-layer pass keeps its big tensors: `spill` itself, or with 'auto' the temporary folder when its "
+    "activations (about one value per voxel × base width, measured at the seed's size) need over half the available "
+    "memory"
+    if spill != 'auto': return spill
+    need, free = voxels * width * itemsize, _available_memory()
+    return tempfile.gettempdir() if free and need > free / 2 else None
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -409,7 +518,9 @@ def predict_probs(models:list,             # networks (an ensemble)
                   mc_samples:int=0,        # Monte Carlo dropout passes (0: dropout off)
                   precision='fp32',        # 'bf16', 'fp16' or 'fp32'
                   device='cpu',            # where the models run
-                  classes:list|None=None   # with tasks: receives {task: probabilities} per model and MC sample
+                  classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
+                  dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
+                  spill=None               # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
@@ -420,16 +531,17 @@ def predict_probs(models:list,             # networks (an ensemble)
         big = whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN   # ... if big
         as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
         run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
-        fwd = _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big)
+        sp = spill_folder(spill, image[0].numel(), getattr(m, 'kwargs', {}).get('width', 0), 2 if bf16_weights else 4)
+        fwd = _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
-            p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device)
+            p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
             if classes is not None and fwd.feats:
                 with torch.no_grad(): classes.append(_class_probs(run, fwd.feats))
             total = p if total is None else total.add_(p)
             n += 1
         mc_dropout(m, False)
-    return total / n
+    return total.div_(n) if n > 1 else total
 
 # %% ../nbs/02a_predictor.ipynb #78173ef2
 BEST = 'best_resnet3d_segmentation.pth'      # the seed's name for the best checkpoint
@@ -470,7 +582,8 @@ def preprocess_image(source,               # the scan's file(s), or (array (X, Y
     else: image, ref = load_image(source, cfg.in_channels, max_voxels)
     image, _, plan, _ = prepare(image, ref.affine, s)                         # reoriented as in training, then planned
     pre = np.ascontiguousarray(resample_image(image, plan).T)                   # (C, Z, Y, X)
-    return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize, s.intensity), plan, ref
+    del image                                                                   # the raw voxels are not needed again
+    return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize, s.intensity, inplace=True), plan, ref
 
 # %% ../nbs/02a_predictor.ipynb #5ff57f47
 class Predictor:
@@ -487,7 +600,9 @@ class Predictor:
                  batch:int|None=None,        # windows per forward (None: 4 on a GPU, 1 on a CPU)
                  seed:int=0,                 # Monte Carlo dropout masks: the same image gets the same prediction
                  postprocess=None,           # connected-component steps (`postprocess`) applied to the label maps
-                 sources=()):                # where the models came from (named in reports)
+                 sources=(),                 # where the models came from (named in reports)
+                 dtype=torch.float16,        # probabilities and their sums (float32: twice the memory, exact sums)
+                 spill='auto'):              # a folder for one whole-volume pass's big tensors (`spill_folder`)
         if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
         if mc_samples < 0: raise ValueError(f"mc_samples must be ≥ 0, got {mc_samples}")
         self.device = resolve_device(device)
@@ -496,6 +611,9 @@ class Predictor:
         self.window = tuple(window or cfg.patch_size or ()) or None
         self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
         self.postprocess = postprocess if isinstance(postprocess, list) else None
+        self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
+        if self.dtype not in (torch.float16, torch.bfloat16, torch.float32):
+            raise ValueError(f"dtype must be float16, bfloat16 or float32, got {dtype!r}")
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
         norm = cfg.model.norm
         if window and not cfg.patch_size and norm in ('instance', 'group'):
@@ -539,37 +657,65 @@ def from_folder(cls:Predictor, folder, **policy):
     if not Path(folder).is_dir(): raise CaseError(f"{folder}: no such model folder")
     return cls.from_checkpoints(folder, **policy)
 
+# %% ../nbs/02a_predictor.ipynb #a85762cd
+@patch(as_prop=True)
+def input_dtype(self:Predictor) -> torch.dtype:
+    "The dtype the models read their input in: bf16 when every model has bf16 weights (on the CPU), else float32"
+    bf16 = all(next(m.parameters()).dtype == torch.bfloat16 for m in self.models)
+    return torch.bfloat16 if bf16 and self.device.type == 'cpu' else torch.float32
+
 # %% ../nbs/02a_predictor.ipynb #c73dc2ec
 @patch
 def settings(self:Predictor) -> dict:
     "The policy, as reports record it"
     return dict(models=self.sources, window=list(self.window) if self.window else None, overlap=self.overlap,
                 tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
-                postprocess=self.postprocess, tasks=self.cfg.model.tasks or None)
+                postprocess=self.postprocess, tasks=self.cfg.model.tasks or None, dtype=str(self.dtype)[6:])
 
 @patch
 def probs(self:Predictor,
           image:torch.Tensor,      # normalized (C, Z, Y, X) image on the training grid
           classes:list|None=None   # with tasks: receives {task: probabilities} per model and MC sample
          ) -> torch.Tensor:
-    "Class probabilities (K, Z, Y, X), float32 on the CPU, of one normalized (C, Z, Y, X) image on the training grid"
+    "Class probabilities (K, Z, Y, X) on the CPU (the predictor's `dtype`) of a normalized (C, Z, Y, X) image on the "
+    "training grid"
     run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
-                                precision=self.precision, device=self.device, classes=classes).cpu()
+                                precision=self.precision, device=self.device, classes=classes,
+                                dtype=self.dtype, spill=self.spill).cpu()
     if not self.mc_samples: return run()
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
         return run()
 
 # %% ../nbs/02a_predictor.ipynb #d25df268
+def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256)
+              budget:int=2**24      # elements per step
+             ) -> np.ndarray:
+    "The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume"
+    if probs.dim() < 2: return np.uint8(probs.argmax(0))
+    out = np.empty(tuple(probs.shape[1:]), np.uint8)
+    step = max(1, budget // max(1, probs[:, :1].numel()))
+    def put(a, b): out[a:b] = probs[:, a:b].argmax(0).to(torch.uint8).numpy()
+    _each(out.shape[0], step, put)
+    return out
+
+# %% ../nbs/02a_predictor.ipynb #2c65a8ef
+@patch
+def postprocessed(self:Predictor,
+                  label:np.ndarray,      # uint8 label map
+                  voxel_mm3:float=1.0    # the grid's voxel volume (postprocessing volumes are in mm³)
+                 ) -> np.ndarray:
+    "The label map after the predictor's postprocessing steps (itself when there are none)"
+    return postprocess(label, self.postprocess, voxel_mm3) if self.postprocess else label
+
 @patch
 def labels(self:Predictor,
            probs:torch.Tensor,    # (K, ...) class probabilities
-           voxel_mm3:float=1.0    # the grid's voxel volume (postprocessing volumes are in mm³)
+           voxel_mm3:float=1.0    # the grid's voxel volume
           ) -> np.ndarray:
     "The label map (uint8, the probabilities' axis order), postprocessed when the predictor has steps"
-    lab = probs.argmax(0).numpy().astype(np.uint8)
-    return postprocess(lab, self.postprocess, voxel_mm3) if self.postprocess else lab
+    return self.postprocessed(argmax_u8(probs), voxel_mm3)
 
 # %% ../nbs/02a_predictor.ipynb #55e3ba39
 @patch
@@ -590,26 +736,53 @@ def case_classes(self:Predictor,
                   'uncertainty': None if std is None else float(std[k]), 'samples': len(samples)}
     return out
 
+# %% ../nbs/02a_predictor.ipynb #9112f8aa
+def raw_grid_maps(prob:torch.Tensor,       # (K, Z', Y', X') class probabilities on the preprocessed grid
+                  plan:dict,               # the plan that made that grid
+                  uncertainty:bool=False,  # also the entropy (float32)
+                  probs:bool=False,        # also the probabilities (K, float32)
+                  budget:int=2**23         # raw-grid elements per slab
+                 ) -> dict:
+    "{'label' uint8, 'uncertainty', 'probs'} on the scan's own grid and voxel order (Z, Y, X), made slab by slab"
+    (x, y, z), o = plan['in_shape'], plan.get('orient')
+    lab = np.empty((z, y, x), np.uint8)
+    ent = torch.empty((z, y, x)) if uncertainty else None
+    full = torch.empty((prob.shape[0], z, y, x)) if probs else None
+    for a, b, t in raw_slabs(prob, plan, max(1, budget // (prob.shape[0] * y * x))):
+        lab[a:b] = argmax_u8(t)
+        if ent is not None: ent[a:b] = entropy(t)
+        if full is not None: full[:, a:b] = t
+        release_pages()
+    back = lambda t: None if t is None else unreorient_probs(t[None], o)[0]
+    return dict(label=back(torch.from_numpy(lab)).numpy(), uncertainty=back(ent),
+                probs=None if full is None else unreorient_probs(full, o))
+
 # %% ../nbs/02a_predictor.ipynb #1613f488
 @patch
 def predict_case(self:Predictor,
                  source,                  # the scan's file(s), or (array (X, Y, Z[, C]), 4×4 affine)
                  space:str='original',    # 'original': the scan's grid; 'preprocessed': the training grid
-                 both:bool=False):        # also the label map on the other grid (to score on both)
-    "One raw scan: label map, probabilities and (with MC samples) entropy on `space`'s grid, with the geometry"
+                 both:bool=False,         # also the label map on the other grid (to score on both)
+                 probs:bool=False):       # also the probabilities (K, Z, Y, X) float32 on `space`'s grid
+    "One raw scan: label map, (with MC samples) entropy and (when asked) probabilities on `space`'s grid, with the "
+    "geometry; the raw grid's maps are made slab by slab"
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     x, plan, ref, samples = *preprocess_image(source, self.prep, self.cfg), []
-    pre = self.probs(x, samples)
-    raw = to_raw_grid(pre, plan) if space == 'original' or both else None
+    x = x.to(self.input_dtype)                           # what the models read anyway (bf16 weights: bf16 input)
+    trim_freed_memory()                                  # preprocessing's freed temporaries back to the kernel
+    pre, orig, mc = self.probs(x, samples), space == 'original', self.mc_samples > 0
+    del x
     pre_affine = preprocessed_affine(ref.affine, ref.shape[:3], plan)
-    probs, affine = (raw, ref.affine) if space == 'original' else (pre, pre_affine)
     vox = lambda A: float(abs(np.linalg.det(np.asarray(A)[:3, :3])))
-    as_xyz = lambda p, A: None if p is None else self.labels(p, vox(A)).T
-    return dict(label=as_xyz(probs, affine), probs=probs, affine=affine, ref=ref, plan=plan, space=space,
-                affine_preprocessed=pre_affine,
-                label_preprocessed=as_xyz(pre, pre_affine), label_original=as_xyz(raw, ref.affine),
-                uncertainty=entropy(probs).numpy().astype(np.float32).T if self.mc_samples else None,
+    raw = raw_grid_maps(pre, plan, orig and mc, orig and probs) if orig or both else None
+    lab_raw = None if raw is None else self.postprocessed(raw['label'], vox(ref.affine)).T
+    lab_pre = self.labels(pre, vox(pre_affine)).T if not orig or both else None
+    unc = (raw['uncertainty'] if orig else entropy(pre)) if mc else None
+    p = (raw['probs'] if orig else pre.float()) if probs else None
+    return dict(label=lab_raw if orig else lab_pre, probs=p, affine=ref.affine if orig else pre_affine, ref=ref,
+                plan=plan, space=space, affine_preprocessed=pre_affine, label_preprocessed=lab_pre,
+                label_original=lab_raw, uncertainty=None if unc is None else unc.numpy().T,
                 classes=self.case_classes(samples))
 
 # %% ../nbs/02a_predictor.ipynb #cc9490cc
@@ -659,6 +832,9 @@ def add_policy_args(p    # an `argparse` parser
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="default: the training's")
     p.add_argument('--device', help="default: CUDA when there is one, else the CPU")
     p.add_argument('--no_postprocess', action='store_true', help="skip the postprocessing chosen by cross-validation")
+    p.add_argument('--spill', metavar='DIR', default='auto',
+                   help="whole-volume pass: keep its big tensors in temporary files in DIR, so resident memory stays "
+                   "flat as volumes grow (default 'auto': the temporary folder when RAM would not hold them; 'none')")
     return p
 
 # %% ../nbs/02a_predictor.ipynb #161b713f
@@ -666,4 +842,5 @@ def policy_from_args(a    # parsed arguments with the policy options
                     ) -> dict:
     "The `Predictor` keyword arguments of parsed policy options"
     return dict(window=a.window, overlap=a.overlap, tta=a.tta, mc_samples=a.mc_samples, precision=a.precision,
-                device=a.device, postprocess=not a.no_postprocess)
+                device=a.device, postprocess=not a.no_postprocess,
+                spill=None if getattr(a, 'spill', 'auto') == 'none' else getattr(a, 'spill', 'auto'))

@@ -22,8 +22,8 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
 # %% auto #0
 __all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CASE_LABELS',
            'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation', 'reorient',
-           'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
+           'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation',
+           'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
            'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase',
            'find_cases', 'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256',
            'case_hashes', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint',
@@ -103,29 +103,47 @@ def resample_image(image:np.ndarray, # (X, Y, Z, C) float image
     if plan['z_mode'] == 'resample':
         t = F.interpolate(t[None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0]
     elif (x, y) != (tx, ty): t = F.interpolate(t, size=(ty, tx), mode='bilinear', align_corners=False)
+    else: t = t.clone()                                                 # a new array: the input is never modified
     lo, hi = img.reshape(-1, img.shape[-1], order='F').min(0), img.reshape(-1, img.shape[-1], order='F').max(0)
-    t = torch.maximum(
-        torch.minimum(t, torch.from_numpy(hi)[:, None, None, None]), torch.from_numpy(lo)[:, None, None, None]
-    )
+    t.clamp_(torch.from_numpy(lo)[:, None, None, None], torch.from_numpy(hi)[:, None, None, None])   # in place
     out = t.numpy().T                                                   # back to (X, Y, Z, C), Fortran order
     return _z_fit(out, plan) if plan['z_mode'] == 'pad' else out
 
 # %% ../nbs/00_preprocess.ipynb #d8636dae
+def _linear_z(n_out:int, n_in:int, a:int, b:int) -> tuple:
+    "Source slices (i0, i1) and weights of output slices a..b-1 of a linear resize n_in → n_out (half-voxel centres)"
+    src = ((torch.arange(a, b, dtype=torch.float64) + 0.5) * (n_in / n_out) - 0.5).clamp_min(0)
+    i0 = src.floor().long().clamp_max(n_in - 1)
+    return i0, (i0 + 1).clamp_max(n_in - 1), (src - i0).float()
+
+def raw_slabs(prob:torch.Tensor,    # (K, Z', Y', X') class probabilities on the preprocessed grid (any float dtype)
+              plan:dict,            # the plan that produced that grid
+              slab:int=8,           # raw Z slices per step
+              background:int=0):    # class given to slices a crop removed
+    "Yield (a, b, (K, b - a, Y, X) float32): raw slices a..b-1 of the inverted mapping, never the whole raw grid"
+    (x, y, z), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
+    xy = lambda t: t.float() if (x, y) == (tx, ty) else \
+        F.interpolate(t.float(), size=(y, x), mode='bilinear', align_corners=False)
+    for a in range(0, z, slab):
+        b = min(a + slab, z)
+        if plan['z_mode'] == 'resample':                  # trilinear = bilinear XY, then linear Z (separable)
+            i0, i1, w = _linear_z(z, tz, a, b)
+            part, w = xy(prob[:, int(i0[0]):int(i1[-1]) + 1]), w[None, :, None, None]
+            yield a, b, part[:, i0 - i0[0]] * (1 - w) + part[:, i1 - i0[0]] * w
+        elif plan['z_mode'] == 'pad': yield a, b, xy(prob[:, plan['z_pad'][0] + a:plan['z_pad'][0] + b])
+        else:                                             # crop: removed slices are background
+            out, c0 = torch.zeros((prob.shape[0], b - a, y, x)), plan['z_crop'][0]
+            out[background] = 1
+            lo, hi = max(a, c0), min(b, c0 + tz)
+            if lo < hi: out[:, lo - a:hi - a] = xy(prob[:, lo - c0:hi - c0])
+            yield a, b, out
+
+# %% ../nbs/00_preprocess.ipynb #1d81a662
 def invert_probabilities(prob:torch.Tensor, # (K, Z', Y', X') class probabilities on the preprocessed grid
                          plan:dict,          # the plan that produced that grid
                          background:int=0):  # class given to slices a crop removed
-    "Map probabilities from the preprocessed grid back to the raw grid: (K, Z, Y, X)"
-    (x, y, z), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
-    if plan['z_mode'] == 'pad': prob = prob[:, plan['z_pad'][0]:plan['z_pad'][0] + z]
-    if plan['z_mode'] == 'resample':
-        return F.interpolate(prob[None].float(), size=(z, y, x), mode='trilinear', align_corners=False)[0]
-    if (x, y) != (tx, ty): prob = F.interpolate(prob.float(), size=(y, x), mode='bilinear', align_corners=False)
-    if plan['z_mode'] == 'crop':
-        full = torch.zeros((prob.shape[0], z, y, x), dtype=prob.dtype, device=prob.device)
-        full[background] = 1
-        full[:, plan['z_crop'][0]:plan['z_crop'][0] + tz] = prob
-        prob = full
-    return prob
+    "Map probabilities from the preprocessed grid back to the raw grid: (K, Z, Y, X) float32"
+    return torch.cat([t for *_, t in raw_slabs(prob, plan, plan['in_shape'][2], background)], 1)
 
 def labels_to_onehot(label:np.ndarray,   # (X, Y, Z) integer label map
                      num_classes:int     # classes incl. background
@@ -315,7 +333,8 @@ def _load(path:Path, max_voxels:int):
 def _read(img, path:Path, dtype=np.float32) -> np.ndarray:
     "Read the voxels (with scl_slope/inter applied), turning I/O failures into `CaseError`"
     try:
-        return img.get_fdata(dtype=dtype) if dtype is not None else np.asanyarray(img.dataobj)
+        if dtype is None: return np.asanyarray(img.dataobj)
+        return img.get_fdata(dtype=dtype, caching='unchanged')     # no copy cached in `img` (callers keep it)
     except Exception as e:
         raise CaseError(
             f"{path}: cannot read voxel data, file corrupt or truncated ({type(e).__name__}: {e})"
