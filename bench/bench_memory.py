@@ -22,10 +22,12 @@ hold_freed_memory()
 PROBS = HEAD + '''
 from seg3d.model import ResNet3DSeg
 from seg3d.predictor import predict_probs
+import inspect
 torch.manual_seed(0)
 m = ResNet3DSeg().eval(); x = torch.randn({shape})
+half = dict(dtype=torch.float16) if 'dtype' in inspect.signature(predict_probs).parameters else {{}}  # as Predictor
 t = time.perf_counter()
-p = predict_probs([m], x, 5, window={window}, overlap={overlap}, precision='bf16')
+p = predict_probs([m], x, 5, window={window}, overlap={overlap}, precision='bf16', **half)
 print(json.dumps(dict(t=time.perf_counter() - t, dtype=str(p.dtype), file=seg3d.predictor.__file__)))
 '''
 E2E = HEAD + '''

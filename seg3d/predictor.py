@@ -19,9 +19,9 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
                          Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'release_pages',
-           'Arena', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets',
-           'swap_channels', 'entropy', 'spill_folder', 'predict_probs', 'checkpoints_of', 'check_ensemble',
+__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena',
+           'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
+           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'predict_probs', 'checkpoints_of', 'check_ensemble',
            'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args',
            'policy_from_args']
 
@@ -52,7 +52,7 @@ def _alloc(shape, device, dtype=torch.float32) -> torch.Tensor:
     try: return torch.zeros(shape, dtype=dtype, device=device)
     except torch.OutOfMemoryError: return torch.zeros(shape, dtype=dtype)
 
-# %% ../nbs/02a_predictor.ipynb #9ddc8d39
+# %% ../nbs/02a_predictor.ipynb #82ca2dc0
 def _weight_sums(acc:torch.Tensor, slices:list, weight:torch.Tensor) -> torch.Tensor:
     "Each voxel's sum of window weights in `acc`'s dtype, summed in fp32 in `acc`'s own memory (zeroed after)"
     size = acc.shape[1:]
@@ -95,31 +95,12 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
 
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e002
-_SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
-SPILL_MIN = 2**25                 # bytes from which a spilling arena's buffer is a file
-
-def release_pages():
-    "Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
-    "which it may reclaim), the process's resident memory shrinks to what the next chunk touches"
-    for mm in list(_SPILLED): mm.madvise(mmap.MADV_DONTNEED)
-
 class Arena:
     "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
     "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
     def __init__(self, spill=None, spill_min:int|None=None):
         self.free, self.live, self.peak, self.spill = [], {}, 0, spill
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
-    def _buffer(self, n:int) -> torch.Tensor:
-        "A new buffer of `n` bytes: heap, anonymous map, or (spilling) a map of an unlinked temporary file"
-        if self.spill is None or n < self.spill_min:
-            big = n >= 2**20
-            return torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if big else torch.empty(n, dtype=torch.uint8)
-        with tempfile.TemporaryFile(dir=self.spill, prefix='seg3d-spill-') as f:
-            f.truncate(n)
-            mm = mmap.mmap(f.fileno(), n)                 # the map keeps the file alive; closing it deletes the file
-        mm.madvise(mmap.MADV_RANDOM)                      # map only the pages touched (no read-ahead of neighbours)
-        _SPILLED.add(mm)
-        return torch.frombuffer(mm, dtype=torch.uint8)
     def empty(self, shape, dtype, device='cpu') -> torch.Tensor:
         if torch.device(device).type != 'cpu':
             return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
@@ -139,6 +120,28 @@ class Arena:
         "Hand back the buffers of tensors that are no longer used"
         for t in ts:
             if t is not None and t.data_ptr() in self.live: self.free.append(self.live.pop(t.data_ptr()))
+
+# %% ../nbs/02a_predictor.ipynb #bc063297
+_SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
+SPILL_MIN = 2**25                 # bytes from which a spilling arena's buffer is a file
+
+def release_pages():
+    "Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
+    "which it may reclaim), the process's resident memory shrinks to what the next chunk touches"
+    for mm in list(_SPILLED): mm.madvise(mmap.MADV_DONTNEED)
+
+@patch
+def _buffer(self:Arena, n:int) -> torch.Tensor:
+    "A new buffer of `n` bytes: heap, anonymous map, or (spilling) a map of an unlinked temporary file"
+    if self.spill is None or n < self.spill_min:
+        big = n >= 2**20
+        return torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if big else torch.empty(n, dtype=torch.uint8)
+    with tempfile.TemporaryFile(dir=self.spill, prefix='seg3d-spill-') as f:
+        f.truncate(n)
+        mm = mmap.mmap(f.fileno(), n)                 # the map keeps the file alive; closing it deletes the file
+    mm.madvise(mmap.MADV_RANDOM)                      # map only the pages touched (no read-ahead of neighbours)
+    _SPILLED.add(mm)
+    return torch.frombuffer(mm, dtype=torch.uint8)
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e004
 def _spans(n:int, step:int) -> list:
@@ -657,7 +660,7 @@ def from_folder(cls:Predictor, folder, **policy):
     if not Path(folder).is_dir(): raise CaseError(f"{folder}: no such model folder")
     return cls.from_checkpoints(folder, **policy)
 
-# %% ../nbs/02a_predictor.ipynb #a85762cd
+# %% ../nbs/02a_predictor.ipynb #96274f23
 @patch(as_prop=True)
 def input_dtype(self:Predictor) -> torch.dtype:
     "The dtype the models read their input in: bf16 when every model has bf16 weights (on the CPU), else float32"
@@ -700,7 +703,7 @@ def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256)
     _each(out.shape[0], step, put)
     return out
 
-# %% ../nbs/02a_predictor.ipynb #2c65a8ef
+# %% ../nbs/02a_predictor.ipynb #15ee3a33
 @patch
 def postprocessed(self:Predictor,
                   label:np.ndarray,      # uint8 label map
@@ -736,7 +739,7 @@ def case_classes(self:Predictor,
                   'uncertainty': None if std is None else float(std[k]), 'samples': len(samples)}
     return out
 
-# %% ../nbs/02a_predictor.ipynb #9112f8aa
+# %% ../nbs/02a_predictor.ipynb #5e6e62c3
 def raw_grid_maps(prob:torch.Tensor,       # (K, Z', Y', X') class probabilities on the preprocessed grid
                   plan:dict,               # the plan that made that grid
                   uncertainty:bool=False,  # also the entropy (float32)
