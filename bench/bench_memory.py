@@ -1,9 +1,10 @@
 """Inference memory as the volume grows (issue #22 item 2): peak resident memory (ru_maxrss of a fresh process) and time
 of the seed's full-width model (random weights, bf16) at the seed's grid 2×32×1024×512 and at 4× its voxels
 (2×64×1024×1024), on both prediction paths — sliding windows 32×256×256 (overlap 0.25) and the whole volume layer by
-layer — first `predict_probs` alone, then end to end through `predict_folder` (what `seg3d_predict` runs): a raw
-2-channel NIfTI scan of another size (448×896×40, resp. 896×896×80; Z resampled) loaded, preprocessed, predicted and
-written back on its own grid. `--src DIR` runs another checkout's seg3d (e.g. a git worktree of an older commit) for a
+layer — first `predict_probs` alone (float16 probabilities where the API has them), then end to end through
+`predict_folder` (what `seg3d_predict` runs, default policy; the whole volume also with spilling off): a raw 2-channel
+NIfTI scan of another size (448×896×40, resp. 896×896×80; Z resampled) loaded, preprocessed, predicted and written
+back on its own grid. `--src DIR` runs another checkout's seg3d (e.g. a git worktree of an older commit) for a
 side-by-side comparison; `--only` picks rows (e.g. `--only e2e`). Slow: about 10 minutes on 2 cores."""
 import argparse, json, os, sys, tempfile
 from pathlib import Path
@@ -32,9 +33,13 @@ print(json.dumps(dict(t=time.perf_counter() - t, dtype=str(p.dtype), file=seg3d.
 '''
 E2E = HEAD + '''
 from seg3d.inference import predict_folder
+import inspect
+from seg3d.predictor import Predictor
+spill = {spill!r}
+kw = dict(spill=spill) if spill != 'default' and 'spill' in inspect.signature(Predictor).parameters else {{}}
 t = time.perf_counter()
 rep = predict_folder({inp!r}, {out!r}, {ckpt!r}, progress=False, window={window}, overlap={overlap}, precision='bf16',
-                     overwrite=True, **({{'spill': {spill!r}}} if {spill!r} else {{}}))
+                     overwrite=True, **kw)
 c = rep['cases'][0]
 assert c['status'] == 'ok', c
 print(json.dumps(dict(t=time.perf_counter() - t, shape=c['prediction_shape'], file=seg3d.predictor.__file__)))
@@ -69,7 +74,7 @@ if __name__ == '__main__':
           f"{machine()} · seg3d from {a.src}\n\n| path | size | time | peak | vs seed size |\n|---|---|---|---|---|",
           flush=True)
     res = {}
-    for path in ('probs windows', 'probs whole', 'e2e windows', 'e2e whole', 'e2e whole, spill'):
+    for path in ('probs windows', 'probs whole', 'e2e windows', 'e2e whole, no spill', 'e2e whole'):
         if a.only not in path: continue
         for size in a.sizes.split(','):
             grid, raw = SIZES[size]
@@ -79,8 +84,7 @@ if __name__ == '__main__':
             else:
                 ckpt, inp = make_case(tmp/size, grid, raw)
                 code = E2E.format(src=a.src, inp=str(inp), out=str(tmp/size/'out'), ckpt=str(ckpt), window=window,
-                                  overlap=OVERLAP, spill=str(tmp/'spill') if 'spill' in path else '')
-                (tmp/'spill').mkdir(exist_ok=True)
+                                  overlap=OVERLAP, spill=None if 'no spill' in path else 'default')
             peak, out = peak_rss_of(code)
             res[path, size] = peak
             base = res.get((path, 'seed'))

@@ -314,7 +314,7 @@ def _find_volume(folder:Path, sub:str, case:str) -> Path:
         if (p := folder/sub/f'{case}{suf}').exists(): return p
     raise CaseError(f"{folder/sub}: no file for case {case!r} (expected {case}.nii.gz or {case}.nii)")
 
-# %% ../nbs/01_data.ipynb #8e6c1529
+# %% ../nbs/01_data.ipynb #421bbecd
 def channel_stats(img:np.ndarray,   # (C, Z, Y, X) image
                   step:int=2**22    # values per channel summed at a time
                  ) -> dict:

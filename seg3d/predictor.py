@@ -19,8 +19,8 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
                          Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena',
-           'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
+__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs',
+           'Arena', 'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
            'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'predict_probs', 'checkpoints_of', 'check_ensemble',
            'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args',
            'policy_from_args']
@@ -52,7 +52,7 @@ def _alloc(shape, device, dtype=torch.float32) -> torch.Tensor:
     try: return torch.zeros(shape, dtype=dtype, device=device)
     except torch.OutOfMemoryError: return torch.zeros(shape, dtype=dtype)
 
-# %% ../nbs/02a_predictor.ipynb #82ca2dc0
+# %% ../nbs/02a_predictor.ipynb #b1cb8df7
 def _weight_sums(acc:torch.Tensor, slices:list, weight:torch.Tensor) -> torch.Tensor:
     "Each voxel's sum of window weights in `acc`'s dtype, summed in fp32 in `acc`'s own memory (zeroed after)"
     size = acc.shape[1:]
@@ -121,7 +121,7 @@ class Arena:
         for t in ts:
             if t is not None and t.data_ptr() in self.live: self.free.append(self.live.pop(t.data_ptr()))
 
-# %% ../nbs/02a_predictor.ipynb #bc063297
+# %% ../nbs/02a_predictor.ipynb #75c99edc
 _SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
 SPILL_MIN = 2**25                 # bytes from which a spilling arena's buffer is a file
 
@@ -490,6 +490,7 @@ def _class_probs(model, feats:dict) -> dict:
 
 # %% ../nbs/02a_predictor.ipynb #fbac6333
 WHOLE_VOLUME_MIN = 2**27  # voxels × base width from which one pass goes layer by layer (model(x) would hold ≳ 1 GiB)
+SPILL_AUTO = 2**32        # bytes of activations from which 'auto' spills (or half the available memory, if less)
 
 def _available_memory() -> int:
     "Bytes the kernel says are available (MemAvailable), or 0 when it does not say"
@@ -502,11 +503,11 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
                  itemsize:int=2     # bytes per activation value (bf16: 2)
                 ) -> str|None:
     "Where one layer-by-layer pass keeps its big tensors: `spill` itself, or with 'auto' the temporary folder when its "
-    "activations (about one value per voxel × base width, measured at the seed's size) need over half the available "
-    "memory"
+    "activations (about one value per voxel × base width, measured at the seed's size) exceed `SPILL_AUTO` or half "
+    "the available memory"
     if spill != 'auto': return spill
     need, free = voxels * width * itemsize, _available_memory()
-    return tempfile.gettempdir() if free and need > free / 2 else None
+    return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -660,7 +661,7 @@ def from_folder(cls:Predictor, folder, **policy):
     if not Path(folder).is_dir(): raise CaseError(f"{folder}: no such model folder")
     return cls.from_checkpoints(folder, **policy)
 
-# %% ../nbs/02a_predictor.ipynb #96274f23
+# %% ../nbs/02a_predictor.ipynb #80b086ca
 @patch(as_prop=True)
 def input_dtype(self:Predictor) -> torch.dtype:
     "The dtype the models read their input in: bf16 when every model has bf16 weights (on the CPU), else float32"
@@ -703,7 +704,7 @@ def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256)
     _each(out.shape[0], step, put)
     return out
 
-# %% ../nbs/02a_predictor.ipynb #15ee3a33
+# %% ../nbs/02a_predictor.ipynb #9eb71de1
 @patch
 def postprocessed(self:Predictor,
                   label:np.ndarray,      # uint8 label map
@@ -739,7 +740,7 @@ def case_classes(self:Predictor,
                   'uncertainty': None if std is None else float(std[k]), 'samples': len(samples)}
     return out
 
-# %% ../nbs/02a_predictor.ipynb #5e6e62c3
+# %% ../nbs/02a_predictor.ipynb #f0b0bde8
 def raw_grid_maps(prob:torch.Tensor,       # (K, Z', Y', X') class probabilities on the preprocessed grid
                   plan:dict,               # the plan that made that grid
                   uncertainty:bool=False,  # also the entropy (float32)

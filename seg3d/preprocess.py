@@ -138,7 +138,7 @@ def raw_slabs(prob:torch.Tensor,    # (K, Z', Y', X') class probabilities on the
             if lo < hi: out[:, lo - a:hi - a] = xy(prob[:, lo - c0:hi - c0])
             yield a, b, out
 
-# %% ../nbs/00_preprocess.ipynb #1401129d
+# %% ../nbs/00_preprocess.ipynb #51ff428f
 def invert_probabilities(prob:torch.Tensor, # (K, Z', Y', X') class probabilities on the preprocessed grid
                          plan:dict,          # the plan that produced that grid
                          background:int=0):  # class given to slices a crop removed
