@@ -1,13 +1,13 @@
 """Does one whole-volume pass at 4× the seed's voxels fit under a hard memory cap of 1.5× the seed size's peak?
 Runs `predict_folder` (what `seg3d_predict` runs) on the 4× case of bench_memory.py inside a cgroup-v1 memory limit
 (as root; the page cache of the spill files counts against the limit and must be reclaimed), with and without
-spilling. Usage: python bench/experiments/memory_cap.py [CAP_GIB]  (default 2.5 = 1.5 × 1.67 GiB)."""
+spilling. Usage: python bench/experiments/memory_cap.py [CAP_GIB]  (default 3.3 = 1.5 × the seed size's 2.21 GiB)."""
 import os, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_memory as B
 
-cap = float(sys.argv[1]) if len(sys.argv) > 1 else 2.5
+cap = float(sys.argv[1]) if len(sys.argv) > 1 else 3.3
 cg = Path('/sys/fs/cgroup/memory/seg3d_cap')
 cg.mkdir(exist_ok=True)
 (cg/'memory.limit_in_bytes').write_text(str(int(cap * 2**30)))
