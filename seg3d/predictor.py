@@ -838,7 +838,8 @@ def add_policy_args(p    # an `argparse` parser
     p.add_argument('--no_postprocess', action='store_true', help="skip the postprocessing chosen by cross-validation")
     p.add_argument('--spill', metavar='DIR', default='auto',
                    help="whole-volume pass: keep its big tensors in temporary files in DIR, so resident memory stays "
-                   "flat as volumes grow (default 'auto': the temporary folder when RAM would not hold them; 'none')")
+                   "flat as volumes grow (default 'auto': the temporary folder above 4 GiB of activations or when RAM "
+                   "would not hold them; 'none': never)")
     return p
 
 # %% ../nbs/02a_predictor.ipynb #161b713f
