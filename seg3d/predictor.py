@@ -433,10 +433,10 @@ def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
     if probs.dim() < 2: return -(probs.float() * (probs.float() + eps).log()).sum(0)
     out = torch.empty(probs.shape[1:], dtype=torch.float32, device=probs.device)
     step = max(1, budget // max(1, probs[:, :1].numel()))
-    for a in range(0, out.shape[0], step):
-        p = probs[:, a:a + step].float()
-        out[a:a + step] = -(p * (p + eps).log()).sum(0)
-        release_pages()
+    def put(a, b):
+        p = probs[:, a:b].float()
+        out[a:b] = -(p * (p + eps).log()).sum(0)
+    _each(out.shape[0], step, put)
     return out
 
 # %% ../nbs/02a_predictor.ipynb #5d100798
@@ -449,9 +449,8 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
     same = logits.dtype.itemsize == dtype.itemsize and logits.is_contiguous()
     out = logits.view(dtype) if same else torch.empty(logits.shape, dtype=dtype, device=logits.device)
     step = max(1, budget // max(1, logits[:, :, 0].numel()))
-    for a in range(0, logits.shape[2], step):          # each slab is read (copied to fp32) before it is overwritten
-        out[:, :, a:a + step] = logits[:, :, a:a + step].float().softmax(1)
-        release_pages()
+    def put(a, b): out[:, :, a:b] = logits[:, :, a:b].float().softmax(1)   # each slab read (fp32) before overwritten
+    _each(logits.shape[2], step, put)
     return out
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
