@@ -35,7 +35,7 @@ def atomic_write(path,          # final file
         raise
     return path
 
-# %% ../nbs/000_core.ipynb #9b0df085
+# %% ../nbs/000_core.ipynb #b818cbc4
 def _json_default(o):
     if isinstance(o, (np.integer, np.floating)): return o.item()
     if isinstance(o, (np.ndarray, torch.Tensor)): return o.tolist()
@@ -48,6 +48,7 @@ def write_json(path,   # file to write
     "Write `obj` as indented JSON, atomically (numpy and torch values and paths included)"
     return atomic_write(path, lambda t: t.write_text(json.dumps(obj, indent=1, default=_json_default)))
 
+# %% ../nbs/000_core.ipynb #2417a393
 def cli_parser(prog:str,          # the command's name
                description:str    # one line on what it does
               ) -> argparse.ArgumentParser:
@@ -122,7 +123,7 @@ def cpu_has_fast_bf16() -> bool:
     except OSError: return False
     return any(f in flags for f in (' amx_bf16', ' avx512_bf16'))
 
-# %% ../nbs/000_core.ipynb #181c05fe
+# %% ../nbs/000_core.ipynb #d2f4f471
 def resolve_precision(precision:str,  # 'auto', 'bf16', 'fp16' or 'fp32'
                       device          # where the work runs
                      ) -> str:
@@ -136,6 +137,7 @@ def resolve_precision(precision:str,  # 'auto', 'bf16', 'fp16' or 'fp32'
     if dev.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
     return 'bf16' if dev.type == 'cpu' and cpu_has_fast_bf16() else 'fp32'
 
+# %% ../nbs/000_core.ipynb #5c906e7c
 def resolve_device(device=None  # a device or its name; None: CUDA when there is one, else the CPU
                   ) -> torch.device:
     "The device to run on"

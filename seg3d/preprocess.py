@@ -109,13 +109,14 @@ def resample_image(image:np.ndarray, # (X, Y, Z, C) float image
     out = t.numpy().T                                                   # back to (X, Y, Z, C), Fortran order
     return _z_fit(out, plan) if plan['z_mode'] == 'pad' else out
 
-# %% ../nbs/00_preprocess.ipynb #d8636dae
+# %% ../nbs/00_preprocess.ipynb #9e7cf6bc
 def _linear_z(n_out:int, n_in:int, a:int, b:int) -> tuple:
     "Source slices (i0, i1) and weights of output slices a..b-1 of a linear resize n_in → n_out (half-voxel centres)"
     src = ((torch.arange(a, b, dtype=torch.float64) + 0.5) * (n_in / n_out) - 0.5).clamp_min(0)
     i0 = src.floor().long().clamp_max(n_in - 1)
     return i0, (i0 + 1).clamp_max(n_in - 1), (src - i0).float()
 
+# %% ../nbs/00_preprocess.ipynb #50230e84
 def raw_slabs(prob:torch.Tensor,    # (K, Z', Y', X') class probabilities on the preprocessed grid (any float dtype)
               plan:dict,            # the plan that produced that grid
               slab:int=8,           # raw Z slices per step
@@ -340,7 +341,7 @@ def _read(img, path:Path, dtype=np.float32) -> np.ndarray:
             f"{path}: cannot read voxel data, file corrupt or truncated ({type(e).__name__}: {e})"
         ) from None
 
-# %% ../nbs/00_preprocess.ipynb #77790212
+# %% ../nbs/00_preprocess.ipynb #ffff7fbd
 def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
                 where,               # the file (or array) named in errors
                 channels:int=None    # expected channel count (None: any)
@@ -353,6 +354,7 @@ def check_image(data:np.ndarray,     # (X, Y, Z, C) intensities
         raise CaseError(f"{where}: image is constant (every voxel {data.min()}); expected a scan with contrast")
     return data
 
+# %% ../nbs/00_preprocess.ipynb #a1ba849a
 def check_affine(img,     # a NIfTI image object
                  where    # the file named in errors
                 ):
@@ -364,44 +366,45 @@ def check_affine(img,     # a NIfTI image object
         )
     return img
 
-# %% ../nbs/00_preprocess.ipynb #a2460509
+# %% ../nbs/00_preprocess.ipynb #b5bd4fa5
+def _channel_part(p:Path,          # one file of the image
+                  n_files:int,      # how many files the image has
+                  ref,              # the first file's image object (None: this is the first)
+                  first:Path,       # the first file, named when grids differ
+                  max_voxels:int):  # memory guard
+    "One file's image object and its voxels as float32 (X, Y, Z, C), checked against the first file's grid"
+    img = _load(p, max_voxels)
+    if len(img.shape) not in (3, 4):
+        raise CaseError(
+            f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)"
+        )
+    if n_files > 1 and len(img.shape) != 3: raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
+    if ref is not None and (img.shape[:3] != ref.shape[:3] or not np.allclose(img.affine, ref.affine, atol=1e-3)):
+        raise CaseError(f"{p}: channel grid {img.shape[:3]} differs from {first} {ref.shape[:3]}")
+    if ref is None: check_affine(img, p)
+    a = _read(img, p)
+    if not np.isfinite(a).all():
+        raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
+    return img, (a if a.ndim == 4 else a[..., None])
+
+# %% ../nbs/00_preprocess.ipynb #cb2808b6
 def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
                channels:int=None,    # expected channel count (None: any)
                max_voxels:int=0):    # refuse volumes with more values than this (0: no guard)
     "Load an image as float32 (X, Y, Z, C) with its NIfTI image object; raise `CaseError` on bad input"
     paths, parts, ref = [Path(p) for p in paths], [], None
     for p in paths:
-        img = _load(p, max_voxels)
-        if len(img.shape) not in (3, 4):
-            raise CaseError(
-                f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)"
-            )
-        if len(paths) > 1 and len(img.shape) != 3:
-            raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
-        if ref is not None and (img.shape[:3] != ref.shape[:3] or not np.allclose(img.affine, ref.affine, atol=1e-3)):
-            raise CaseError(f"{p}: channel grid {img.shape[:3]} differs from {paths[0]} {ref.shape[:3]}")
-        ref = ref or check_affine(img, p)
-        a = _read(img, p)
-        if not np.isfinite(a).all():
-            raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
-        parts.append(a if a.ndim == 4 else a[..., None])
+        img, part = _channel_part(p, len(paths), ref, paths[0], max_voxels)
+        ref = ref or img
+        parts.append(part)
     data = parts[0] if len(parts) == 1 else np.asfortranarray(np.concatenate(parts, axis=3))
     return check_image(data, paths[0], channels), ref
 
-# %% ../nbs/00_preprocess.ipynb #e686b61f
-def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
-               num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
-               max_voxels:int=0        # refuse bigger volumes (0: no guard)
-              ):
-    "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
-    path = Path(path)
-    img = _load(path, max_voxels)
-    shape = img.shape[:3] if len(img.shape) == 4 and img.shape[3] == 1 else img.shape
-    if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
-    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
-    a = _read(img, path, dtype=np.float64 if scaled else None).reshape(
-        shape, order='F'
-    )
+# %% ../nbs/00_preprocess.ipynb #dc3582ab
+def _check_label_values(a:np.ndarray,    # the label voxels as stored (integers, or floats after scaling)
+                        path:Path,          # the file, named in errors
+                        num_classes:int|None):
+    "Raise `CaseError` unless every value is an integer class id in 0..num_classes-1 (0..255 when None)"
     if not np.issubdtype(a.dtype, np.integer):
         bad = ~np.isfinite(a) | (a != np.round(a))
         if bad.any():
@@ -415,6 +418,20 @@ def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
         raise CaseError(
             f"{path}: label values {sorted(set(np.unique(a[a > limit]).tolist()))[:5]} outside the classes 0..{limit}"
         )
+
+# %% ../nbs/00_preprocess.ipynb #1fd8a29b
+def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
+               num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
+               max_voxels:int=0        # refuse bigger volumes (0: no guard)
+              ):
+    "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
+    path = Path(path)
+    img = _load(path, max_voxels)
+    shape = img.shape[:3] if len(img.shape) == 4 and img.shape[3] == 1 else img.shape
+    if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
+    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
+    a = _read(img, path, dtype=np.float64 if scaled else None).reshape(shape, order='F')
+    _check_label_values(a, path, num_classes)
     return np.asfortranarray(a.astype(np.uint8)), img
 
 # %% ../nbs/00_preprocess.ipynb #546ab7f4
@@ -477,67 +494,69 @@ def _pair(images:dict, labels:dict, subset:str, need_label:bool) -> list:
         cases.append(c)
     return cases
 
-# %% ../nbs/00_preprocess.ipynb #ca7d206b
+# %% ../nbs/00_preprocess.ipynb #7df49e61
+def _nnunet_cases(src:Path) -> list:
+    "The cases of nnU-Net's layout: imagesTr/labelsTr (train) and imagesTs (test), channels as _0000, _0001, ..."
+    cases = []
+    for sub, lab, subset in (('imagesTr', 'labelsTr', 'train'), ('imagesTs', None, 'test')):
+        chans = {}
+        for name, ps in _nifti_files(src/sub).items():
+            m = re.fullmatch(r'(.+)_(\d{4})', name)
+            chans.setdefault(m.group(1) if m else name, []).extend(ps)
+        cases += _pair(chans, _nifti_files(src/lab) if lab else {}, subset, need_label=bool(lab))
+    for c in cases:
+        if not c.error and len({case_name(p) for p in c.images}) != len(c.images):
+            c.error = f"duplicate channel files for case {c.name!r}: {', '.join(map(str, c.images))}"
+    return cases
+
+# %% ../nbs/00_preprocess.ipynb #ab064165
 def find_cases(src    # raw dataset folder
               ) -> list:
     "All `RawCase`s of a raw dataset folder in seg3d's (`images/`, `labels/`) or nnU-Net's (`imagesTr/`, ...) layout"
     src = Path(src)
-    if (src/'images').is_dir():
-        images = _nifti_files(src/'images')
-        cases = _pair(images, _nifti_files(src/'labels'), 'train', need_label=True)
-        for c in cases:
-            if len(c.images) > 1 and not c.error:
-                c.error = f"duplicate image files for case {c.name!r}: {', '.join(map(str, c.images))}"
-        return cases
-    if (src/'imagesTr').is_dir() or (src/'imagesTs').is_dir():
-        cases = []
-        for sub, lab, subset in (('imagesTr', 'labelsTr', 'train'), ('imagesTs', None, 'test')):
-            chans = {}
-            for name, ps in _nifti_files(src/sub).items():
-                m = re.fullmatch(r'(.+)_(\d{4})', name)
-                chans.setdefault(m.group(1) if m else name, []).extend(ps)
-            cases += _pair(chans, _nifti_files(src/lab) if lab else {}, subset, need_label=bool(lab))
-        for c in cases:
-            if not c.error and len({case_name(p) for p in c.images}) != len(c.images):
-                c.error = f"duplicate channel files for case {c.name!r}: {', '.join(map(str, c.images))}"
-        return cases
-    raise CaseError(
-        f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder or nnU-Net's 'imagesTr/' + 'labelsTr/'"
-    )
+    if not (src/'images').is_dir():
+        if (src/'imagesTr').is_dir() or (src/'imagesTs').is_dir(): return _nnunet_cases(src)
+        raise CaseError(f"{src}: no raw dataset found; expected an 'images/' + 'labels/' folder "
+                        "or nnU-Net's 'imagesTr/' + 'labelsTr/'")
+    cases = _pair(_nifti_files(src/'images'), _nifti_files(src/'labels'), 'train', need_label=True)
+    for c in cases:
+        if len(c.images) > 1 and not c.error:
+            c.error = f"duplicate image files for case {c.name!r}: {', '.join(map(str, c.images))}"
+    return cases
 
-# %% ../nbs/00_preprocess.ipynb #8725dd61
+# %% ../nbs/00_preprocess.ipynb #320ec758
+def _dicom_tags(img,          # the SimpleITK volume
+                k:int,        # slice index
+                uid:str,      # the series' UID
+                modality:str  # DICOM modality, e.g. 'CT'
+               ) -> list:
+    "The (tag, value) pairs a DICOM reader needs to put slice `k` back in its series and in space"
+    d = img.GetDirection()
+    return [('0008|0060', modality), ('0020|000e', uid), ('0020|000d', uid + '.1'), ('0020|0013', str(k + 1)),
+            ('0020|0032', '\\'.join(map(str, img.TransformIndexToPhysicalPoint((0, 0, k))))),
+            ('0008|0018', f'{uid}.2.{k}'), ('0020|0037', '\\'.join(map(str, [*d[0::3], *d[1::3]])))]
+
+# %% ../nbs/00_preprocess.ipynb #4edbcf5e
 def _dicom_series(folder,              # output folder: one .dcm file per slice
                   vol:np.ndarray,      # (X, Y, Z) integer voxels
                   affine:np.ndarray,   # NIfTI (RAS) voxel-to-world affine with orthonormal directions
                   modality:str='CT'):
     "Write a volume as a DICOM series (tests and examples)"
-    sitk = _sitk(folder)
+    sitk, folder = _sitk(folder), Path(folder)
     img = sitk.GetImageFromArray(np.ascontiguousarray(vol.T))
     lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine, float)
     spacing = np.linalg.norm(lps[:3, :3], axis=0)
     img.SetSpacing(spacing.tolist())
     img.SetOrigin(lps[:3, 3].tolist())
     img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
-    uid, folder = (
-        '1.2.826.0.1.3680043.2.1125.' + str(int(hashlib.md5(str(folder).encode()).hexdigest()[:10], 16)),
-        Path(folder),
-    )
+    uid = '1.2.826.0.1.3680043.2.1125.' + str(int(hashlib.md5(str(folder).encode()).hexdigest()[:10], 16))
     folder.mkdir(parents=True, exist_ok=True)
     w = sitk.ImageFileWriter()
     w.KeepOriginalImageUIDOn()
     with _keep_locale():
         for k in range(img.GetDepth()):
-            sl, pos = img[:, :, k], img.TransformIndexToPhysicalPoint((0, 0, k))
-            for tag, val in [
-                ('0008|0060', modality),
-                ('0020|000e', uid),
-                ('0020|000d', uid + '.1'),
-                ('0020|0013', str(k + 1)),
-                ('0020|0032', '\\'.join(map(str, pos))),
-                ('0008|0018', f'{uid}.2.{k}'),
-                ('0020|0037', '\\'.join(map(str, [*img.GetDirection()[0::3], *img.GetDirection()[1::3]]))),
-            ]:
-                sl.SetMetaData(tag, val)
+            sl = img[:, :, k]
+            for tag, val in _dicom_tags(img, k, uid, modality): sl.SetMetaData(tag, val)
             w.SetFileName(str(folder/f'{k:04d}.dcm'))
             w.Execute(sl)
     return folder
@@ -585,22 +604,26 @@ class PreprocessSettings:
 
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
-        if self.orientation not in ('auto', None) and sorted(self.orientation) != [0, 1, 2]:
-            raise ValueError(
-                f"orientation must be 'auto', None or a permutation of (0, 1, 2), got {self.orientation!r}"
-            )
-        if len(self.target) != 3 or min(self.target) < 1:
-            raise ValueError(f"target must be 3 positive sizes (X, Y, Z), got {self.target}")
-        plan_grid((1, 1, 1), self.target, self.z_policy)
-        if not 0 <= self.compresslevel <= 9:
-            raise ValueError(f"compresslevel must be in [0, 9], got {self.compresslevel}")
+        _check_settings(self)
+
     @property
     def suffix(self): return '.nii.gz' if self.compresslevel else '.nii'
 
     def key(self):
         return {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
 
-# %% ../nbs/00_preprocess.ipynb #206656e4
+# %% ../nbs/00_preprocess.ipynb #d1475746
+def _check_settings(s:PreprocessSettings):
+    "Raise `ValueError` naming the setting when the grid, Z policy, orientation or compression level is invalid"
+    if s.orientation not in ('auto', None) and sorted(s.orientation) != [0, 1, 2]:
+        raise ValueError(f"orientation must be 'auto', None or a permutation of (0, 1, 2), got {s.orientation!r}")
+    if len(s.target) != 3 or min(s.target) < 1:
+        raise ValueError(f"target must be 3 positive sizes (X, Y, Z), got {s.target}")
+    plan_grid((1, 1, 1), s.target, s.z_policy)
+    if not 0 <= s.compresslevel <= 9:
+        raise ValueError(f"compresslevel must be in [0, 9], got {s.compresslevel}")
+
+# %% ../nbs/00_preprocess.ipynb #c0e6551a
 def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
             affine,                   # the file's affine
             s:PreprocessSettings,     # target grid, Z policy, orientation
@@ -616,6 +639,7 @@ def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
     plan['orient'] = t
     return image, label, plan, output_affine(affine, plan)
 
+# %% ../nbs/00_preprocess.ipynb #d5f0de43
 def preprocessed_affine(affine, file_shape, plan:dict) -> np.ndarray:
     "The preprocessed grid's affine from the file's affine and shape (X, Y, Z) and the plan"
     t = plan.get('orient')
@@ -667,6 +691,10 @@ def _outputs(dst:Path, case:RawCase, s:PreprocessSettings) -> dict:
     if case.label: out['label'] = dst/'labels'/f'{case.name}{s.suffix}'
     return out
 
+def _sources(case:RawCase) -> dict:
+    "The input files of a case, as the reports name them"
+    return dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None)
+
 # %% ../nbs/00_preprocess.ipynb #a0f2dc35
 def _describe(case, image, ref, label, plan, s, affine) -> dict:
     "The report fields that describe a case's input and its mapping (`affine`: the preprocessed grid's)"
@@ -680,7 +708,21 @@ def _describe(case, image, ref, label, plan, s, affine) -> dict:
                 output_affine=np.asarray(affine).tolist(), output_shape=[*s.target, int(image.shape[3])],
                 axis_codes=axis_codes(ref.affine), reorient=plan.get('orient'))
 
-# %% ../nbs/00_preprocess.ipynb #9e1af921
+# %% ../nbs/00_preprocess.ipynb #34dd1ee6
+def _preprocess_files(case:RawCase, s:PreprocessSettings, outs:dict, e:dict):
+    "Load and check a case, reorient, resample and write it to `outs`; its description goes into the entry `e`"
+    image, ref = load_image(case.images, s.channels, s.max_voxels)
+    label = None
+    if case.label:
+        label, lref = load_label(case.label, s.num_classes, s.max_voxels)
+        _check_pair(ref, lref, case.images[0], case.label, s.affine_tol)
+    image, label, plan, affine = prepare(image, ref.affine, s, label)
+    e.update(_describe(case, image, ref, label, plan, s, affine))
+    save_nifti(outs['image'], resample_image(image, plan), affine, ref.header, s.compresslevel)
+    if label is not None:
+        save_nifti(outs['label'], resample_label(label, plan), affine, ref.header, s.compresslevel)
+
+# %% ../nbs/00_preprocess.ipynb #560e2831
 def preprocess_case(case:RawCase,              # the case's files
                     dst,                       # output folder
                     s:PreprocessSettings,      # grid and checks
@@ -689,14 +731,7 @@ def preprocess_case(case:RawCase,              # the case's files
                    ) -> dict:
     "Preprocess one case into `dst`; returns its report entry (status 'ok' or 'failed', never raises for bad input)"
     t0, dst = time.time(), Path(dst)
-    e = dict(
-        case=case.name,
-        subset=case.subset,
-        sources=dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None),
-        status='failed',
-        error=None,
-        skipped=False,
-    )
+    e = dict(case=case.name, subset=case.subset, sources=_sources(case), status='failed', error=None, skipped=False)
     try:
         if case.error: raise CaseError(case.error)
         safe_case(case.name)
@@ -704,16 +739,7 @@ def preprocess_case(case:RawCase,              # the case's files
         e['sha256'] = hashes or case_hashes(case)
         if up_to_date(previous, outs.values(), sha256=e['sha256'], settings=s.key()):
             return {**previous, 'skipped': True}
-        image, ref = load_image(case.images, s.channels, s.max_voxels)
-        label = None
-        if case.label:
-            label, lref = load_label(case.label, s.num_classes, s.max_voxels)
-            _check_pair(ref, lref, case.images[0], case.label, s.affine_tol)
-        image, label, plan, affine = prepare(image, ref.affine, s, label)
-        e.update(_describe(case, image, ref, label, plan, s, affine))
-        save_nifti(outs['image'], resample_image(image, plan), affine, ref.header, s.compresslevel)
-        if label is not None:
-            save_nifti(outs['label'], resample_label(label, plan), affine, ref.header, s.compresslevel)
+        _preprocess_files(case, s, outs, e)
         e.update(status='ok', outputs={k: str(v) for k, v in outs.items()}, settings=s.key())
     except CaseError as err:
         e['error'] = str(err)
@@ -763,7 +789,7 @@ def case_fingerprint(case:RawCase,        # the case's files
               sha256=case_hashes(case))
     return fp, [c[1] for c in chans]
 
-# %% ../nbs/00_preprocess.ipynb #d9a653a6
+# %% ../nbs/00_preprocess.ipynb #d0641665
 def _dataset_json(src:Path) -> dict|None:
     "nnU-Net v2's dataset.json in (or beside) the raw folder: channel_names, labels, file_ending"
     for f in (src/'dataset.json', src.parent/'dataset.json'):
@@ -772,6 +798,7 @@ def _dataset_json(src:Path) -> dict|None:
             except ValueError as e: raise CaseError(f"{f}: not valid JSON ({e})") from None
     return None
 
+# %% ../nbs/00_preprocess.ipynb #58ade081
 def _median_stats(rows:list, key:str) -> dict:
     v = np.array([r[key] for r in rows], float)
     return dict(median=np.median(v, 0).tolist(), min=v.min(0).tolist(), max=v.max(0).tolist())
@@ -785,39 +812,37 @@ def _pooled_intensity(samples:list) -> list:
                                                 mean=float(v.mean()), std=float(v.std()), samples=int(v.size)))
     return out
 
-# %% ../nbs/00_preprocess.ipynb #8012189d
+# %% ../nbs/00_preprocess.ipynb #6da9deca
+def _class_census(rows:list) -> dict:
+    "Per class value: voxels over all cases, their share, and in how many cases it occurs"
+    counts = {}
+    for r in rows:
+        for v, n in r['labels'].items(): counts[v] = counts.get(v, 0) + n
+    order, total = sorted(counts, key=int), sum(counts.values()) or 1
+    return dict(class_voxels={v: counts[v] for v in order}, class_frequency={v: counts[v] / total for v in order},
+                class_cases={v: sum(v in r['labels'] for r in rows) for v in order})
+
+def _orientation_census(rows:list) -> dict:
+    "How many cases have each orientation code, and the majority's voxel order"
+    orders, codes = [tuple(r['axis_order']) for r in rows], [r['axis_codes'] for r in rows]
+    return dict(codes={c: codes.count(c) for c in sorted(set(codes))},
+                majority_order=list(max(sorted(set(orders)), key=orders.count)))
+
+# %% ../nbs/00_preprocess.ipynb #5f011462
 def summarize_fingerprint(rows:list,      # `case_fingerprint`s of the readable cases
                           samples:list    # their foreground samples, per channel
                          ) -> dict:
     "The dataset's view: spacing and shape ranges, orientation census, anisotropy, class frequencies, channels"
     if not rows: return {}
-    spacing, counts = _median_stats(rows, 'spacing'), {}
-    for r in rows:
-        for v, n in r['labels'].items(): counts[v] = counts.get(v, 0) + n
-    total = sum(counts.values()) or 1
-    orders = [tuple(r['axis_order']) for r in rows]
+    spacing = _median_stats(rows, 'spacing')
     sp = np.array(spacing['median'])
-    return dict(
-        cases=len(rows),
-        spacing=spacing,
-        shape=_median_stats(rows, 'shape'),
-        anisotropy=float(sp.max() / sp.min()),
-        through_plane_axis=int(np.argmax(sp)),
-        orientation=dict(
-            codes={c: [r['axis_codes'] for r in rows].count(c) for c in sorted({r['axis_codes'] for r in rows})},
-            majority_order=list(max(sorted(set(orders)), key=orders.count)),
-        ),
-        channels={str(c): sum(r['channels'] == c for r in rows) for c in sorted({r['channels'] for r in rows})},
-        class_voxels={v: counts[v] for v in sorted(counts, key=int)},
-        class_frequency={v: counts[v] / total for v in sorted(counts, key=int)},
-        class_cases={v: sum(v in r['labels'] for r in rows) for v in sorted(counts, key=int)},
-        foreground_intensity=_pooled_intensity(samples),
-    )
+    return dict(cases=len(rows), spacing=spacing, shape=_median_stats(rows, 'shape'),
+                anisotropy=float(sp.max() / sp.min()), through_plane_axis=int(np.argmax(sp)),
+                orientation=_orientation_census(rows),
+                channels={str(c): sum(r['channels'] == c for r in rows) for c in sorted({r['channels'] for r in rows})},
+                **_class_census(rows), foreground_intensity=_pooled_intensity(samples))
 
 # %% ../nbs/00_preprocess.ipynb #d8411528
-def _sources(case:RawCase) -> dict:
-    return dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None)
-
 def _fingerprint_job(case:dict,        # a `RawCase` as plain data (it pickles from notebooks and scripts alike)
                      max_voxels:int    # memory guard
                     ) -> tuple:
@@ -858,12 +883,13 @@ def dataset_fingerprint(src,                  # raw dataset folder
                 failed=sorted((r for r in rows if r['status'] != 'ok'), key=lambda r: r['case']),
                 dataset=summarize_fingerprint(ok, samples))
 
-# %% ../nbs/00_preprocess.ipynb #5e716e8c
+# %% ../nbs/00_preprocess.ipynb #579a572f
 def _channel_names(dj:dict) -> list:
     "dataset.json's channel names in channel order"
     names = dj.get('channel_names') or dj.get('modality') or {}
     return [names[k] for k in sorted(names, key=int)]
 
+# %% ../nbs/00_preprocess.ipynb #5762d331
 def expected_contents(fp:dict,                 # `dataset_fingerprint`
                       channels:int|None=None,  # stated by the user (wins)
                       num_classes:int|None=None
@@ -880,6 +906,16 @@ def expected_contents(fp:dict,                 # `dataset_fingerprint`
         num_classes = k if k >= 2 else None
     return channels, num_classes
 
+# %% ../nbs/00_preprocess.ipynb #c845e74d
+def _expected_why(fp:dict, channels, num_classes, stated:dict) -> tuple:
+    "Where the expected channel count and classes came from, in words an error message can carry"
+    dj, ds = fp.get('dataset_json') or {}, fp['dataset']
+    why_c = ('as stated' if stated.get('channels') else "dataset.json's channel_names" if _channel_names(dj)
+             else f"the majority's: {ds.get('channels', {}).get(str(channels), 0)} of {ds.get('cases', 0)} cases")
+    why_k = ('as stated' if stated.get('classes') else "dataset.json's labels" if dj.get('labels')
+             else f"every value up to {(num_classes or 1) - 1} occurs in the dataset")
+    return why_c, why_k
+
 # %% ../nbs/00_preprocess.ipynb #7a99a726
 def integrity_errors(fp:dict,              # `dataset_fingerprint`
                      channels:int|None,    # channels every case must have
@@ -887,11 +923,7 @@ def integrity_errors(fp:dict,              # `dataset_fingerprint`
                      stated:dict           # {'channels': …, 'classes': …} as the user gave them (None: decided here)
                     ) -> dict:
     "{case: error} for the cases whose channel count or label values differ from what the dataset expects"
-    dj, ds, errs = fp.get('dataset_json') or {}, fp['dataset'], {}
-    why_c = ('as stated' if stated.get('channels') else "dataset.json's channel_names" if _channel_names(dj)
-             else f"the majority's: {ds.get('channels', {}).get(str(channels), 0)} of {ds.get('cases', 0)} cases")
-    why_k = ('as stated' if stated.get('classes') else "dataset.json's labels" if dj.get('labels')
-             else f"every value up to {(num_classes or 1) - 1} occurs in the dataset")
+    errs, (why_c, why_k) = {}, _expected_why(fp, channels, num_classes, stated)
     for r in fp['cases']:
         img, lab = r['sources']['image'][0], r['sources']['label']
         if channels and r['channels'] != channels:
@@ -947,7 +979,23 @@ def _case_plan(r:dict, s:PreprocessSettings) -> dict:
                 z_mode=p['z_mode'], z_pad=p['z_pad'], z_crop=p['z_crop'], thickest_axis=int(np.argmax(spacing)),
                 voxel_mm=[round(sp * sc, 4) for sp, sc in zip(spacing, p['scale'])])
 
-# %% ../nbs/00_preprocess.ipynb #c95a8dcb
+# %% ../nbs/00_preprocess.ipynb #a44d9a65
+def _plan_warnings(cases:dict,   # {case: `_case_plan`}
+                   far:float):    # how far off the median XY scale is unusual
+    "Warnings for cases scaled far from the median in XY, and for cases acquired in another plane"
+    med = np.median([c['xy_scale'] for c in cases.values()], 0)
+    axes = [c['thickest_axis'] for c in cases.values()]
+    thick = max(set(axes), key=axes.count)
+    warnings = [
+        f"{n}: scaled {c['xy_scale'][0]:.2f}×{c['xy_scale'][1]:.2f} in XY, the median case {med[0]:.2f}×{med[1]:.2f}"
+        for n, c in cases.items() if max(np.abs(np.log(np.array(c['xy_scale']) / med))) > np.log(far)
+    ]
+    return warnings + [
+        f"{n}: thickest voxel axis is {'XYZ'[c['thickest_axis']]}, the majority's {'XYZ'[thick]} — another acquisition "
+        "plane; left as acquired (not resliced)" for n, c in cases.items() if c['thickest_axis'] != thick
+    ]
+
+# %% ../nbs/00_preprocess.ipynb #b074ed28
 def make_plan(fp:dict,                  # `dataset_fingerprint`
               s:PreprocessSettings,     # resolved settings (grid, orientation, intensity, channels, classes)
               far:float=2.0             # warn for cases whose XY scale is this many times off the median's
@@ -955,23 +1003,10 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
     "The decisions for every case, warnings for unusual ones, and a grid suggested by the data"
     cases = {r['case']: _case_plan(r, s) for r in fp['cases']}
     if not cases: return dict(grid=list(s.target), cases={}, warnings=[])
-    med = np.median([c['xy_scale'] for c in cases.values()], 0)
-    thick = max(set(c['thickest_axis'] for c in cases.values()), key=[c['thickest_axis'] for c in cases.values()].count)
-    warnings = [
-        f"{n}: scaled {c['xy_scale'][0]:.2f}×{c['xy_scale'][1]:.2f} in XY, the median case {med[0]:.2f}×{med[1]:.2f}"
-        for n, c in cases.items()
-        if max(np.abs(np.log(np.array(c['xy_scale']) / med))) > np.log(far)
-    ]
-    warnings += [
-        f"{n}: thickest voxel axis is {'XYZ'[c['thickest_axis']]}, the majority's {'XYZ'[thick]} — another acquisition "
-        "plane; left as acquired (not resliced)"
-        for n, c in cases.items()
-        if c['thickest_axis'] != thick
-    ]
     shape = np.median([c['shape'] for c in cases.values()], 0)
     return dict(grid=list(s.target), z_policy=s.z_policy, orientation=s.orientation, intensity=s.intensity,
                 channels=s.channels, num_classes=s.num_classes, suggested_grid=[int(-(-v // 16) * 16) for v in shape],
-                cases=cases, warnings=warnings)
+                cases=cases, warnings=_plan_warnings(cases, far))
 
 # %% ../nbs/00_preprocess.ipynb #4553fac4
 def resolve_settings(fp:dict,                # `dataset_fingerprint`
@@ -990,10 +1025,11 @@ def resolve_settings(fp:dict,                # `dataset_fingerprint`
     return dataclasses.replace(s, channels=channels, num_classes=num_classes, orientation=orientation,
                                intensity=None if intensity == 'auto' else intensity)
 
-# %% ../nbs/00_preprocess.ipynb #36eb10f1
+# %% ../nbs/00_preprocess.ipynb #cbd519e9
 def _input_hashes(cases:list) -> dict:
     return {c.name: case_hashes(c) for c in cases}
 
+# %% ../nbs/00_preprocess.ipynb #8d9b4e37
 def fingerprint_for(src,                    # raw dataset folder
                     out,                    # where fingerprint.json is kept
                     workers:int|None=None,  # parallel processes
@@ -1069,6 +1105,21 @@ def _label_rows(path:Path) -> tuple:
         table[case] = row
     return tasks, table
 
+# %% ../nbs/00_preprocess.ipynb #d4059841
+def _check_tasks(path:Path,       # the CSV, named in messages
+                 classes:dict):   # {task: set of classes}; tasks with < 2 classes are removed from it
+    "Refuse a task with more than `MAX_TASK_CLASSES` values; drop (with a warning) one with fewer than 2 classes"
+    warns = []
+    for t, vals in list(classes.items()):
+        if len(vals) > MAX_TASK_CLASSES:
+            raise CaseError(f"{path}: task {t!r} has {len(vals)} classes {sorted(vals)[:5]} …; a categorical task has "
+                            f"at most {MAX_TASK_CLASSES} (is it a measurement or an identifier?)")
+        if len(vals) < 2:                              # nothing to learn: a warning, and the task is left out
+            warns.append(f"{path}: task {t!r} has {len(vals)} class(es) {sorted(vals)}; a classification task needs at "
+                         "least 2, so it is left out")
+            del classes[t]
+    return warns
+
 # %% ../nbs/00_preprocess.ipynb #fea8115f
 def read_case_labels(path,        # CSV: a `case` column and one column per classification task
                      cases=None   # the dataset's case names to check against (None: no check)
@@ -1084,15 +1135,7 @@ def read_case_labels(path,        # CSV: a `case` column and one column per clas
             raise CaseError(f"{path}: task {t!r} holds the non-categorical value {str(e)!r} (case {case!r}); "
                             "expected class names or integers") from None
         for t in tasks: classes[t].update([labels[case][t]] if labels[case][t] is not None else [])
-    warns = []
-    for t, vals in list(classes.items()):
-        if len(vals) > MAX_TASK_CLASSES:
-            raise CaseError(f"{path}: task {t!r} has {len(vals)} classes {sorted(vals)[:5]} …; a categorical task has "
-                            f"at most {MAX_TASK_CLASSES} (is it a measurement or an identifier?)")
-        if len(vals) < 2:                              # nothing to learn: a warning, and the task is left out
-            warns.append(f"{path}: task {t!r} has {len(vals)} class(es) {sorted(vals)}; a classification task needs at "
-                         "least 2, so it is left out")
-            del classes[t]
+    warns = _check_tasks(path, classes)
     if cases is not None:
         unknown, missing = sorted(set(labels) - set(cases)), sorted(set(cases) - set(labels))
         if unknown: raise CaseError(f"{path}: case(s) {unknown[:5]} are not in the dataset; its cases are "
@@ -1101,7 +1144,7 @@ def read_case_labels(path,        # CSV: a `case` column and one column per clas
                                  f"(left out of those losses): {missing[:10]}{' …' if len(missing) > 10 else ''}")
     return dict(tasks={t: _class_order(v) for t, v in classes.items()}, labels=labels, warnings=warns, path=str(path))
 
-# %% ../nbs/00_preprocess.ipynb #505011cd
+# %% ../nbs/00_preprocess.ipynb #c66957f2
 def write_case_labels(table:dict,   # from `read_case_labels`
                       path          # CSV to write (atomically)
                      ) -> Path:
@@ -1114,6 +1157,7 @@ def write_case_labels(table:dict,   # from `read_case_labels`
             for case in sorted(table['labels']): w.writerow([case, *[table['labels'][case][k] or '' for k in tasks]])
     return atomic_write(path, write, suffix='.csv')
 
+# %% ../nbs/00_preprocess.ipynb #0a5b49b9
 def carry_case_labels(src:Path,   # raw dataset folder
                       dst:Path,   # preprocessed folder
                       cases       # the dataset's case names
@@ -1204,6 +1248,21 @@ def _case_job(case:dict, dst:str, settings:dict, previous:dict|None, hashes:dict
     "Worker entry point: plain data in and out, so it pickles from notebooks and scripts alike"
     return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous, hashes)
 
+# %% ../nbs/00_preprocess.ipynb #3b56e383
+def _spread(lib, fn, items:list, workers:int, on_result, on_crash):
+    "Every `workers`-th item in this process (a thread), the others in `workers - 1` spawned processes"
+    here, there = items[::workers], [a for i, a in enumerate(items) if i % workers]   # this process works too
+    with (
+        ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool,
+        ThreadPoolExecutor(1) as local,
+    ):
+        futs = {pool.submit(fn, *a): a for a in there} | {local.submit(fn, *a): a for a in here}
+        for f in as_completed(futs):
+            try:
+                on_result(f.result())
+            except Exception as err:
+                on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
+
 # %% ../nbs/00_preprocess.ipynb #de34be2b
 def _parallel(job:str,          # name of a module-level function of seg3d.preprocess (it pickles by reference)
               items:list,       # argument tuples, plain data
@@ -1216,20 +1275,9 @@ def _parallel(job:str,          # name of a module-level function of seg3d.prepr
     if workers <= 1:
         for args in items: on_result(fn(*args))
         return
-    here, there = items[::workers], [a for i, a in enumerate(items) if i % workers]   # this process works too
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    try:
-        with (
-            ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool,
-            ThreadPoolExecutor(1) as local,
-        ):
-            futs = {pool.submit(fn, *a): a for a in there} | {local.submit(fn, *a): a for a in here}
-            for f in as_completed(futs):
-                try:
-                    on_result(f.result())
-                except Exception as err:
-                    on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
+    try: _spread(lib, fn, items, workers, on_result, on_crash)
     finally: torch.set_num_threads(threads)
 
 # %% ../nbs/00_preprocess.ipynb #e5f5f9f4
@@ -1255,6 +1303,27 @@ def _progress(total, show):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc='preprocess', unit='case', disable=not show, dynamic_ncols=True)
 
+# %% ../nbs/00_preprocess.ipynb #a04674f1
+def _dataset_cases(src:Path, dst:Path, part:int, num_parts:int) -> list:
+    "This part's cases of `src`, after the case-label table (if any) is checked and carried into `dst`"
+    cases = find_cases(src)
+    if not cases:
+        raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")
+    by_name = {c.name: c for c in cases}
+    carry_case_labels(src, dst, list(by_name))                # a bad label table stops the run before any case
+    return [by_name[n] for n in select_part(list(by_name), part, num_parts)]
+
+# %% ../nbs/00_preprocess.ipynb #29b671ee
+def _recorder(dst:Path, config:dict, bar, done:list):
+    "The callback for each finished case: kept in `done`, merged into the report on disk, shown on the progress bar"
+    def on_result(e):
+        done.append(e)
+        _report_update(dst, [e], config)
+        bar.update()
+        ok = sum(d['status'] == 'ok' for d in done)
+        bar.set_postfix(case=e['case'], ok=ok, failed=len(done) - ok)
+    return on_result
+
 # %% ../nbs/00_preprocess.ipynb #bba9cec6
 def preprocess_dataset(src,                                # raw dataset folder (seg3d or nnU-Net layout)
                        dst,                                # output folder
@@ -1267,24 +1336,12 @@ def preprocess_dataset(src,                                # raw dataset folder 
                       ) -> dict:
     "Preprocess every case of `src` into `dst`; returns this run's report (`cases`, `totals`)"
     src, dst, t0 = Path(src), Path(dst), time.time()
-    cases = [c for c in find_cases(src)]
-    if not cases:
-        raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")
-    by_name = {c.name: c for c in cases}
-    carry_case_labels(src, dst, list(by_name))                # a bad label table stops the run before any case
-    cases = [by_name[n] for n in select_part(list(by_name), part, num_parts)]
+    cases = _dataset_cases(src, dst, part, num_parts)
     s, plan = plan_dataset(src, dst, settings, workers, progress, overwrite)      # the checks and decisions, first
     config = _check_config(dst, s, src, overwrite, plan)
-    report_path = dst/'preprocessing_report.json'
-    previous = previous_entries(report_path, overwrite)
+    previous = previous_entries(dst/'preprocessing_report.json', overwrite)
     done, bar = [], _progress(len(cases), progress)
-    def on_result(e):
-        done.append(e)
-        _report_update(dst, [e], config)
-        bar.update()
-        ok = sum(d['status'] == 'ok' for d in done)
-        bar.set_postfix(case=e['case'], ok=ok, failed=len(done) - ok)
-    bad = plan['failed']
+    on_result, bad = _recorder(dst, config, bar, done), plan['failed']
     for c in (c for c in cases if c.name in bad):
         on_result(dict(case=c.name, subset=c.subset, sources=_sources(c), status='failed', error=bad[c.name],
                        skipped=False))
