@@ -18,11 +18,11 @@ from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
 __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
-           'ModelConfig', 'model_config', 'Config', 'config_from_dict', 'save_config', 'load_config',
-           'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats',
-           'build_cache', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights', 'config_from_data',
-           'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps',
-           'make_subject', 'make_demo_cohort', 'show_case']
+           'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'config_from_dict', 'save_config',
+           'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds',
+           'channel_stats', 'build_cache', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights',
+           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
+           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -63,6 +63,18 @@ _MODEL_CHOICES = dict(
     block=('bottleneck', 'basic'), skip=('none', 'add', 'concat'), norm=('instance', 'batch', 'group')
 )
 
+# %% ../nbs/01_data.ipynb #0e924f20
+def _check_model_ranges(m:ModelConfig, source:str):
+    "Raise `ValueError` naming the field when a depth, width, rate or task list is out of range"
+    if len(m.layers) != 4 or min(m.layers) < 1:
+        raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
+    if m.width < 1 or not 0 <= m.dropout < 1 or not 0 <= m.head_dropout < 1 or m.head_hidden < 1:
+        raise ValueError(f"{source}: model.width and head_hidden must be ≥ 1, dropout and head_dropout in [0, 1)")
+    if not 0 <= m.head_grad <= 1: raise ValueError(f"{source}: model.head_grad must be in [0, 1], got {m.head_grad}")
+    for t, v in m.tasks.items():
+        if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):
+            raise ValueError(f"{source}: model.tasks[{t!r}] must list at least 2 class names, got {v!r}")
+
 # %% ../nbs/01_data.ipynb #c80aeee3
 def model_config(d,                     # fields of `ModelConfig` (a dict, partial is fine, or a `ModelConfig`)
                  source:str='config'    # named in errors (e.g. the config file)
@@ -78,26 +90,24 @@ def model_config(d,                     # fields of `ModelConfig` (a dict, parti
         if not _type_ok(m[k], hints[k]): raise ValueError(f"{source}: model.{k} must be {hints[k]}, got {m[k]!r}")
         if k in _MODEL_CHOICES and m[k] not in _MODEL_CHOICES[k]:
             raise ValueError(f"{source}: model.{k} must be one of {_MODEL_CHOICES[k]}, got {m[k]!r}")
-    if len(m.layers) != 4 or min(m.layers) < 1:
-        raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
-    if m.width < 1 or not 0 <= m.dropout < 1 or not 0 <= m.head_dropout < 1 or m.head_hidden < 1:
-        raise ValueError(f"{source}: model.width and head_hidden must be ≥ 1, dropout and head_dropout in [0, 1)")
-    if not 0 <= m.head_grad <= 1: raise ValueError(f"{source}: model.head_grad must be in [0, 1], got {m.head_grad}")
-    for t, v in m.tasks.items():
-        if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):
-            raise ValueError(f"{source}: model.tasks[{t!r}] must list at least 2 class names, got {v!r}")
+    _check_model_ranges(m, source)
     return m
 
-# %% ../nbs/01_data.ipynb #20fdebf2
+# %% ../nbs/01_data.ipynb #305ec827
 @dataclass
-class Config:
-    "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
+class DataSettings:
+    "Where a run reads and writes, and the facts of the data (None: read from the preprocessed folder)"
     data_dir:str='preprocessed_3d_data'        # folder written by `seg3d_preprocess`
     out_dir:str='models_3d'                    # where training writes its artifacts
     target_shape:list|None=None                # preprocessed grid (X, Y, Z); None: from preprocessing_config.json
     in_channels:int|None=None                  # image channels; None: from the data
     num_classes:int|None=None                  # classes incl. background; None: from the data
     class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
+
+# %% ../nbs/01_data.ipynb #a7019106
+@dataclass
+class OptimSettings(DataSettings):
+    "The optimizer, schedule, loss weights, clipping and split (the seed's values by default)"
     batch_size:int=2
     epochs:int=50
     lr:float=1e-3                              # Adam
@@ -110,6 +120,11 @@ class Config:
     grad_clip:float=1.0                        # max gradient norm (0: off)
     split:list=field(default_factory=lambda: [0.7, 0.15, 0.15])   # train / val / test fractions
     seed:int=42
+
+# %% ../nbs/01_data.ipynb #6c66eb8b
+@dataclass
+class Config(OptimSettings):
+    "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
     patch_size:list|None=None                  # (Z, Y, X) training patch; None trains on whole volumes
     fg_ratio:float=0.33                        # share of patches centred on foreground
     normalize:str='zscore'                     # 'zscore', 'zscore_nonzero', 'minmax' or 'none'
@@ -132,7 +147,7 @@ class Config:
     def __post_init__(self):
         if not isinstance(self.model, ModelConfig): self.model = model_config(self.model or {})
 
-# %% ../nbs/01_data.ipynb #afd13722
+# %% ../nbs/01_data.ipynb #c828d3ca
 _CHOICES = dict(
     normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'),
     precision=('auto', 'bf16', 'fp16', 'fp32'),
@@ -142,6 +157,7 @@ _CHOICES = dict(
     schedule=('plateau', 'poly'),
 )
 
+# %% ../nbs/01_data.ipynb #7fb6e1f5
 def _type_ok(v, hint) -> bool:
     "Does JSON value `v` fit the (simple) type hint `hint`?"
     opts = (
@@ -169,6 +185,12 @@ def _validate(cfg:Config, source='config') -> Config:
             raise ValueError(f"{source}: field {f.name!r} must be {hints[f.name]}, got {v!r}")
         if f.name in _CHOICES and v not in _CHOICES[f.name]:
             raise ValueError(f"{source}: {f.name} must be one of {_CHOICES[f.name]}, got {v!r}")
+    _check_config_values(cfg, source)
+    return cfg
+
+# %% ../nbs/01_data.ipynb #7cb770b1
+def _check_config_values(cfg:Config, source:str):
+    "Raise `ValueError` naming the field when lengths, sizes or fractions are out of range"
     for name in ('class_weights', 'class_names'):
         v = getattr(cfg, name)
         if v is not None and cfg.num_classes is not None and len(v) != cfg.num_classes:
@@ -181,7 +203,6 @@ def _validate(cfg:Config, source='config') -> Config:
         raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
-    return cfg
 
 # %% ../nbs/01_data.ipynb #45b8b8ac
 def config_from_dict(d:dict,                  # fields of `Config` (partial is fine)
@@ -356,18 +377,20 @@ def _cache_files(cache:Path, case:str, fmt:str) -> dict:
     ext = '.npy' if fmt == 'npy' else '.b2nd'
     return dict(img=cache/f'{case}_img{ext}', seg=cache/f'{case}_seg{ext}')
 
-# %% ../nbs/01_data.ipynb #10e04480
+# %% ../nbs/01_data.ipynb #573c784d
 def _cached_meta(path:Path) -> dict|None:
     "A case's cache record, or None when there is none or it cannot be read"
     try: return json.loads(path.read_text()) if path.exists() else None
     except ValueError: return None
 
+# %% ../nbs/01_data.ipynb #89d372d1
 def _open_array(p:Path):
     "A cached array without reading it: a memory map (.npy) or a blosc2 NDArray (.b2nd, decompressed when sliced)"
     if p.suffix == '.npy': return np.load(p, mmap_mode='r')
     import blosc2
     return blosc2.open(str(p), mode='r')
 
+# %% ../nbs/01_data.ipynb #7f900492
 def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
     "What is wrong with a case's cached arrays against their record (missing, truncated, other shape or dtype), or None"
     fmt = meta.get('format', 'npy')
@@ -422,6 +445,24 @@ def _read_label(cache:Path, case:str, meta:dict, region=None) -> np.ndarray:
     a = _open_array(_cache_files(cache, case, meta.get('format', 'npy'))['seg'])
     return np.array(a[tuple(region)] if region else a[...], dtype=np.uint8)
 
+# %% ../nbs/01_data.ipynb #c77d66fe
+def _usable(cache:Path, case:str, meta:dict|None, fmt:str) -> dict|None:
+    "The record `meta` if its arrays are in format `fmt` and intact, else None (a damaged cache says so)"
+    if meta and meta.get('format', 'npy') != fmt: return None                 # another format asked for: rebuild
+    if meta and (problem := _cache_problem(cache, case, meta)):
+        print(f"cache of case {case!r} ({cache}): {problem}; rebuilt from the preprocessed files")
+        return None
+    return meta
+
+def _build_entry(src:Path, lab:Path, cache:Path, case:str, fmt:str) -> dict:
+    "Read a preprocessed case, write its cached arrays, and return its record (without the files' `stat`)"
+    try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
+    except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
+    img, seg = img if img.ndim == 4 else img[None], seg.astype(np.uint8)
+    store = _write_arrays(cache, case, img, seg, fmt)
+    return dict(case=case, shape=list(img.shape), sha256=[sha256(src), sha256(lab)], format=fmt, store=store,
+                stats=channel_stats(img), locations=_class_locations(seg), classes=np.unique(seg).tolist())
+
 # %% ../nbs/01_data.ipynb #07f3a2b1
 def _cache_entry(folder:Path, cache:Path, case:str, fmt:str|None=None) -> dict:
     "Build (or reuse) the cache of one case in format `fmt` (None: the one it has, else 'blosc2'); returns its record"
@@ -430,21 +471,13 @@ def _cache_entry(folder:Path, cache:Path, case:str, fmt:str|None=None) -> dict:
     stat = [[p.stat().st_size, p.stat().st_mtime_ns] for p in (src, lab)]
     meta = _cached_meta(meta_p)
     fmt = fmt or (meta or {}).get('format', 'blosc2' if meta is None else 'npy')
-    if meta and meta.get('format', 'npy') != fmt: meta = None                 # another format asked for: rebuild
-    if meta and (problem := _cache_problem(cache, case, meta)):
-        print(f"cache of case {case!r} ({cache}): {problem}; rebuilt from the preprocessed files")
-        meta = None
+    meta = _usable(cache, case, meta, fmt)
     if meta and meta['stat'] == stat: return meta
     if meta and meta['sha256'] == [sha256(src), sha256(lab)]:
         meta['stat'] = stat
         write_json(meta_p, meta)
         return meta
-    try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
-    except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
-    img, seg = img if img.ndim == 4 else img[None], seg.astype(np.uint8)
-    store = _write_arrays(cache, case, img, seg, fmt)
-    meta = dict(case=case, shape=list(img.shape), stat=stat, sha256=[sha256(src), sha256(lab)], format=fmt,
-                store=store, stats=channel_stats(img), locations=_class_locations(seg), classes=np.unique(seg).tolist())
+    meta = _build_entry(src, lab, cache, case, fmt) | dict(stat=stat)
     write_json(meta_p, meta)
     return meta
 
@@ -468,7 +501,7 @@ def build_cache(folder,         # folder written by seg3d_preprocess
         print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache} ({kind})")
     return metas
 
-# %% ../nbs/01_data.ipynb #255a7e29
+# %% ../nbs/01_data.ipynb #f6e5296f
 DOWNSAMPLING = 16                             # the network's total stride (stem 2 × stages 2·2·2)
 
 def _dataset_labels(folder:Path) -> list|None:
@@ -479,6 +512,7 @@ def _dataset_labels(folder:Path) -> list|None:
             if isinstance(labels, dict): return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1]))]
     return None
 
+# %% ../nbs/01_data.ipynb #91d34c16
 def check_patch(patch,             # (Z, Y, X) training patch
                 grid_zyx,          # the preprocessed grid in (Z, Y, X) order
                 source='config'    # named in errors
@@ -593,7 +627,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     check_patch(out.patch_size or grid_zyx, grid_zyx, source)          # whole volumes: the grid is the patch
     return _validate(out, source)
 
-# %% ../nbs/01_data.ipynb #4b0ff6b2
+# %% ../nbs/01_data.ipynb #43e8b177
 def normalize(img:torch.Tensor,    # (C, ...) image
               stats:dict,          # `channel_stats` of the image
               mode:str='zscore',   # per case: 'zscore', 'zscore_nonzero', 'minmax' or 'none'
@@ -609,6 +643,7 @@ def normalize(img:torch.Tensor,    # (C, ...) image
         elif kind != 'none': _per_case_(out[c], stats, mode, c)
     return out
 
+# %% ../nbs/01_data.ipynb #cfe45fca
 def _per_case_(ch:torch.Tensor, stats:dict, mode:str, c:int) -> torch.Tensor:
     "Normalize channel `c` (the tensor `ch`) in place with the case's own statistics"
     if mode == 'none': return ch
@@ -619,7 +654,7 @@ def _per_case_(ch:torch.Tensor, stats:dict, mode:str, c:int) -> torch.Tensor:
     std = stats[key + 'std'][c]
     return ch.sub_(stats[key + 'mean'][c]).div_(std if std > 1e-8 else 1.0)
 
-# %% ../nbs/01_data.ipynb #08d40b91
+# %% ../nbs/01_data.ipynb #bcf27aa7
 def patch_start(shape,         # (Z, Y, X) of the volume
                 patch,         # (Z, Y, X) of the patch
                 center=None,   # voxel to centre on (None: uniform)
@@ -635,6 +670,7 @@ def patch_start(shape,         # (Z, Y, X) of the volume
         out.append(int(rng.integers(0, n - p + 1)) if c is None else int(min(max(c - p // 2, 0), n - p)))
     return tuple(out)
 
+# %% ../nbs/01_data.ipynb #8d2fb570
 def crop(arr:np.ndarray,   # (..., Z, Y, X) array or memory map
          start,            # (z, y, x) of the patch's corner (may be negative)
          patch             # (Z, Y, X) size
@@ -765,15 +801,19 @@ class SegDataset(Dataset):
             Augment(**{'lr_pairs': self.cfg.lr_pairs, **self.cfg.augment}) if train and self.cfg.augment else None
         )
     def __len__(self): return len(self.cases)
-    def __getitem__(self, key:int):
-        i, epoch = key % len(self.cases), key // len(self.cases)
-        case = self.cases[i]
-        try: return self._load(case, np.random.default_rng([self.cfg.seed, epoch, i]))
-        except Exception as e:
-            raise CaseError(
-                f"case {case!r} ({self.cache}): {type(e).__name__}: "
-                f"{e}\n--- original traceback ---\n{traceback.format_exc()}"
-            ) from e
+
+# %% ../nbs/01_data.ipynb #b514a2d9
+@patch
+def __getitem__(self:SegDataset, key:int):
+    "Sample `key`: case `key % len`, randomness seeded by the run, the epoch and the case"
+    i, epoch = key % len(self.cases), key // len(self.cases)
+    case = self.cases[i]
+    try: return self._load(case, np.random.default_rng([self.cfg.seed, epoch, i]))
+    except Exception as e:
+        raise CaseError(
+            f"case {case!r} ({self.cache}): {type(e).__name__}: "
+            f"{e}\n--- original traceback ---\n{traceback.format_exc()}"
+        ) from e
 
 # %% ../nbs/01_data.ipynb #4ea935e8
 @patch
@@ -801,15 +841,8 @@ def _load(self:SegDataset, case:str, rng) -> dict:
 class EpochSampler(torch.utils.data.Sampler):
     "Shuffled (or ordered) indices keyed by epoch, split across `world` ranks (padded if `pad`); `set_epoch` each epoch"
     def __init__(self, n:int, shuffle:bool=True, seed:int=0, rank:int=0, world:int=1, pad:bool=True):
-        self.n, self.shuffle, self.seed, self.rank, self.world, self.pad, self.epoch = (
-            n,
-            shuffle,
-            seed,
-            rank,
-            world,
-            pad,
-            0,
-        )
+        self.n, self.shuffle, self.seed, self.epoch = n, shuffle, seed, 0
+        self.rank, self.world, self.pad = rank, world, pad
     def set_epoch(self, epoch:int): self.epoch = epoch
     def _order(self):
         order = (
@@ -916,6 +949,15 @@ def make_subject(maps,               # MNI152 T1, GM and WM maps (`mni_maps`)
     img = torch.stack([t1 * 900, (csf * 1.0 + gm * 0.55 + wm * 0.3) * 800]) * bias + noise * 20 * (mask > 0.05)
     return img.permute(1, 2, 3, 0).numpy().copy(order='F'), _tissue_labels(gm, wm, q[..., 0]), affine
 
+# %% ../nbs/01_data.ipynb #84e2051c
+def _write_cohort_tables(dst:Path, ids:list, rows:list, note:str, seed:int):
+    "The cohort's case-label CSV and its dataset.json (classes, channels, how it was made)"
+    atomic_write(dst/CASE_LABELS, lambda t: Path(t).write_text('case,atrophy\n' + ''.join(rows)), suffix='.csv')
+    write_json(dst/'dataset.json', dict(name='seg3d MNI152 demo', channels=['T1', 'T2-like'], labels=DEMO_CLASSES,
+                                        cases=ids, seed=seed, case_labels=dict(atrophy=note),
+                                        source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from '
+                                               'the one template'))
+
 # %% ../nbs/01_data.ipynb #712ed505
 def make_demo_cohort(dst,                    # output folder: images/ and labels/ as `seg3d_preprocess` reads them
                      n:int=24,               # subjects
@@ -937,11 +979,7 @@ def make_demo_cohort(dst,                    # output folder: images/ and labels
         img, lab, aff = make_subject(*maps_, seed=seed * 100_003 + i, atrophy=severity)
         save_nifti(dst/'labels'/f'{case}.nii.gz', lab, aff)
         save_nifti(dst/'images'/f'{case}.nii.gz', img.astype(np.float32), aff)
-    atomic_write(dst/CASE_LABELS, lambda t: Path(t).write_text('case,atrophy\n' + ''.join(rows)), suffix='.csv')
-    write_json(dst/'dataset.json', dict(name='seg3d MNI152 demo', channels=['T1', 'T2-like'], labels=DEMO_CLASSES,
-                                        cases=ids, seed=seed, case_labels=dict(atrophy=note),
-                                        source='nilearn MNI ICBM152 2009a T1/GM/WM maps; every subject derives from '
-                                               'the one template'))
+    _write_cohort_tables(dst, ids, rows, note, seed)
     return ids
 
 # %% ../nbs/01_data.ipynb #fc23a78e
@@ -960,16 +998,8 @@ def show_case(image:np.ndarray,             # (X, Y, Z, C) image
     for a, (sl, (i, j)), name in zip(axes, views, ('axial', 'coronal', 'sagittal')):
         a.imshow(image[(*sl, channel)].T, cmap='gray', origin='lower', aspect=spacing[j] / spacing[i])
         if label is not None:
-            a.imshow(
-                np.ma.masked_equal(label[sl].T, 0),
-                cmap='tab10',
-                vmin=0,
-                vmax=9,
-                alpha=alpha,
-                origin='lower',
-                aspect=spacing[j] / spacing[i],
-                interpolation='nearest',
-            )
+            a.imshow(np.ma.masked_equal(label[sl].T, 0), cmap='tab10', vmin=0, vmax=9, alpha=alpha, origin='lower',
+                     aspect=spacing[j] / spacing[i], interpolation='nearest')
         a.set_title(name, fontsize=9)
         a.axis('off')
     return axes
