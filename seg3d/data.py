@@ -63,7 +63,7 @@ _MODEL_CHOICES = dict(
     block=('bottleneck', 'basic'), skip=('none', 'add', 'concat'), norm=('instance', 'batch', 'group')
 )
 
-# %% ../nbs/01_data.ipynb #0e924f20
+# %% ../nbs/01_data.ipynb #db416c34
 def _check_model_ranges(m:ModelConfig, source:str):
     "Raise `ValueError` naming the field when a depth, width, rate or task list is out of range"
     if len(m.layers) != 4 or min(m.layers) < 1:
@@ -93,7 +93,7 @@ def model_config(d,                     # fields of `ModelConfig` (a dict, parti
     _check_model_ranges(m, source)
     return m
 
-# %% ../nbs/01_data.ipynb #305ec827
+# %% ../nbs/01_data.ipynb #e3b9f721
 @dataclass
 class DataSettings:
     "Where a run reads and writes, and the facts of the data (None: read from the preprocessed folder)"
@@ -104,7 +104,7 @@ class DataSettings:
     num_classes:int|None=None                  # classes incl. background; None: from the data
     class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
 
-# %% ../nbs/01_data.ipynb #a7019106
+# %% ../nbs/01_data.ipynb #9e08d357
 @dataclass
 class OptimSettings(DataSettings):
     "The optimizer, schedule, loss weights, clipping and split (the seed's values by default)"
@@ -121,7 +121,7 @@ class OptimSettings(DataSettings):
     split:list=field(default_factory=lambda: [0.7, 0.15, 0.15])   # train / val / test fractions
     seed:int=42
 
-# %% ../nbs/01_data.ipynb #6c66eb8b
+# %% ../nbs/01_data.ipynb #a12cc095
 @dataclass
 class Config(OptimSettings):
     "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
@@ -147,7 +147,7 @@ class Config(OptimSettings):
     def __post_init__(self):
         if not isinstance(self.model, ModelConfig): self.model = model_config(self.model or {})
 
-# %% ../nbs/01_data.ipynb #c828d3ca
+# %% ../nbs/01_data.ipynb #a84a0c07
 _CHOICES = dict(
     normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'),
     precision=('auto', 'bf16', 'fp16', 'fp32'),
@@ -157,7 +157,7 @@ _CHOICES = dict(
     schedule=('plateau', 'poly'),
 )
 
-# %% ../nbs/01_data.ipynb #7fb6e1f5
+# %% ../nbs/01_data.ipynb #c02d9a2e
 def _type_ok(v, hint) -> bool:
     "Does JSON value `v` fit the (simple) type hint `hint`?"
     opts = (
@@ -188,7 +188,7 @@ def _validate(cfg:Config, source='config') -> Config:
     _check_config_values(cfg, source)
     return cfg
 
-# %% ../nbs/01_data.ipynb #7cb770b1
+# %% ../nbs/01_data.ipynb #f22751f8
 def _check_config_values(cfg:Config, source:str):
     "Raise `ValueError` naming the field when lengths, sizes or fractions are out of range"
     for name in ('class_weights', 'class_names'):
@@ -377,20 +377,20 @@ def _cache_files(cache:Path, case:str, fmt:str) -> dict:
     ext = '.npy' if fmt == 'npy' else '.b2nd'
     return dict(img=cache/f'{case}_img{ext}', seg=cache/f'{case}_seg{ext}')
 
-# %% ../nbs/01_data.ipynb #573c784d
+# %% ../nbs/01_data.ipynb #386d9647
 def _cached_meta(path:Path) -> dict|None:
     "A case's cache record, or None when there is none or it cannot be read"
     try: return json.loads(path.read_text()) if path.exists() else None
     except ValueError: return None
 
-# %% ../nbs/01_data.ipynb #89d372d1
+# %% ../nbs/01_data.ipynb #ac1706a0
 def _open_array(p:Path):
     "A cached array without reading it: a memory map (.npy) or a blosc2 NDArray (.b2nd, decompressed when sliced)"
     if p.suffix == '.npy': return np.load(p, mmap_mode='r')
     import blosc2
     return blosc2.open(str(p), mode='r')
 
-# %% ../nbs/01_data.ipynb #7f900492
+# %% ../nbs/01_data.ipynb #7ebe7e7c
 def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
     "What is wrong with a case's cached arrays against their record (missing, truncated, other shape or dtype), or None"
     fmt = meta.get('format', 'npy')
@@ -445,7 +445,7 @@ def _read_label(cache:Path, case:str, meta:dict, region=None) -> np.ndarray:
     a = _open_array(_cache_files(cache, case, meta.get('format', 'npy'))['seg'])
     return np.array(a[tuple(region)] if region else a[...], dtype=np.uint8)
 
-# %% ../nbs/01_data.ipynb #c77d66fe
+# %% ../nbs/01_data.ipynb #d23fc1a4
 def _usable(cache:Path, case:str, meta:dict|None, fmt:str) -> dict|None:
     "The record `meta` if its arrays are in format `fmt` and intact, else None (a damaged cache says so)"
     if meta and meta.get('format', 'npy') != fmt: return None                 # another format asked for: rebuild
@@ -501,7 +501,7 @@ def build_cache(folder,         # folder written by seg3d_preprocess
         print(f"cache: {len(cases)} case(s), {size / 2**20:.1f} MiB in {cache} ({kind})")
     return metas
 
-# %% ../nbs/01_data.ipynb #f6e5296f
+# %% ../nbs/01_data.ipynb #30032d62
 DOWNSAMPLING = 16                             # the network's total stride (stem 2 × stages 2·2·2)
 
 def _dataset_labels(folder:Path) -> list|None:
@@ -512,7 +512,7 @@ def _dataset_labels(folder:Path) -> list|None:
             if isinstance(labels, dict): return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1]))]
     return None
 
-# %% ../nbs/01_data.ipynb #91d34c16
+# %% ../nbs/01_data.ipynb #f99ea6b5
 def check_patch(patch,             # (Z, Y, X) training patch
                 grid_zyx,          # the preprocessed grid in (Z, Y, X) order
                 source='config'    # named in errors
@@ -627,7 +627,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     check_patch(out.patch_size or grid_zyx, grid_zyx, source)          # whole volumes: the grid is the patch
     return _validate(out, source)
 
-# %% ../nbs/01_data.ipynb #43e8b177
+# %% ../nbs/01_data.ipynb #54d750cc
 def normalize(img:torch.Tensor,    # (C, ...) image
               stats:dict,          # `channel_stats` of the image
               mode:str='zscore',   # per case: 'zscore', 'zscore_nonzero', 'minmax' or 'none'
@@ -643,7 +643,7 @@ def normalize(img:torch.Tensor,    # (C, ...) image
         elif kind != 'none': _per_case_(out[c], stats, mode, c)
     return out
 
-# %% ../nbs/01_data.ipynb #cfe45fca
+# %% ../nbs/01_data.ipynb #fb3f1758
 def _per_case_(ch:torch.Tensor, stats:dict, mode:str, c:int) -> torch.Tensor:
     "Normalize channel `c` (the tensor `ch`) in place with the case's own statistics"
     if mode == 'none': return ch
@@ -654,7 +654,7 @@ def _per_case_(ch:torch.Tensor, stats:dict, mode:str, c:int) -> torch.Tensor:
     std = stats[key + 'std'][c]
     return ch.sub_(stats[key + 'mean'][c]).div_(std if std > 1e-8 else 1.0)
 
-# %% ../nbs/01_data.ipynb #bcf27aa7
+# %% ../nbs/01_data.ipynb #b4fce6ea
 def patch_start(shape,         # (Z, Y, X) of the volume
                 patch,         # (Z, Y, X) of the patch
                 center=None,   # voxel to centre on (None: uniform)
@@ -670,7 +670,7 @@ def patch_start(shape,         # (Z, Y, X) of the volume
         out.append(int(rng.integers(0, n - p + 1)) if c is None else int(min(max(c - p // 2, 0), n - p)))
     return tuple(out)
 
-# %% ../nbs/01_data.ipynb #8d2fb570
+# %% ../nbs/01_data.ipynb #52888824
 def crop(arr:np.ndarray,   # (..., Z, Y, X) array or memory map
          start,            # (z, y, x) of the patch's corner (may be negative)
          patch             # (Z, Y, X) size
@@ -802,7 +802,7 @@ class SegDataset(Dataset):
         )
     def __len__(self): return len(self.cases)
 
-# %% ../nbs/01_data.ipynb #b514a2d9
+# %% ../nbs/01_data.ipynb #05c6b348
 @patch
 def __getitem__(self:SegDataset, key:int):
     "Sample `key`: case `key % len`, randomness seeded by the run, the epoch and the case"
@@ -949,7 +949,7 @@ def make_subject(maps,               # MNI152 T1, GM and WM maps (`mni_maps`)
     img = torch.stack([t1 * 900, (csf * 1.0 + gm * 0.55 + wm * 0.3) * 800]) * bias + noise * 20 * (mask > 0.05)
     return img.permute(1, 2, 3, 0).numpy().copy(order='F'), _tissue_labels(gm, wm, q[..., 0]), affine
 
-# %% ../nbs/01_data.ipynb #84e2051c
+# %% ../nbs/01_data.ipynb #21629f8f
 def _write_cohort_tables(dst:Path, ids:list, rows:list, note:str, seed:int):
     "The cohort's case-label CSV and its dataset.json (classes, channels, how it was made)"
     atomic_write(dst/CASE_LABELS, lambda t: Path(t).write_text('case,atrophy\n' + ''.join(rows)), suffix='.csv')

@@ -76,34 +76,25 @@ class _ConvWGradFp32(torch.autograd.Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         gx = torch.nn.grad.conv3d_input(x.shape, w, g, ctx.stride, ctx.padding) if ctx.needs_input_grad[0] else None
-        gw = (
-            torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype)
-            if ctx.needs_input_grad[1]
-            else None
-        )
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gw = torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype)
         return gx, gw, None, None
 
 # %% ../nbs/02_model.ipynb #06fb5cb4
 class Conv3d(nn.Conv3d):
     "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast"
     def forward(self, x):
-        if (
-            _WGRAD_FP32
-            and torch.is_grad_enabled()
-            and x.device.type == 'cpu'
-            and torch.is_autocast_enabled('cpu')
-            and self.bias is None
-            and self.groups == 1
-            and self.padding_mode == 'zeros'
+        plain = self.bias is None and self.groups == 1 and self.padding_mode == 'zeros' \
             and isinstance(self.padding, tuple)
-            and not _exporting()
-        ):
+        if _WGRAD_FP32 and plain and torch.is_grad_enabled() and x.device.type == 'cpu' \
+                and torch.is_autocast_enabled('cpu') and not _exporting():
             dt = torch.get_autocast_dtype('cpu')
             with torch.autocast('cpu', enabled=False):
                 return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
         return super().forward(x)
 
-# %% ../nbs/02_model.ipynb #7b7e476b
+# %% ../nbs/02_model.ipynb #34947c11
 def norm3d(kind:str,   # 'instance', 'batch' or 'group'
            ch:int      # channels
           ) -> nn.Module:
@@ -113,6 +104,7 @@ def norm3d(kind:str,   # 'instance', 'batch' or 'group'
     if kind == 'group': return nn.GroupNorm(min(32, ch // 4) or 1, ch)
     raise ValueError(f"norm must be 'instance', 'batch' or 'group', got {kind!r}")
 
+# %% ../nbs/02_model.ipynb #b084ef2d
 def conv_norm_relu(cin,               # input channels
                    cout,              # output channels
                    k=3,               # kernel size (1: a matrix product)
@@ -121,13 +113,9 @@ def conv_norm_relu(cin,               # input channels
                    relu=True          # end with a ReLU
                   ) -> nn.Sequential:
     "Conv3d (no bias; `PointwiseConv3d` for k=1) → norm → optional ReLU"
-    conv = (
-        PointwiseConv3d(cin, cout, stride, bias=False)
-        if k == 1
-        else Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
-    )
-    layers = [conv, norm3d(norm, cout)]
-    return nn.Sequential(*layers, *([nn.ReLU(inplace=True)] if relu else []))
+    conv = PointwiseConv3d(cin, cout, stride, bias=False) if k == 1 else \
+        Conv3d(cin, cout, k, stride, padding=k // 2, bias=False)
+    return nn.Sequential(conv, norm3d(norm, cout), *([nn.ReLU(inplace=True)] if relu else []))
 
 # %% ../nbs/02_model.ipynb #e4e0c4ab
 def pad_to_16(x:torch.Tensor    # (B, C, Z, Y, X) tensor
@@ -240,15 +228,10 @@ class UpBlock3d(nn.Module):
         self.conv = conv_norm_relu(cout + cat_ch, cout, 3, 1, norm) if refine else nn.Identity()
     def forward(self, x, feat=None): return self.run(x, feat)
 
-# %% ../nbs/02_model.ipynb #0854a9f6
+# %% ../nbs/02_model.ipynb #32c1faaa
 @patch
-def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
-    "The block as steps; `then` (the head) last — fused with the upsampling when nothing comes between them"
-    x = steps.dropout(self.drop, x)
-    plain = self.skip == 'none' and isinstance(self.conv, nn.Identity)
-    y = steps.cnr(self.up, x, then=then if plain else None)
-    steps.done(x)
-    if plain: return y
+def merge(self:UpBlock3d, y, feat, steps:Steps=EAGER):
+    "The skip features `feat` merged into the upsampled `y`: added after a 1×1×1 projection, or concatenated"
     if self.skip == 'add':
         p = steps.cnr(self.proj, feat)
         y = steps.add(y, p)
@@ -258,6 +241,18 @@ def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
         steps.done(y)
         y = z
     if self.skip != 'none': steps.unkeep(feat)
+    return y
+
+# %% ../nbs/02_model.ipynb #0854a9f6
+@patch
+def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
+    "The block as steps; `then` (the head) last — fused with the upsampling when nothing comes between them"
+    x = steps.dropout(self.drop, x)
+    plain = self.skip == 'none' and isinstance(self.conv, nn.Identity)
+    y = steps.cnr(self.up, x, then=then if plain else None)
+    steps.done(x)
+    if plain: return y
+    y = self.merge(y, feat, steps)
     if not isinstance(self.conv, nn.Identity):
         z = steps.cnr(self.conv, y)
         steps.done(y)
@@ -284,6 +279,23 @@ def _check_arch(block:str, skip, layers) -> str:
     if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
     return skip
 
+# %% ../nbs/02_model.ipynb #e1c581df
+def _encoder(block, width:int, layers, norm:str) -> tuple:
+    "The four encoder stages (the first at stride 1, then 2 each) and their output channels"
+    stages, ch, chans = [], width, []
+    for i, n in enumerate(layers):
+        st, ch = make_stage(block, ch, width * 2**i, n, 1 if i == 0 else 2, norm)
+        stages.append(st)
+        chans.append(ch)
+    return nn.ModuleList(stages), chans
+
+def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float) -> nn.ModuleList:
+    "The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping"
+    dec = [width * 4, width * 2, width, width]
+    skips = [chans[2], chans[1], chans[0], 0] if skip != 'none' else [0] * 4
+    return nn.ModuleList(UpBlock3d(c_in, c_out, s, skip, norm, dropout, refine=i < 3)
+                         for i, (c_in, c_out, s) in enumerate(zip([width * 8] + dec[:-1], dec, skips)))
+
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
     "3D ResNet encoder + ConvTranspose3d decoder for volumetric segmentation; input (B, C, Z, Y, X)"
@@ -299,17 +311,10 @@ class ResNet3DSeg(nn.Module):
                                head_grad=head_grad)
         self.head_grad, self.checkpointing, B = head_grad, checkpointing, BLOCKS[block]
         self.stem = conv_norm_relu(in_channels, width, stem_kernel, 2, norm)
-        stages, ch, chans = [], width, []
-        for i, n in enumerate(layers):
-            st, ch = make_stage(B, ch, width * 2**i, n, 1 if i == 0 else 2, norm)
-            stages.append(st)
-            chans.append(ch)
-        self.stages = nn.ModuleList(stages)
+        self.stages, chans = _encoder(B, width, layers, norm)
+        ch = chans[-1]
         self.reduce = conv_norm_relu(ch, width * 8, 1, 1, norm)
-        dec = [width * 4, width * 2, width, width]
-        skips = [chans[2], chans[1], chans[0], 0] if skip != 'none' else [0] * 4
-        self.ups = nn.ModuleList(UpBlock3d(c_in, c_out, s, skip, norm, dropout, refine=i < 3)
-                                 for i, (c_in, c_out, s) in enumerate(zip([width * 8] + dec[:-1], dec, skips)))
+        self.ups = _decoder(width, chans, skip, norm, dropout)
         self.head = PointwiseConv3d(width, num_classes)
         self.tasks = {t: len(v) if isinstance(v, (list, tuple)) else int(v) for t, v in (tasks or {}).items()}
         if self.tasks:                                  # only then: segmentation-only models keep their state keys
@@ -414,23 +419,13 @@ def model_summary(model:nn.Module,                  # the network (its weights a
     n = count_params(model)
     act_train = sum(sizes) * bytes_per_value  # every leaf output kept for backward
     act_infer = 3 * max(sizes) * bytes_per_value  # a layer's input, output and a skip at once
-    s = dict(
-        params=n,
-        gflops_forward=flops / 1e9,
-        gflops_train_step=3 * flops / 1e9,
-        batch=batch,
-        input_shape=list(input_shape),
-        train_gib=(act_train + 4 * n * 4) / 2**30,
-        infer_gib=(act_infer + n * 4) / 2**30,
-        bytes_per_value=bytes_per_value,
-    )
+    s = dict(params=n, gflops_forward=flops / 1e9, gflops_train_step=3 * flops / 1e9, batch=batch,
+             input_shape=list(input_shape), train_gib=(act_train + 4 * n * 4) / 2**30,
+             infer_gib=(act_infer + n * 4) / 2**30, bytes_per_value=bytes_per_value)
     if verbose:
-        print(
-            f"{n / 1e6:.1f} M params | forward {s['gflops_forward']:.0f} "
-            f"GFLOP for batch {batch} of {tuple(input_shape)} | "
-            f"training ≈ {s['train_gib']:.1f} GiB, inference ≈ "
-            f"{s['infer_gib']:.1f} GiB ({8 * bytes_per_value}-bit activations)"
-        )
+        print(f"{n / 1e6:.1f} M params | forward {s['gflops_forward']:.0f} GFLOP for batch {batch} of "
+              f"{tuple(input_shape)} | training ≈ {s['train_gib']:.1f} GiB, inference ≈ {s['infer_gib']:.1f} GiB "
+              f"({8 * bytes_per_value}-bit activations)")
     return s
 
 # %% ../nbs/02_model.ipynb #861c3b25
@@ -449,6 +444,17 @@ def save_checkpoint(path,                           # checkpoint file
                 model_kwargs=getattr(m, 'kwargs', {}), config=cfg, class_names=cfg.get('class_names'), **extra)
     return atomic_write(path, lambda t: torch.save(ckpt, t), suffix='.pth')
 
+# %% ../nbs/02_model.ipynb #741401c5
+def _unpickling_error(path:Path, e:Exception) -> CaseError:
+    "The error for a file `weights_only` loading refused: code it would run, or not a torch file at all"
+    why = next((l.strip() for l in str(e).splitlines() if 'GLOBAL' in l), None)
+    if why:
+        return CaseError(f"{path}: refused — loading it would need arbitrary unpickling, which can run code ({why}); "
+                         "seg3d checkpoints hold tensors and plain data only")
+    said = str(e).splitlines()
+    return CaseError(f"{path}: not a readable checkpoint (corrupt or not a torch file: "
+                     f"{said[-3][:120] if len(said) > 2 else e})")
+
 # %% ../nbs/02_model.ipynb #870a3480
 def load_checkpoint(path,                 # checkpoint file
                     map_location='cpu'    # where tensors are loaded
@@ -457,24 +463,11 @@ def load_checkpoint(path,                 # checkpoint file
     path = Path(path)
     if not path.is_file(): raise CaseError(f"{path}: checkpoint not found")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        why = next((l.strip() for l in str(e).splitlines() if 'GLOBAL' in l), None)
-        if why:
-            raise CaseError(
-                f"{path}: refused — loading it would need arbitrary unpickling, which can "
-                f"run code ({why}); seg3d checkpoints hold tensors and plain data only"
-            ) from None
-        raise CaseError(
-            f"{path}: not a readable checkpoint (corrupt or not a torch file: "
-            f"{str(e).splitlines()[-3][:120] if len(str(e).splitlines()) > 2 else e})"
-        ) from None
+    except pickle.UnpicklingError as e: raise _unpickling_error(path, e) from None
     except Exception as e: raise CaseError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
     if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
-        raise CaseError(
-            f"{path}: not a seg3d checkpoint (format "
-            f"{ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}; "
-            f"expected {CHECKPOINT_FORMAT!r})"
-        )
+        found = ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise CaseError(f"{path}: not a seg3d checkpoint (format {found!r}; expected {CHECKPOINT_FORMAT!r})")
     return ckpt
 
 # %% ../nbs/02_model.ipynb #4c8c6dd6
