@@ -94,7 +94,7 @@ class Conv3d(nn.Conv3d):
                 return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
         return super().forward(x)
 
-# %% ../nbs/02_model.ipynb #34947c11
+# %% ../nbs/02_model.ipynb #e865a3fd
 def norm3d(kind:str,   # 'instance', 'batch' or 'group'
            ch:int      # channels
           ) -> nn.Module:
@@ -104,7 +104,7 @@ def norm3d(kind:str,   # 'instance', 'batch' or 'group'
     if kind == 'group': return nn.GroupNorm(min(32, ch // 4) or 1, ch)
     raise ValueError(f"norm must be 'instance', 'batch' or 'group', got {kind!r}")
 
-# %% ../nbs/02_model.ipynb #b084ef2d
+# %% ../nbs/02_model.ipynb #d0360adf
 def conv_norm_relu(cin,               # input channels
                    cout,              # output channels
                    k=3,               # kernel size (1: a matrix product)
@@ -228,7 +228,7 @@ class UpBlock3d(nn.Module):
         self.conv = conv_norm_relu(cout + cat_ch, cout, 3, 1, norm) if refine else nn.Identity()
     def forward(self, x, feat=None): return self.run(x, feat)
 
-# %% ../nbs/02_model.ipynb #32c1faaa
+# %% ../nbs/02_model.ipynb #9bd25f74
 @patch
 def merge(self:UpBlock3d, y, feat, steps:Steps=EAGER):
     "The skip features `feat` merged into the upsampled `y`: added after a 1×1×1 projection, or concatenated"
@@ -279,7 +279,7 @@ def _check_arch(block:str, skip, layers) -> str:
     if len(layers) != 4: raise ValueError(f"layers must list 4 stage depths, got {layers}")
     return skip
 
-# %% ../nbs/02_model.ipynb #e1c581df
+# %% ../nbs/02_model.ipynb #7027ca7d
 def _encoder(block, width:int, layers, norm:str) -> tuple:
     "The four encoder stages (the first at stride 1, then 2 each) and their output channels"
     stages, ch, chans = [], width, []
@@ -444,7 +444,7 @@ def save_checkpoint(path,                           # checkpoint file
                 model_kwargs=getattr(m, 'kwargs', {}), config=cfg, class_names=cfg.get('class_names'), **extra)
     return atomic_write(path, lambda t: torch.save(ckpt, t), suffix='.pth')
 
-# %% ../nbs/02_model.ipynb #741401c5
+# %% ../nbs/02_model.ipynb #27a18c91
 def _unpickling_error(path:Path, e:Exception) -> CaseError:
     "The error for a file `weights_only` loading refused: code it would run, or not a torch file at all"
     why = next((l.strip() for l in str(e).splitlines() if 'GLOBAL' in l), None)

@@ -77,9 +77,7 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
     "from `forward` (a batch's probabilities), Gaussian-blended"
     size = image.shape[1:]
     window = tuple(min(w, s) for w, s in zip(window or size, size))
-    batch = batch or (
-        4 if torch.device(device).type == 'cuda' else 1
-    )  # on CPU one window per forward is faster (cache locality)
+    batch = batch or (4 if torch.device(device).type == 'cuda' else 1)    # CPU: one window per forward (cache locality)
     starts = list(itertools.product(*[window_starts(s, w, overlap) for s, w in zip(size, window)]))
     if len(starts) == 1:
         return forward(image[None].to(device)).to(dtype)[0]  # one window: nothing to blend, no buffers
@@ -101,25 +99,29 @@ class Arena:
     def __init__(self, spill=None, spill_min:int|None=None):
         self.free, self.live, self.peak, self.spill = [], {}, 0, spill
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
-    def empty(self, shape, dtype, device='cpu') -> torch.Tensor:
-        if torch.device(device).type != 'cpu':
-            return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
-        n = max(1, math.prod(shape) * dtype.itemsize)
-        fits = [b for b in self.free if b.numel() >= n]
-        if fits:
-            buf = min(fits, key=lambda b: b.numel())
-            self.free = [b for b in self.free if b is not buf]
-        else:
-            self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
-            buf = self._buffer(n)
-        t = buf[:n].view(dtype).view(shape)
-        self.live[t.data_ptr()] = buf
-        self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
-        return t
     def release(self, *ts):
         "Hand back the buffers of tensors that are no longer used"
         for t in ts:
             if t is not None and t.data_ptr() in self.live: self.free.append(self.live.pop(t.data_ptr()))
+
+# %% ../nbs/02a_predictor.ipynb #078882a0
+@patch
+def empty(self:Arena, shape, dtype, device='cpu') -> torch.Tensor:
+    "An uninitialized tensor: the smallest free buffer that holds it, else a new one"
+    if torch.device(device).type != 'cpu':
+        return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
+    n = max(1, math.prod(shape) * dtype.itemsize)
+    fits = [b for b in self.free if b.numel() >= n]
+    if fits:
+        buf = min(fits, key=lambda b: b.numel())
+        self.free = [b for b in self.free if b is not buf]
+    else:
+        self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
+        buf = self._buffer(n)
+    t = buf[:n].view(dtype).view(shape)
+    self.live[t.data_ptr()] = buf
+    self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
+    return t
 
 # %% ../nbs/02a_predictor.ipynb #75c99edc
 _SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
@@ -166,21 +168,9 @@ def _at(axis:int, a:int, b:int) -> tuple:
     "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
     return (slice(None),) * axis + (slice(a, b),)
 
-# %% ../nbs/02a_predictor.ipynb #aff4c5a4
-def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
-    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`ax`; None: the output's longest), and a
-    function giving the output's slices [a, b) along it from x's matching slices"""
-    longest = lambda shape: ax or 2 + max(range(3), key=lambda d: shape[2 + d])
-    if isinstance(conv, UpConv3d):
-        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
-        ax = longest(shape)
-        return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
-    shape = (
-        1,
-        conv.out_channels,
-        *[(n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)],
-    )
-    ax = longest(shape)
+# %% ../nbs/02a_predictor.ipynb #557b2d8c
+def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
+    "A function giving output slices [a, b) along `ax` of a `Conv3d`/`PointwiseConv3d` from x's slices, halo included"
     k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
     def rows(a, b):
         lo, hi = a * s - p, (b - 1) * s - p + k  # input slices of output slices a..b-1, halo included
@@ -190,10 +180,23 @@ def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
             pad = [0] * 6
             pad[2 * (4 - ax)], pad[2 * (4 - ax) + 1] = max(0, -lo), max(0, hi - N)
             xs = F.pad(xs, pad)
-        return F.conv3d(
-            xs, conv.weight, conv.bias, conv.stride, tuple(0 if d == ax - 2 else q for d, q in enumerate(conv.padding))
-        )
-    return shape, ax, rows
+        return F.conv3d(xs, conv.weight, conv.bias, conv.stride,
+                        tuple(0 if d == ax - 2 else q for d, q in enumerate(conv.padding)))
+    return rows
+
+# %% ../nbs/02a_predictor.ipynb #aff4c5a4
+def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
+    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`ax`; None: the output's longest), and a
+    function giving the output's slices [a, b) along it from x's matching slices"""
+    longest = lambda shape: ax or 2 + max(range(3), key=lambda d: shape[2 + d])
+    if isinstance(conv, UpConv3d):
+        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
+        ax = longest(shape)
+        return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
+    geometry = zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)
+    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in geometry])
+    ax = longest(shape)
+    return shape, ax, _conv_slices(conv, x, ax)
 
 # %% ../nbs/02a_predictor.ipynb #125b92ed
 def _row_spans(shape, ax:int, cin:int, upconv:bool, budget:int) -> list:
@@ -217,6 +220,15 @@ def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpCo
         release_pages()
     return out
 
+# %% ../nbs/02a_predictor.ipynb #f5ece044
+def _norm_chunk(norm:nn.Module, ys:torch.Tensor, a:int, b:int, ws, bs, cpg:int) -> torch.Tensor:
+    "Channels a..b-1 (`ys`, whole groups) normalized with `norm`'s own function and its weights `ws`, `bs` for them"
+    if isinstance(norm, nn.GroupNorm): return F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
+    if _running(norm):
+        return F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)
+    if isinstance(norm, nn.InstanceNorm3d): return F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
+    return F.batch_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)   # batch norm in training mode: this volume's
+
 # %% ../nbs/02a_predictor.ipynb #a7d1e006
 def norm_(norm:nn.Module,     # an instance, group or batch norm layer
           y:torch.Tensor,     # (1, C, Z, Y, X) conv output, normalized in place
@@ -228,16 +240,8 @@ def norm_(norm:nn.Module,     # an instance, group or batch norm layer
     cpg = C // norm.num_groups if isinstance(norm, nn.GroupNorm) else 1
     w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)
     for a, b in _spans(C, max(1, budget // (per * cpg)) * cpg):
-        ws, bs, ys = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None), y[:, a:b]
-        if isinstance(norm, nn.GroupNorm):
-            o = F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
-        elif _running(norm):
-            o = F.batch_norm(ys, norm.running_mean[a:b], norm.running_var[a:b], ws, bs, False, 0.0, norm.eps)
-        elif isinstance(norm, nn.InstanceNorm3d): o = F.instance_norm(ys, None, None, ws, bs, True, 0.0, norm.eps)
-        else:
-            o = F.batch_norm(
-                ys, None, None, ws, bs, True, 0.0, norm.eps
-            )  # batch norm in training mode: this volume's statistics
+        ws, bs = (w[a:b] if w is not None else None), (b_[a:b] if b_ is not None else None)
+        o = _norm_chunk(norm, y[:, a:b], a, b, ws, bs, cpg)
         y[:, a:b] = o.relu_() if relu else o
         release_pages()
     return y
@@ -256,7 +260,7 @@ def _norm_stats(norm:nn.Module, mean, var) -> tuple:
         return gm.repeat_interleave(k).float(), gv.repeat_interleave(k).float()
     return mean.float(), var.float()
 
-# %% ../nbs/02a_predictor.ipynb #95154a92
+# %% ../nbs/02a_predictor.ipynb #7bb8397f
 def _channel_moments(chunks) -> tuple:
     "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
     n = 0
@@ -272,6 +276,7 @@ def _channel_moments(chunks) -> tuple:
         n += k
     return mean, m2 / n
 
+# %% ../nbs/02a_predictor.ipynb #d4faa328
 def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
     "Per-row mean and biased variance (fp64) of a (C, n) chunk, a few rows at a time in fp32 (small temporaries)"
     ms, vs = [], []
@@ -282,10 +287,19 @@ def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
         vs.append(g.sub_(m[:, None]).square_().mean(1))   # two passes: no cancellation (var_mean is 20× slower)
     return torch.cat(ms).double(), torch.cat(vs).double()
 
+# %% ../nbs/02a_predictor.ipynb #5566cee8
 def _released(t:torch.Tensor) -> torch.Tensor:
     "`t` (a computed chunk), after dropping the spill files' pages its computation read"
     release_pages()
     return t
+
+# %% ../nbs/02a_predictor.ipynb #37361cca
+def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> torch.Tensor:
+    "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters), + add[at], ReLU, `then`"
+    t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, eps)
+    if add is not None: t.add_(add[at])
+    if relu: t.relu_()
+    return t if then is None else then(t)
 
 # %% ../nbs/02a_predictor.ipynb #136eb163
 def fused_conv_norm(conv:nn.Module,          # the convolution
@@ -307,17 +321,10 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
               _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
-        c = rows(a, b)
-        t = F.batch_norm(
-            c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, norm.eps
-        )  # fp32 parameters, c's dtype out
-        if add is not None: t.add_(add[_at(ax, a, b)])
-        if relu: t.relu_()
-        if then is not None: t = then(t)
+        t = _finish_chunk(rows(a, b), mu, var, w, b_, norm.eps, add, relu, then, _at(ax, a, b))
         if out is None:
-            out = (arena or Arena()).empty(
-                tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype, t.device
-            )
+            out = (arena or Arena()).empty(tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype,
+                                           t.device)
         out[_at(ax, a, b)] = t
         release_pages()
     return out
@@ -363,7 +370,7 @@ def cat(self:LayerByLayer, y, f):
     _each(f.shape[1], _channel_step(f, self.budget), lambda a, b: out[:, c + a:c + b].copy_(f[:, a:b]))
     return out
 
-# %% ../nbs/02a_predictor.ipynb #a48897db
+# %% ../nbs/02a_predictor.ipynb #f8d390a7
 @patch
 def add(self:LayerByLayer, y, p):
     _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(p[:, a:b]))
@@ -376,6 +383,8 @@ def crop(self:LayerByLayer, y, size):
     out = self.arena.empty((*y.shape[:2], *size), y.dtype, y.device)
     _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
     return out
+
+# %% ../nbs/02a_predictor.ipynb #fe9633fa
 @patch
 def keep(self:LayerByLayer, t):
     self.kept.add(t.data_ptr())
@@ -411,7 +420,7 @@ def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torc
     if pooled is None or not getattr(model, 'tasks', None): return split_output(model(x))[0]
     return model.run(x, EAGER, pooled)
 
-# %% ../nbs/02a_predictor.ipynb #5ee278e2
+# %% ../nbs/02a_predictor.ipynb #4d9ca63e
 def flip_sets(axes=(0, 1, 2)    # spatial axes that may be mirrored
              ) -> list:
     "Every subset of the spatial `axes` (0 Z, 1 Y, 2 X): the mirrorings of test-time augmentation"
@@ -425,6 +434,7 @@ def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
     for a, b in pairs: idx[a], idx[b] = b, a
     return probs[:, idx]
 
+# %% ../nbs/02a_predictor.ipynb #8142f5ca
 def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
             eps:float=1e-8,       # guards log(0)
             budget:int=2**22      # elements per step (fp32 math on a few slices at a time)
@@ -453,6 +463,20 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
     _each(logits.shape[2], step, put)
     return out
 
+# %% ../nbs/02a_predictor.ipynb #a6c90ec1
+def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) -> torch.Tensor:
+    "Probabilities of `net` averaged over the mirrorings `flips` of `x`, each mirrored back (left/right classes "
+    "swapped); with `feats`, each mirroring's pooled task features are appended there"
+    out = None
+    for i, f in enumerate(flips):
+        dims, pooled = [a + 2 for a in f], [] if feats is not None else None
+        p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype)
+        if pooled: feats.setdefault(i, []).append(pooled[0].float())
+        p = p.flip(dims) if f else p
+        p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
+        out = p if out is None else out.add_(p)
+    return out.div_(len(flips)) if len(flips) > 1 else out
+
 # %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False, out_dtype=torch.float32,
                 spill=None):
@@ -466,17 +490,9 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     autocast = lambda: torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16,
                                       enabled=dtype is not None and wdtype != torch.bfloat16)
     def fwd(x):
-        out = None
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
         with torch.no_grad(), autocast():
-            for i, f in enumerate(flips):
-                dims, pooled = [a + 2 for a in f], [] if tasks else None
-                p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype)
-                if pooled: fwd.feats.setdefault(i, []).append(pooled[0].float())
-                p = p.flip(dims) if f else p
-                p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
-                out = p if out is None else out.add_(p)
-        return out.div_(len(flips)) if len(flips) > 1 else out
+            return _mirrored(net, x, flips, lr_axis, lr_pairs, out_dtype, fwd.feats if tasks else None)
     fwd.feats = {}
     return fwd
 
@@ -508,6 +524,17 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
     need, free = voxels * width * itemsize, _available_memory()
     return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
 
+# %% ../nbs/02a_predictor.ipynb #77277580
+def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
+    "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
+    bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
+    width = getattr(m, 'kwargs', {}).get('width', 0)
+    big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
+    as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
+    run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
+    sp = spill_folder(spill, image[0].numel(), width, 2 if bf16_weights else 4)
+    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
+
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
                   image:torch.Tensor,      # (C, Z, Y, X) normalized image
@@ -527,15 +554,10 @@ def predict_probs(models:list,             # networks (an ensemble)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
-    bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
-    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))   # one pass, layer by layer ...
+    whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        big = whole and image[0].numel() * getattr(m, 'kwargs', {}).get('width', 0) >= WHOLE_VOLUME_MIN   # ... if big
-        as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
-        run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
-        sp = spill_folder(spill, image[0].numel(), getattr(m, 'kwargs', {}).get('width', 0), 2 if bf16_weights else 4)
-        fwd = _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
+        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
@@ -546,7 +568,7 @@ def predict_probs(models:list,             # networks (an ensemble)
         mc_dropout(m, False)
     return total.div_(n) if n > 1 else total
 
-# %% ../nbs/02a_predictor.ipynb #78173ef2
+# %% ../nbs/02a_predictor.ipynb #29a2de5d
 BEST = 'best_resnet3d_segmentation.pth'      # the seed's name for the best checkpoint
 
 def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a cross-validation folder
@@ -560,6 +582,7 @@ def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a 
         raise CaseError(f"{folder}: holds no {BEST} (nor fold_*/{BEST}); expected a folder written by seg3d_train")
     return found
 
+# %% ../nbs/02a_predictor.ipynb #dde0c96b
 def check_ensemble(ckpts:list,   # loaded checkpoints
                    paths:list    # their files (named in errors)
                   ) -> tuple:
@@ -606,8 +629,6 @@ class Predictor:
                  sources=(),                 # where the models came from (named in reports)
                  dtype=torch.float16,        # probabilities and their sums (float32: twice the memory, exact sums)
                  spill='auto'):              # a folder for one whole-volume pass's big tensors (`spill_folder`)
-        if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
-        if mc_samples < 0: raise ValueError(f"mc_samples must be ≥ 0, got {mc_samples}")
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)
         self.models, self.cfg, self.prep, self.sources = [m.to(self.device) for m in models], cfg, prep, list(sources)
@@ -615,17 +636,30 @@ class Predictor:
         self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
-        if self.dtype not in (torch.float16, torch.bfloat16, torch.float32):
-            raise ValueError(f"dtype must be float16, bfloat16 or float32, got {dtype!r}")
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        norm = cfg.model.norm
-        if window and not cfg.patch_size and norm in ('instance', 'group'):
-            warnings.warn(
-                f"{self.sources[0] if self.sources else 'model'}: trained on whole volumes with {norm} norm, which "
-                "normalizes over its whole input; windows smaller than the volume change its statistics (leave "
-                "out the window for one exact pass in bounded memory)",
-                stacklevel=2,
-            )
+        self._check_policy(window)
+
+# %% ../nbs/02a_predictor.ipynb #31eec5de
+@patch
+def _check_policy(self:Predictor, window):
+    "Refuse an impossible policy; warn when windows would change what an instance/group norm model computes"
+    if not 0 <= self.overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {self.overlap}")
+    if self.mc_samples < 0: raise ValueError(f"mc_samples must be ≥ 0, got {self.mc_samples}")
+    if self.dtype not in (torch.float16, torch.bfloat16, torch.float32):
+        raise ValueError(f"dtype must be float16, bfloat16 or float32, got {self.dtype!r}")
+    norm = self.cfg.model.norm
+    if window and not self.cfg.patch_size and norm in ('instance', 'group'):
+        warnings.warn(f"{self.sources[0] if self.sources else 'model'}: trained on whole volumes with {norm} norm, "
+                      "which normalizes over its whole input; windows smaller than the volume change its statistics "
+                      "(leave out the window for one exact pass in bounded memory)", stacklevel=3)
+
+# %% ../nbs/02a_predictor.ipynb #88d0947b
+def _postprocessing_of(model, pp):
+    "The postprocessing steps to apply: `pp` as given, or with True those of the model folder's postprocessing.json"
+    if pp is not True: return pp
+    one = model[0] if isinstance(model, (list, tuple)) and len(model) == 1 else model
+    found = Path(one)/'postprocessing.json' if isinstance(one, (str, Path)) and Path(one).is_dir() else None
+    return json.loads(found.read_text())['steps'] if found and found.exists() else None
 
 # %% ../nbs/02a_predictor.ipynb #af22a8ce
 @patch(cls_method=True)
@@ -634,21 +668,16 @@ def from_checkpoints(cls:Predictor,
                      **policy):
     "A predictor of the checkpoints of `model` (several: an ensemble); `policy`: the constructor's other options"
     paths = checkpoints_of(model)
-    pp = policy.pop('postprocess', True)                   # True: the folder's postprocessing.json, if there is one
-    one = model[0] if isinstance(model, (list, tuple)) and len(model) == 1 else model
-    found = Path(one)/'postprocessing.json' if isinstance(one, (str, Path)) and Path(one).is_dir() else None
-    if pp is True: pp = json.loads(found.read_text())['steps'] if found and found.exists() else None
+    pp = _postprocessing_of(model, policy.pop('postprocess', True))
     ckpts = [load_checkpoint(p) for p in paths]
     cfg, prep = check_ensemble(ckpts, paths)
     if not prep:
-        raise CaseError(
-            f"{paths[0]}: checkpoint carries no preprocessing settings; expected one written by seg3d_train"
-        )
+        raise CaseError(f"{paths[0]}: checkpoint carries no preprocessing settings; "
+                        "expected one written by seg3d_train")
     device = resolve_device(policy.pop('device', None))
     precision = resolve_precision(policy.pop('precision', None) or cfg.precision, device)
     models = [model_from_checkpoint(c, device) for c in ckpts]
-    if precision == 'bf16' and device.type == 'cpu':
-        models = [m.to(torch.bfloat16) for m in models]  # once, not per call
+    if precision == 'bf16' and device.type == 'cpu': models = [m.to(torch.bfloat16) for m in models]   # once
     p = cls(models, cfg, prep, device, precision, sources=[str(q) for q in paths], postprocess=pp or None, **policy)
     p.checkpoint = dict(split=ckpts[0].get('split'), epoch=ckpts[0].get('epoch'))
     return p
@@ -667,7 +696,7 @@ def input_dtype(self:Predictor) -> torch.dtype:
     bf16 = all(next(m.parameters()).dtype == torch.bfloat16 for m in self.models)
     return torch.bfloat16 if bf16 and self.device.type == 'cpu' else torch.float32
 
-# %% ../nbs/02a_predictor.ipynb #c73dc2ec
+# %% ../nbs/02a_predictor.ipynb #84bab3fe
 @patch
 def settings(self:Predictor) -> dict:
     "The policy, as reports record it"
@@ -675,6 +704,7 @@ def settings(self:Predictor) -> dict:
                 tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
                 postprocess=self.postprocess, tasks=self.cfg.model.tasks or None, dtype=str(self.dtype)[6:])
 
+# %% ../nbs/02a_predictor.ipynb #65bf0451
 @patch
 def probs(self:Predictor,
           image:torch.Tensor,      # normalized (C, Z, Y, X) image on the training grid
@@ -820,18 +850,13 @@ def postprocess(label:np.ndarray,      # label map (any axis order)
 def add_policy_args(p    # an `argparse` parser
                    ):
     "Add the prediction policy's options to the argument parser `p` (seg3d_predict and seg3d_evaluate share them)"
-    p.add_argument(
-        '--window',
-        type=int,
-        nargs=3,
-        metavar=('Z', 'Y', 'X'),
-        help="sliding window (default: the training patch; a model trained on whole volumes: one exact pass)",
-    )
+    p.add_argument('--window', type=int, nargs=3, metavar=('Z', 'Y', 'X'),
+                   help="sliding window (default: the training patch; a model trained on whole volumes: "
+                   "one exact pass)")
     p.add_argument('--overlap', type=float, default=0.5, help="window overlap in [0, 1)")
     p.add_argument('--tta', action='store_true', help="test-time mirroring over all axes")
-    p.add_argument(
-        '--mc_samples', type=int, default=0, help="Monte Carlo dropout passes (prediction: *_uncertainty.nii.gz)"
-    )
+    p.add_argument('--mc_samples', type=int, default=0,
+                   help="Monte Carlo dropout passes (prediction: *_uncertainty.nii.gz)")
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="default: the training's")
     p.add_argument('--device', help="default: CUDA when there is one, else the CPU")
     p.add_argument('--no_postprocess', action='store_true', help="skip the postprocessing chosen by cross-validation")
