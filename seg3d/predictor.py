@@ -104,7 +104,7 @@ class Arena:
         for t in ts:
             if t is not None and t.data_ptr() in self.live: self.free.append(self.live.pop(t.data_ptr()))
 
-# %% ../nbs/02a_predictor.ipynb #078882a0
+# %% ../nbs/02a_predictor.ipynb #9c4626ce
 @patch
 def empty(self:Arena, shape, dtype, device='cpu') -> torch.Tensor:
     "An uninitialized tensor: the smallest free buffer that holds it, else a new one"
@@ -168,7 +168,7 @@ def _at(axis:int, a:int, b:int) -> tuple:
     "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
     return (slice(None),) * axis + (slice(a, b),)
 
-# %% ../nbs/02a_predictor.ipynb #557b2d8c
+# %% ../nbs/02a_predictor.ipynb #014e9c4b
 def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
     "A function giving output slices [a, b) along `ax` of a `Conv3d`/`PointwiseConv3d` from x's slices, halo included"
     k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
@@ -220,7 +220,7 @@ def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpCo
         release_pages()
     return out
 
-# %% ../nbs/02a_predictor.ipynb #f5ece044
+# %% ../nbs/02a_predictor.ipynb #5ae5b5b2
 def _norm_chunk(norm:nn.Module, ys:torch.Tensor, a:int, b:int, ws, bs, cpg:int) -> torch.Tensor:
     "Channels a..b-1 (`ys`, whole groups) normalized with `norm`'s own function and its weights `ws`, `bs` for them"
     if isinstance(norm, nn.GroupNorm): return F.group_norm(ys, (b - a) // cpg, ws, bs, norm.eps)
@@ -260,7 +260,7 @@ def _norm_stats(norm:nn.Module, mean, var) -> tuple:
         return gm.repeat_interleave(k).float(), gv.repeat_interleave(k).float()
     return mean.float(), var.float()
 
-# %% ../nbs/02a_predictor.ipynb #7bb8397f
+# %% ../nbs/02a_predictor.ipynb #361c7b43
 def _channel_moments(chunks) -> tuple:
     "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
     n = 0
@@ -276,7 +276,7 @@ def _channel_moments(chunks) -> tuple:
         n += k
     return mean, m2 / n
 
-# %% ../nbs/02a_predictor.ipynb #d4faa328
+# %% ../nbs/02a_predictor.ipynb #b7248cd4
 def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
     "Per-row mean and biased variance (fp64) of a (C, n) chunk, a few rows at a time in fp32 (small temporaries)"
     ms, vs = [], []
@@ -287,13 +287,13 @@ def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
         vs.append(g.sub_(m[:, None]).square_().mean(1))   # two passes: no cancellation (var_mean is 20× slower)
     return torch.cat(ms).double(), torch.cat(vs).double()
 
-# %% ../nbs/02a_predictor.ipynb #5566cee8
+# %% ../nbs/02a_predictor.ipynb #a1ce3413
 def _released(t:torch.Tensor) -> torch.Tensor:
     "`t` (a computed chunk), after dropping the spill files' pages its computation read"
     release_pages()
     return t
 
-# %% ../nbs/02a_predictor.ipynb #37361cca
+# %% ../nbs/02a_predictor.ipynb #7b5eae37
 def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> torch.Tensor:
     "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters), + add[at], ReLU, `then`"
     t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, eps)
@@ -370,7 +370,7 @@ def cat(self:LayerByLayer, y, f):
     _each(f.shape[1], _channel_step(f, self.budget), lambda a, b: out[:, c + a:c + b].copy_(f[:, a:b]))
     return out
 
-# %% ../nbs/02a_predictor.ipynb #f8d390a7
+# %% ../nbs/02a_predictor.ipynb #afa1a84b
 @patch
 def add(self:LayerByLayer, y, p):
     _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(p[:, a:b]))
@@ -384,7 +384,7 @@ def crop(self:LayerByLayer, y, size):
     _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
     return out
 
-# %% ../nbs/02a_predictor.ipynb #fe9633fa
+# %% ../nbs/02a_predictor.ipynb #5cc171e9
 @patch
 def keep(self:LayerByLayer, t):
     self.kept.add(t.data_ptr())
@@ -420,7 +420,7 @@ def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torc
     if pooled is None or not getattr(model, 'tasks', None): return split_output(model(x))[0]
     return model.run(x, EAGER, pooled)
 
-# %% ../nbs/02a_predictor.ipynb #4d9ca63e
+# %% ../nbs/02a_predictor.ipynb #bd00d3e3
 def flip_sets(axes=(0, 1, 2)    # spatial axes that may be mirrored
              ) -> list:
     "Every subset of the spatial `axes` (0 Z, 1 Y, 2 X): the mirrorings of test-time augmentation"
@@ -434,7 +434,7 @@ def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
     for a, b in pairs: idx[a], idx[b] = b, a
     return probs[:, idx]
 
-# %% ../nbs/02a_predictor.ipynb #8142f5ca
+# %% ../nbs/02a_predictor.ipynb #d40480ee
 def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
             eps:float=1e-8,       # guards log(0)
             budget:int=2**22      # elements per step (fp32 math on a few slices at a time)
@@ -463,7 +463,7 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
     _each(logits.shape[2], step, put)
     return out
 
-# %% ../nbs/02a_predictor.ipynb #a6c90ec1
+# %% ../nbs/02a_predictor.ipynb #b77c63eb
 def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) -> torch.Tensor:
     "Probabilities of `net` averaged over the mirrorings `flips` of `x`, each mirrored back (left/right classes "
     "swapped); with `feats`, each mirroring's pooled task features are appended there"
@@ -524,7 +524,7 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
     need, free = voxels * width * itemsize, _available_memory()
     return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
 
-# %% ../nbs/02a_predictor.ipynb #77277580
+# %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
     bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
@@ -568,7 +568,7 @@ def predict_probs(models:list,             # networks (an ensemble)
         mc_dropout(m, False)
     return total.div_(n) if n > 1 else total
 
-# %% ../nbs/02a_predictor.ipynb #29a2de5d
+# %% ../nbs/02a_predictor.ipynb #70883cb8
 BEST = 'best_resnet3d_segmentation.pth'      # the seed's name for the best checkpoint
 
 def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a cross-validation folder
@@ -582,7 +582,7 @@ def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a 
         raise CaseError(f"{folder}: holds no {BEST} (nor fold_*/{BEST}); expected a folder written by seg3d_train")
     return found
 
-# %% ../nbs/02a_predictor.ipynb #dde0c96b
+# %% ../nbs/02a_predictor.ipynb #9c70df87
 def check_ensemble(ckpts:list,   # loaded checkpoints
                    paths:list    # their files (named in errors)
                   ) -> tuple:
@@ -639,7 +639,7 @@ class Predictor:
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
         self._check_policy(window)
 
-# %% ../nbs/02a_predictor.ipynb #31eec5de
+# %% ../nbs/02a_predictor.ipynb #53ec8127
 @patch
 def _check_policy(self:Predictor, window):
     "Refuse an impossible policy; warn when windows would change what an instance/group norm model computes"
@@ -653,7 +653,7 @@ def _check_policy(self:Predictor, window):
                       "which normalizes over its whole input; windows smaller than the volume change its statistics "
                       "(leave out the window for one exact pass in bounded memory)", stacklevel=3)
 
-# %% ../nbs/02a_predictor.ipynb #88d0947b
+# %% ../nbs/02a_predictor.ipynb #a20588a0
 def _postprocessing_of(model, pp):
     "The postprocessing steps to apply: `pp` as given, or with True those of the model folder's postprocessing.json"
     if pp is not True: return pp
@@ -696,7 +696,7 @@ def input_dtype(self:Predictor) -> torch.dtype:
     bf16 = all(next(m.parameters()).dtype == torch.bfloat16 for m in self.models)
     return torch.bfloat16 if bf16 and self.device.type == 'cpu' else torch.float32
 
-# %% ../nbs/02a_predictor.ipynb #84bab3fe
+# %% ../nbs/02a_predictor.ipynb #8e7eedbb
 @patch
 def settings(self:Predictor) -> dict:
     "The policy, as reports record it"
@@ -704,7 +704,7 @@ def settings(self:Predictor) -> dict:
                 tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
                 postprocess=self.postprocess, tasks=self.cfg.model.tasks or None, dtype=str(self.dtype)[6:])
 
-# %% ../nbs/02a_predictor.ipynb #65bf0451
+# %% ../nbs/02a_predictor.ipynb #479742f0
 @patch
 def probs(self:Predictor,
           image:torch.Tensor,      # normalized (C, Z, Y, X) image on the training grid

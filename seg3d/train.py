@@ -22,10 +22,11 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
-           'Learner', 'classification_metrics', 'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score',
-           'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state',
-           'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback',
-           'setup_distributed', 'seed_everything', 'build_learner', 'train', 'train_cli']
+           'Learner', 'classification_metrics', 'overlap_counts', 'bf16_conv_grads_ok', 'MixedPrecision', 'History',
+           'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state',
+           'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard',
+           'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks', 'build_learner', 'train',
+           'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -102,13 +103,8 @@ class Callback:
 class Learner:
     "Model + data + optimizer + callbacks; `fit` runs the seed's training recipe"
     def __init__(self, model, train_dl, val_dl, cfg:Config, cbs=(), device='cpu', loss_fn=None):
-        self.model, self.train_dl, self.val_dl, self.cfg, self.device = (
-            model.to(device),
-            train_dl,
-            val_dl,
-            cfg,
-            torch.device(device),
-        )
+        self.model, self.train_dl, self.val_dl = model.to(device), train_dl, val_dl
+        self.cfg, self.device = cfg, torch.device(device)
         self.loss_fn = loss_fn or make_loss(cfg, self.device)
         self.opt, self.sched = make_optimizer(model, cfg)
         self.autocast, self.scaler = contextlib.nullcontext, None          # set by `MixedPrecision`
@@ -126,7 +122,7 @@ class Learner:
     @property
     def lr(self): return self.opt.param_groups[0]['lr']
 
-# %% ../nbs/03_train.ipynb #80059b46
+# %% ../nbs/03_train.ipynb #1500956e
 @patch
 def fit(self:Learner, epochs:int|None=None):
     "Train until `epochs` (default `cfg.epochs`), a callback cancels, or early stopping"
@@ -142,6 +138,7 @@ def fit(self:Learner, epochs:int|None=None):
     finally: self.cb('after_fit')
     return self
 
+# %% ../nbs/03_train.ipynb #49d9263b
 @patch
 def _to(self: Learner, batch):
     "Image and label on the device; the tasks' class indices (or None) in `self.tb`"
@@ -220,6 +217,15 @@ def classification_metrics(probs:np.ndarray,   # (N, K) class probabilities
                 balanced_accuracy=float(np.mean(recall)) if recall else None,
                 auc=float(np.mean(aucs)) if aucs else None, confusion=cm.tolist(), classes=list(classes))
 
+# %% ../nbs/03_train.ipynb #e5edeca6
+def overlap_counts(pred:torch.Tensor,   # predicted labels
+                   y:torch.Tensor,      # true labels, same shape
+                   k:int                # classes
+                  ) -> torch.Tensor:
+    "(3, K) float64 on the CPU: per class, the voxels both agree on, the predicted voxels, the true voxels"
+    count = lambda t: torch.bincount(t.flatten(), minlength=k).cpu().double()
+    return torch.stack([count(y[pred == y]), count(pred), count(y)])
+
 # %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
@@ -235,10 +241,7 @@ def validate(self:Learner):
             losses.append(self._loss(out, y).item())
             logits, cls = split_output(out)
             if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
-            pred = logits.argmax(1)
-            stats[0] += torch.bincount(y[pred == y].flatten(), minlength=k).cpu()
-            stats[1] += torch.bincount(pred.flatten(), minlength=k).cpu()
-            stats[2] += torch.bincount(y.flatten(), minlength=k).cpu()
+            stats += overlap_counts(logits.argmax(1), y, k)
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     denom = stats[1] + stats[2]
@@ -413,6 +416,24 @@ def _plot_tasks(ax, history:list, tasks:list):
     ax.set_title('validation: case-level tasks')
     ax.legend(fontsize=8, loc='lower right')
 
+# %% ../nbs/03_train.ipynb #cef3261e
+def _plot_losses(ax, history:list, by:str):
+    "Train and validation loss per epoch on `ax`, the best epoch marked, the learning rate on a second (log) axis"
+    ep = [h['epoch'] for h in history]
+    ax.plot(ep, [h['train_loss'] for h in history], 'o-', label='train loss', ms=3)
+    ax.plot(ep, [h['val_loss'] for h in history], 's-', label='validation loss', ms=3)
+    if (b := best_row(history, by)):
+        ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('loss')
+    ax2 = ax.twinx()
+    ax2.plot(ep, [h['lr'] for h in history], ':', color='tab:green', label='lr')
+    ax2.set_ylabel('learning rate')
+    ax2.set_yscale('log')
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc='upper right')
+
 # %% ../nbs/03_train.ipynb #f147bf0f
 def plot_history(history:list,               # the history rows
                  path=None,                  # PNG file (None: just return the figure)
@@ -427,20 +448,8 @@ def plot_history(history:list,               # the history rows
     fig, axes = plt.subplots(1, 2 if tasks else 1, figsize=(12 if tasks else 7, 4), squeeze=False)
     ax = axes[0, 0]
     if tasks: _plot_tasks(axes[0, 1], history, tasks)
-    ax.plot(ep, [h['train_loss'] for h in history], 'o-', label='train loss', ms=3)
-    ax.plot(ep, [h['val_loss'] for h in history], 's-', label='validation loss', ms=3)
-    if (b := best_row(history, by)):
-        ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
-    ax.set_xlabel('epoch')
-    ax.set_ylabel('loss')
+    _plot_losses(ax, history, by)
     ax.set_title(title)
-    ax2 = ax.twinx()
-    ax2.plot(ep, [h['lr'] for h in history], ':', color='tab:green', label='lr')
-    ax2.set_ylabel('learning rate')
-    ax2.set_yscale('log')
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc='upper right')
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -458,14 +467,8 @@ class Checkpoint(Callback):
         l.elapsed = time.time() - self.t0
         best = best_row(l.history, l.cfg.best_by)
         if best and best['epoch'] == l.epoch + 1:
-            save_checkpoint(
-                self.out / 'best_resnet3d_segmentation.pth',
-                l.model,
-                l.cfg,
-                epoch=l.epoch + 1,
-                metrics=best,
-                **self.extra,
-            )
+            save_checkpoint(self.out/'best_resnet3d_segmentation.pth', l.model, l.cfg, epoch=l.epoch + 1, metrics=best,
+                            **self.extra)
         self.save_last(l.epoch + 1)
         self.write_metrics()
         plot_history(l.history, self.out/'training_history_3d.png', by=l.cfg.best_by)
@@ -499,24 +502,12 @@ def write_metrics(self:Checkpoint):
     l, path = self.learn, self.out/'metrics_3d.json'
     old = json.loads(path.read_text()) if path.exists() else {}
     best = best_row(l.history, l.cfg.best_by)
-    m = dict(
-        epochs=l.history,
-        best_by=l.cfg.best_by,
-        best_epoch=best and best['epoch'],
-        best_val_loss=best and best['val_loss'],
-        best_val_tasks=best and best.get('val_tasks'),
-        task_class_weights=getattr(l, 'task_weights', None),
-        total_seconds=round(l.elapsed, 2),
-        params=count_params(l.model),
-        device=str(l.device),
-        precision=getattr(l, 'precision', 'fp32'),
-        precision_note=getattr(l, 'precision_note', None),
-        world_size=l.world,
-        stop_reason=getattr(l, 'stop_reason', None),
-        environment=environment(),
-        config=asdict(l.cfg),
-        **self.extra,
-    )
+    m = dict(epochs=l.history, best_by=l.cfg.best_by, best_epoch=best and best['epoch'],
+             best_val_loss=best and best['val_loss'], best_val_tasks=best and best.get('val_tasks'),
+             task_class_weights=getattr(l, 'task_weights', None), total_seconds=round(l.elapsed, 2),
+             params=count_params(l.model), device=str(l.device), precision=getattr(l, 'precision', 'fp32'),
+             precision_note=getattr(l, 'precision_note', None), world_size=l.world,
+             stop_reason=getattr(l, 'stop_reason', None), environment=environment(), config=asdict(l.cfg), **self.extra)
     if 'test' in old: m['test'] = old['test']
     write_json(path, m)
 
@@ -530,11 +521,8 @@ def load_state(self:Learner, ckpt:dict):
     self.sched.load_state_dict(ckpt['scheduler'])
     self.pending_scaler = ckpt.get('scaler')  # loaded by MixedPrecision once the scaler exists
     set_rng_state(ckpt['rng'])
-    self.history, self.start_epoch, self.elapsed = (
-        list(ckpt['history']),
-        int(ckpt['epoch']),
-        float(ckpt.get('elapsed', 0)),
-    )
+    self.history, self.start_epoch = list(ckpt['history']), int(ckpt['epoch'])
+    self.elapsed = float(ckpt.get('elapsed', 0))
     return self
 
 # %% ../nbs/03_train.ipynb #ba50f6a9
@@ -545,14 +533,8 @@ class ProgressBar(Callback):
     def before_epoch(self):
         from tqdm.auto import tqdm
         l = self.learn
-        self.bar = tqdm(
-            total=len(l.train_dl),
-            desc=f"epoch {l.epoch + 1}/{l.n_epochs}",
-            leave=self.leave,
-            disable=l.rank != 0,
-            dynamic_ncols=True,
-        )
-
+        self.bar = tqdm(total=len(l.train_dl), desc=f"epoch {l.epoch + 1}/{l.n_epochs}", leave=self.leave,
+                        disable=l.rank != 0, dynamic_ncols=True)
     def after_batch(self):
         self.bar.update()
         self.bar.set_postfix(loss=f"{self.learn.loss.item():.4f}", lr=f"{self.learn.lr:.1e}")
@@ -561,14 +543,11 @@ class ProgressBar(Callback):
         h = self.learn.history[-1]
         if self.learn.rank == 0:
             dice = ' '.join('-' if d is None else f'{d:.3f}' for d in h['val_dice'])
-            print(
-                f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val "
-                f"{h['val_loss']:.4f}  dice [{dice}]  lr {h['lr']:.1e}  {h['seconds']:.1f}s",
-                flush=True,
-            )
+            print(f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val {h['val_loss']:.4f}  dice [{dice}]  "
+                  f"lr {h['lr']:.1e}  {h['seconds']:.1f}s", flush=True)
     def after_cancel(self): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #fe69bff6
+# %% ../nbs/03_train.ipynb #829dcf97
 def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
     "(3, Y, X) picture: a (Y, X) image slice in grey with a (Y, X) label slice in colour over it"
     import matplotlib
@@ -579,6 +558,7 @@ def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
     rgb[:, fg] = 0.5 * rgb[:, fg] + 0.5 * colours[pred[fg] % 10].T
     return rgb.flip(1)                                         # world up on top, as the viewer shows it
 
+# %% ../nbs/03_train.ipynb #f6ba73bd
 class TensorBoard(Callback):
     "Losses, lr, per-class validation Dice and one validation slice overlay per epoch, to TensorBoard (rank 0)"
     order = 35
@@ -587,9 +567,8 @@ class TensorBoard(Callback):
         if self.learn.rank != 0: return
         try: from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            raise CaseError(
-                "TensorBoard logging needs the tensorboard package: pip install 'seg3d[tensorboard]'"
-            ) from None
+            msg = "TensorBoard logging needs the tensorboard package: pip install 'seg3d[tensorboard]'"
+            raise CaseError(msg) from None
         self.writer = SummaryWriter(str(self.log_dir))
     def after_fit(self):
         if self.writer: self.writer.close()
@@ -637,10 +616,8 @@ class Dashboard(Callback):
         self.status, self.dice, self.plot = W.HTML(), W.HTML(), W.Output()
         self.button = W.Button(description='Stop', button_style='danger', icon='stop')
         self.button.on_click(lambda _: self.stop())
-        self.box = W.VBox(
-            [W.HBox([self.epoch_bar, self.batch_bar, self.button]), self.status, W.HBox([self.plot, self.dice])]
-        )
-
+        self.box = W.VBox([W.HBox([self.epoch_bar, self.batch_bar, self.button]), self.status,
+                           W.HBox([self.plot, self.dice])])
     def stop(self):
         self.learn.stop = True
         self.learn.stop_reason = 'stopped by user'
@@ -648,19 +625,9 @@ class Dashboard(Callback):
     def values(self) -> dict:
         l = self.learn
         h = l.history[-1] if l.history else {}
-        return dict(
-            epoch=self.epoch_bar.value,
-            epochs=self.epoch_bar.max,
-            batch=self.batch_bar.value,
-            batches=self.batch_bar.max,
-            train_loss=h.get('train_loss'),
-            val_loss=h.get('val_loss'),
-            val_dice=h.get('val_dice'),
-            val_tasks=h.get('val_tasks'),
-            lr=l.lr,
-            eta_s=self.eta,
-            stopping=l.stop,
-        )
+        return dict(epoch=self.epoch_bar.value, epochs=self.epoch_bar.max, batch=self.batch_bar.value,
+                    batches=self.batch_bar.max, train_loss=h.get('train_loss'), val_loss=h.get('val_loss'),
+                    val_dice=h.get('val_dice'), val_tasks=h.get('val_tasks'), lr=l.lr, eta_s=self.eta, stopping=l.stop)
 
 # %% ../nbs/03_train.ipynb #f0f9ca0d
 @patch
@@ -674,10 +641,8 @@ def before_fit(self:Dashboard):
         self.ui = _ui_events()
         self.poll = self.ui.__enter__() if self.ui is not None else None
         if self.poll is None and _live_notebook():
-            self.button.disabled, self.button.tooltip = (
-                True,
-                'Stop needs ipykernel < 7 (widget events wait for the cell to end)',
-            )
+            self.button.disabled = True
+            self.button.tooltip = 'Stop needs ipykernel < 7 (widget events wait for the cell to end)'
 
 # %% ../nbs/03_train.ipynb #a0e43488
 @patch
@@ -706,10 +671,8 @@ def after_epoch(self:Dashboard):
     l = self.learn
     self.epoch_bar.value = l.epoch + 1
     names = l.cfg.class_names
-    rows = ''.join(
-        f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
-        for n, d in zip(names, l.history[-1]['val_dice'])
-    )
+    rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
+                   for n, d in zip(names, l.history[-1]['val_dice']))
     self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>" + _tasks_html(l.history[-1])
     if self.show:
         import matplotlib.pyplot as plt
@@ -720,7 +683,7 @@ def after_epoch(self:Dashboard):
             display(fig)
             plt.close(fig)
 
-# %% ../nbs/03_train.ipynb #c4b2ef23
+# %% ../nbs/03_train.ipynb #00bbdb85
 def _final_state_html(l) -> str:
     "One line on how the fit ended, and the last per-class validation Dice, as HTML"
     best, how = best_row(l.history, l.cfg.best_by), getattr(l, 'stop_reason', None) or 'all epochs run'
@@ -731,6 +694,7 @@ def _final_state_html(l) -> str:
     table = f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
     return line + table + (_tasks_html(l.history[-1]) if l.history else '')
 
+# %% ../nbs/03_train.ipynb #d5083d75
 @patch
 def after_fit(self:Dashboard):
     "Replace the widgets by a static picture of the final state (kept by saved notebooks and the docs)"
@@ -781,6 +745,13 @@ def seed_everything(seed:int,                   # the seed
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
 
+# %% ../nbs/03_train.ipynb #19796113
+def _fold_split(cases:list, split:dict, cfg:Config, folder:Path) -> dict:
+    "Train and validation cases of fold `cfg.fold` of the folds kept in `folder` (test cases are in no fold)"
+    folds = load_folds(cases, split['test'], cfg, folder)
+    if not 0 <= cfg.fold < len(folds): raise CaseError(f"fold {cfg.fold} is outside 0..{len(folds) - 1}")
+    return dict(train=sorted(folds[cfg.fold]['train']), val=sorted(folds[cfg.fold]['val']), test=split['test'])
+
 # %% ../nbs/03_train.ipynb #27f41f4c
 def _datasets(cfg:Config, split_file, rank:int, world:int):
     "Cases, split, cache, the configuration completed from the data (`config_from_data`), datasets; rank 0 caches first"
@@ -789,21 +760,24 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     if len(cases) < 2:
         raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
     split = load_split(cases, cfg, split_file, save_to=None)
-    if cfg.fold is not None:                              # a cross-validation fold: the folder above holds the folds
-        folds = load_folds(cases, split['test'], cfg, out.parent)
-        if not 0 <= cfg.fold < len(folds): raise CaseError(f"fold {cfg.fold} is outside 0..{len(folds) - 1}")
-        split = dict(train=sorted(folds[cfg.fold]['train']), val=sorted(folds[cfg.fold]['val']), test=split['test'])
+    if cfg.fold is not None: split = _fold_split(cases, split, cfg, out.parent)
     if rank == 0: write_json(out/'split.json', split)
     if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True, fmt=cfg.cache)
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False, fmt=cfg.cache)
     cfg = config_from_data(cfg, metas)  # also checks every case's channels against in_channels
-    return (
-        cfg,
-        split,
-        SegDataset(data, split['train'], cfg, train=True, metas=metas),
-        SegDataset(data, split['val'], cfg, metas=metas),
-    )
+    train_ds = SegDataset(data, split['train'], cfg, train=True, metas=metas)
+    return cfg, split, train_ds, SegDataset(data, split['val'], cfg, metas=metas)
+
+# %% ../nbs/03_train.ipynb #0d189576
+def standard_callbacks(cfg:Config,     # the run's settings (TensorBoard folder)
+                       extra:dict,     # fields every checkpoint carries (split, preprocessing)
+                       progress:str    # 'dashboard', 'bar', 'none' or 'auto'
+                      ) -> list:
+    "The callbacks every run has: precision, NaN guard, history, schedule, early stop, checkpoints, logging, progress"
+    bar = progress_callback(progress)
+    return [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
+            *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []), *([bar] if bar else [])]
 
 # %% ../nbs/03_train.ipynb #c0f0b3f5
 def build_learner(cfg:Config,            # the run's settings
@@ -823,9 +797,7 @@ def build_learner(cfg:Config,            # the run's settings
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     prep = json.loads((Path(cfg.data_dir)/'preprocessing_config.json').read_text()).get('settings')
     extra = dict(split=split, preprocessing=prep)
-    bar = progress_callback(progress) if rank == 0 else None
-    cbs = [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
-           *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []), *([bar] if bar else []), *cbs]
+    cbs = standard_callbacks(cfg, extra, progress if rank == 0 else 'none') + list(cbs)
     loaders = [make_loader(ds, cfg, train, rank, world, device) for ds, train in ((train_ds, True), (val_ds, False))]
     tw = task_class_weights(train_ds.targets, cfg.model.tasks) if train_ds.targets else None    # balanced classes
     learn = Learner(model, *loaders, cfg, cbs, device, loss_fn=make_loss(cfg, device, tw))
@@ -851,13 +823,8 @@ def _is_oom(e:BaseException) -> bool:
 def _oom_advice(cfg:Config, learn:Learner) -> str:
     m = unwrap_model(learn.model)
     shape = [cfg.in_channels, *(cfg.patch_size or list(reversed(cfg.target_shape)))]
-    s = model_summary(
-        m,
-        shape,
-        cfg.batch_size,
-        bytes_per_value=2 if getattr(learn, 'precision', 'fp32') != 'fp32' else 4,
-        verbose=False,
-    )
+    half = getattr(learn, 'precision', 'fp32') != 'fp32'
+    s = model_summary(m, shape, cfg.batch_size, bytes_per_value=2 if half else 4, verbose=False)
     return (
         f"out of memory training batch {cfg.batch_size} of {tuple(shape)} "
         f"(estimated {s['train_gib']:.1f} GiB for activations, weights and Adam). "
@@ -904,6 +871,11 @@ def _train_parser():
     p.add_argument('--workers', type=int, help="DataLoader worker processes")
     p.add_argument('--grad_accum', type=int, help="optimizer step every N batches")
     p.add_argument('--split', help="JSON file with train/val/test case lists")
+    return _run_args(p)
+
+# %% ../nbs/03_train.ipynb #849ec133
+def _run_args(p):
+    "seg3d_train's options for cross-validation, logging, tasks, the best checkpoint and resuming"
     p.add_argument('--fold', type=int, help="train this cross-validation fold (0-based) into OUT/fold_K")
     p.add_argument('--folds', type=int, help="folds of the cross-validation (default 5; OUT/splits_final.json)")
     p.add_argument('--progress', choices=['bar', 'none'], default='bar')
