@@ -11,17 +11,8 @@ import nibabel as nib
 import torch
 import torch.nn.functional as F
 from scipy.spatial import cKDTree
-from seg3d.core import (
-    CaseError,
-    write_json,
-    atomic_write,
-    cli_parser,
-    cli_errors,
-    previous_entries,
-    hold_freed_memory,
-    save_figure,
-    writable_folder,
-)
+from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
+                        hold_freed_memory, save_figure, writable_folder)
 from .preprocess import load_label
 from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
@@ -110,20 +101,10 @@ def segmentation_metrics(pred,              # predicted label map
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
         hd[c], asd[c] = hd95_assd(surface_distances(p, t, spacing))
     mean = lambda v: float(np.mean([x for x in v if x is not None])) if any(x is not None for x in v) else None
-    return dict(
-        iou=iou,
-        dice=dice,
-        mean_iou=mean(iou),
-        mean_fg_iou=mean(iou[1:]),
-        mean_fg_dice=mean(dice[1:]),
-        hd95=hd,
-        assd=asd,
-        distance_flags=flags,
-        volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
-        volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
-        volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(),
-        confusion=cm.tolist(),
-    )
+    return dict(iou=iou, dice=dice, mean_iou=mean(iou), mean_fg_iou=mean(iou[1:]), mean_fg_dice=mean(dice[1:]),
+                hd95=hd, assd=asd, distance_flags=flags, volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
+                volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
+                volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(), confusion=cm.tolist())
 
 # %% ../nbs/04_evaluate.ipynb #e5d2667a
 def _onehot(lab, k): return F.one_hot(torch.as_tensor(lab).long(), k).movedim(-1, 0)[None].float()
@@ -174,6 +155,12 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
         **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')},
     )
 
+# %% ../nbs/04_evaluate.ipynb #d4758742
+def _classes_row(cl:dict, s:dict, names:dict) -> dict:
+    "Each task's answer for a case with the case's true class (None when unknown)"
+    truth = s['targets'].tolist() if 'targets' in s else [-1] * len(names)
+    return {t: dict(cl[t], truth=names[t][y] if y >= 0 else None) for t, y in zip(cl, truth)}
+
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
 def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
@@ -181,10 +168,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
     probs, gt = predictor.probs(s['image'], samples), s['label'].numpy()
     pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
     r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing))
-    if (cl := predictor.case_classes(samples)):                      # case-level tasks: the answer and the truth
-        names = predictor.cfg.model.tasks
-        truth = s['targets'].tolist() if 'targets' in s else [-1] * len(names)
-        r['classes'] = {t: dict(cl[t], truth=names[t][y] if y >= 0 else None) for (t, v), y in zip(cl.items(), truth)}
+    if (cl := predictor.case_classes(samples)): r['classes'] = _classes_row(cl, s, predictor.cfg.model.tasks)
     if predictor.postprocess:                                           # the score without it, beside
         plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing)
         r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
@@ -243,21 +227,13 @@ def plot_confusion(cm,                 # K×K confusion matrix (rows: ground tru
                   ):
     "Row-normalised confusion matrix (rows: ground truth)"
     import matplotlib.pyplot as plt
-
     cm = np.asarray(cm, float)
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(5, 4.4))
     im = ax.imshow(norm, cmap='Blues', vmin=0, vmax=1)
     for i, j in np.ndindex(norm.shape):
-        ax.text(
-            j,
-            i,
-            f'{norm[i, j]:.2f}',
-            ha='center',
-            va='center',
-            fontsize=7,
-            color='white' if norm[i, j] > 0.6 else 'black',
-        )
+        ax.text(j, i, f'{norm[i, j]:.2f}', ha='center', va='center', fontsize=7,
+                color='white' if norm[i, j] > 0.6 else 'black')
     ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha='right', fontsize=7)
     ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
     ax.set_xlabel('prediction')
@@ -278,15 +254,8 @@ def plot_overlays(pics:dict,   # {'best'/'worst': (score, case, image, truth, pr
         for ax, lab, t in zip(row, (None, gt, pred), ('image', 'ground truth', 'prediction')):
             ax.imshow(img[z], cmap='gray', origin='lower')
             if lab is not None:
-                ax.imshow(
-                    np.ma.masked_equal(lab[z], 0),
-                    cmap='tab10',
-                    vmin=0,
-                    vmax=9,
-                    alpha=0.5,
-                    origin='lower',
-                    interpolation='nearest',
-                )
+                ax.imshow(np.ma.masked_equal(lab[z], 0), cmap='tab10', vmin=0, vmax=9, alpha=0.5, origin='lower',
+                          interpolation='nearest')
             ax.set_title(f'{k}: {case} (fg Dice {score:.3f}) — {t}' if t == 'image' else t, fontsize=8)
             ax.axis('off')
     fig.tight_layout()
@@ -327,6 +296,30 @@ def task_section(rows:list,   # per-case rows with `classes` (`evaluate_cases`)
                       unknown=unknown)
     return out
 
+# %% ../nbs/04_evaluate.ipynb #cdaf3c4c
+def _task_confusion(ax, t:str, m:dict):
+    "Task `t`'s confusion matrix (counts) on `ax`"
+    cm, names = np.array(m['confusion']), m['classes']
+    ax.imshow(cm, cmap='Blues')
+    for (i, j), v in np.ndenumerate(cm): ax.text(j, i, str(v), ha='center', va='center', fontsize=9)
+    ax.set(xticks=range(len(names)), yticks=range(len(names)), xlabel='predicted', ylabel='truth', title=t)
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_yticklabels(names, fontsize=8)
+
+def _task_roc(ax, t:str, m:dict, rows:list):
+    "Task `t`'s ROC curve on `ax`: its last class against the rest, over the cases whose class is known"
+    known = [r['classes'][t] for r in rows if r.get('classes') and r['classes'][t]['truth'] is not None]
+    pos = m['classes'][-1]
+    y = np.array([c['truth'] == pos for c in known])
+    s = np.array([c['probabilities'][pos] for c in known])
+    order = np.argsort(-s, kind='stable')
+    tpr = np.r_[0, np.cumsum(y[order]) / max(y.sum(), 1)]
+    fpr = np.r_[0, np.cumsum(~y[order]) / max((~y).sum(), 1)]
+    ax.plot(fpr, tpr, drawstyle='steps-post', label=f"AUC {m['auc']:.3f}" if m['auc'] is not None else 'AUC –')
+    ax.plot([0, 1], [0, 1], ':', color='gray')
+    ax.set(xlabel='false positive rate', ylabel='true positive rate', title=f'{t}: ROC ({pos!r} vs rest)')
+    ax.legend(loc='lower right', fontsize=8)
+
 # %% ../nbs/04_evaluate.ipynb #d86139a2
 def plot_tasks(section:dict,   # an evaluation section with `tasks` and per-case `rows`
                path=None       # PNG file (None: just return the figure)
@@ -336,23 +329,8 @@ def plot_tasks(section:dict,   # an evaluation section with `tasks` and per-case
     tasks = {t: m for t, m in (section.get('tasks') or {}).items() if m.get('n')}
     fig, axes = plt.subplots(len(tasks) or 1, 2, figsize=(8, 3.6 * max(len(tasks), 1)), squeeze=False)
     for (t, m), (a, b) in zip(tasks.items(), axes):
-        cm, names = np.array(m['confusion']), m['classes']
-        a.imshow(cm, cmap='Blues')
-        for (i, j), v in np.ndenumerate(cm): a.text(j, i, str(v), ha='center', va='center', fontsize=9)
-        a.set(xticks=range(len(names)), yticks=range(len(names)), xlabel='predicted', ylabel='truth', title=t)
-        a.set_xticklabels(names, fontsize=8)
-        a.set_yticklabels(names, fontsize=8)
-        known = [r['classes'][t] for r in section['rows'] if r.get('classes') and r['classes'][t]['truth'] is not None]
-        pos = names[-1]
-        y = np.array([c['truth'] == pos for c in known])
-        s = np.array([c['probabilities'][pos] for c in known])
-        order = np.argsort(-s, kind='stable')
-        tpr = np.r_[0, np.cumsum(y[order]) / max(y.sum(), 1)]
-        fpr = np.r_[0, np.cumsum(~y[order]) / max((~y).sum(), 1)]
-        b.plot(fpr, tpr, drawstyle='steps-post', label=f"AUC {m['auc']:.3f}" if m['auc'] is not None else 'AUC –')
-        b.plot([0, 1], [0, 1], ':', color='gray')
-        b.set(xlabel='false positive rate', ylabel='true positive rate', title=f'{t}: ROC ({pos!r} vs rest)')
-        b.legend(loc='lower right', fontsize=8)
+        _task_confusion(a, t, m)
+        _task_roc(b, t, m, section['rows'])
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -436,6 +414,15 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
 
+# %% ../nbs/04_evaluate.ipynb #51b31495
+def _task_line(t:str, m:dict) -> str:
+    "One line of a task's figures, or the note saying why there are none"
+    f = lambda v: '–' if v is None else f'{v:.4f}'
+    unknown = f" ({m['unknown']} unknown)" if m['unknown'] else ''
+    if not m['n']: return f"task {t}: {m['note']}"
+    return (f"task {t}: accuracy {f(m['accuracy'])} | balanced accuracy {f(m['balanced_accuracy'])} | "
+            f"ROC AUC {f(m['auc'])} | {m['n']} case(s){unknown}")
+
 # %% ../nbs/04_evaluate.ipynb #e75de89d
 def metrics_table(section:dict    # an evaluation section (`evaluate`)
                  ) -> str:
@@ -444,26 +431,16 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
     for n, m in section['per_class'].items():
         lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
-    lines.append(
-        f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} | "
-        f"mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)"
-    )
+    lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} "
+                 f"| mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
     if section.get('without_postprocessing'):
         plain = section['without_postprocessing']['mean_fg_dice']
         lines.append(f"without the postprocessing: mean foreground Dice {plain:.4f}")
-    for t, m in (section.get('tasks') or {}).items():
-        f = lambda v: '–' if v is None else f'{v:.4f}'
-        unknown = f" ({m['unknown']} unknown)" if m['unknown'] else ''
-        lines.append(f"task {t}: {m['note']}" if not m['n'] else
-                     f"task {t}: accuracy {f(m['accuracy'])} | balanced accuracy {f(m['balanced_accuracy'])} | "
-                     f"ROC AUC {f(m['auc'])} | {m['n']} case(s){unknown}")
+    lines += [_task_line(t, m) for t, m in (section.get('tasks') or {}).items()]
     raw = section.get('raw_grid')
     if raw:
-        lines.append(
-            f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} "
-            f"| mean foreground Dice {raw['mean_fg_dice']:.4f} | "
-            f"{raw['cases']} case(s)"
-        )
+        lines.append(f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} | mean foreground Dice "
+                     f"{raw['mean_fg_dice']:.4f} | {raw['cases']} case(s)")
     return '\n'.join(lines)
 
 # %% ../nbs/04_evaluate.ipynb #fa3d85ee
@@ -545,6 +522,20 @@ def _candidates(k:int, voxel_mm3:float) -> list:
     size = lambda c, n: [dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
     return [[[dict(classes=[c], op='largest')]] + [size(c, n) for n in (10, 100, 1000)] for c in range(1, k)]
 
+# %% ../nbs/04_evaluate.ipynb #2db72af5
+def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, tried:list) -> list|None:
+    "The variant that most improves class `c`'s out-of-fold Dice (None: the mean foreground) after `steps`, if any;"
+    " every variant tried is recorded in `tried`"
+    now = _oof_dice(files, steps, k)
+    score = lambda d: np.nanmean(d[1:]) if c is None else d[c]
+    best, best_d, first = None, now, len(tried)
+    for v in variants:
+        d = _oof_dice(files, steps + v, k)
+        tried.append(dict(step=v[0], dice_before=now.tolist(), dice_after=d.tolist()))
+        if score(d) > score(best_d) + 1e-6: best, best_d = v, d
+    if best: tried[first + variants.index(best)]['kept'] = True
+    return best
+
 # %% ../nbs/04_evaluate.ipynb #9ea6a328
 def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`: pred, truth, voxel_mm3)
                           num_classes:int # K
@@ -557,19 +548,10 @@ def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`
     before = _oof_dice(files, [], num_classes)
     fg = dict(classes=list(range(1, num_classes)), op='largest')
     for c, variants in [(None, [[fg]])] + list(enumerate(_candidates(num_classes, vox), 1)):
-        now = _oof_dice(files, steps, num_classes)
-        score = lambda d: np.nanmean(d[1:]) if c is None else d[c]
-        best, best_d = None, now
-        for v in variants:
-            d = _oof_dice(files, steps + v, num_classes)
-            tried.append(dict(step=v[0], dice_before=now.tolist(), dice_after=d.tolist()))
-            if score(d) > score(best_d) + 1e-6: best, best_d = v, d
-        if best:
-            steps += best
-            tried[-1 - len(variants) + variants.index(best) + 1]['kept'] = True
-    return dict(
-        steps=steps, dice_before=before.tolist(), dice_after=_oof_dice(files, steps, num_classes).tolist(), tried=tried
-    )
+        best = _best_variant(files, steps, variants, c, num_classes, tried)
+        if best: steps += best
+    return dict(steps=steps, dice_before=before.tolist(), dice_after=_oof_dice(files, steps, num_classes).tolist(),
+                tried=tried)
 
 # %% ../nbs/04_evaluate.ipynb #fc0e7403
 def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> dict:

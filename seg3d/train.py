@@ -122,7 +122,7 @@ class Learner:
     @property
     def lr(self): return self.opt.param_groups[0]['lr']
 
-# %% ../nbs/03_train.ipynb #1500956e
+# %% ../nbs/03_train.ipynb #9bc7fb43
 @patch
 def fit(self:Learner, epochs:int|None=None):
     "Train until `epochs` (default `cfg.epochs`), a callback cancels, or early stopping"
@@ -138,7 +138,7 @@ def fit(self:Learner, epochs:int|None=None):
     finally: self.cb('after_fit')
     return self
 
-# %% ../nbs/03_train.ipynb #49d9263b
+# %% ../nbs/03_train.ipynb #0fb331e0
 @patch
 def _to(self: Learner, batch):
     "Image and label on the device; the tasks' class indices (or None) in `self.tb`"
@@ -217,7 +217,7 @@ def classification_metrics(probs:np.ndarray,   # (N, K) class probabilities
                 balanced_accuracy=float(np.mean(recall)) if recall else None,
                 auc=float(np.mean(aucs)) if aucs else None, confusion=cm.tolist(), classes=list(classes))
 
-# %% ../nbs/03_train.ipynb #e5edeca6
+# %% ../nbs/03_train.ipynb #47d419f7
 def overlap_counts(pred:torch.Tensor,   # predicted labels
                    y:torch.Tensor,      # true labels, same shape
                    k:int                # classes
@@ -416,7 +416,7 @@ def _plot_tasks(ax, history:list, tasks:list):
     ax.set_title('validation: case-level tasks')
     ax.legend(fontsize=8, loc='lower right')
 
-# %% ../nbs/03_train.ipynb #cef3261e
+# %% ../nbs/03_train.ipynb #88ec1057
 def _plot_losses(ax, history:list, by:str):
     "Train and validation loss per epoch on `ax`, the best epoch marked, the learning rate on a second (log) axis"
     ep = [h['epoch'] for h in history]
@@ -547,7 +547,7 @@ class ProgressBar(Callback):
                   f"lr {h['lr']:.1e}  {h['seconds']:.1f}s", flush=True)
     def after_cancel(self): self.bar.close()
 
-# %% ../nbs/03_train.ipynb #829dcf97
+# %% ../nbs/03_train.ipynb #e8cdf32f
 def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
     "(3, Y, X) picture: a (Y, X) image slice in grey with a (Y, X) label slice in colour over it"
     import matplotlib
@@ -558,7 +558,7 @@ def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
     rgb[:, fg] = 0.5 * rgb[:, fg] + 0.5 * colours[pred[fg] % 10].T
     return rgb.flip(1)                                         # world up on top, as the viewer shows it
 
-# %% ../nbs/03_train.ipynb #f6ba73bd
+# %% ../nbs/03_train.ipynb #654aeb4b
 class TensorBoard(Callback):
     "Losses, lr, per-class validation Dice and one validation slice overlay per epoch, to TensorBoard (rank 0)"
     order = 35
@@ -683,7 +683,7 @@ def after_epoch(self:Dashboard):
             display(fig)
             plt.close(fig)
 
-# %% ../nbs/03_train.ipynb #00bbdb85
+# %% ../nbs/03_train.ipynb #936437d1
 def _final_state_html(l) -> str:
     "One line on how the fit ended, and the last per-class validation Dice, as HTML"
     best, how = best_row(l.history, l.cfg.best_by), getattr(l, 'stop_reason', None) or 'all epochs run'
@@ -694,7 +694,7 @@ def _final_state_html(l) -> str:
     table = f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
     return line + table + (_tasks_html(l.history[-1]) if l.history else '')
 
-# %% ../nbs/03_train.ipynb #d5083d75
+# %% ../nbs/03_train.ipynb #14900b59
 @patch
 def after_fit(self:Dashboard):
     "Replace the widgets by a static picture of the final state (kept by saved notebooks and the docs)"
@@ -745,7 +745,7 @@ def seed_everything(seed:int,                   # the seed
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
 
-# %% ../nbs/03_train.ipynb #19796113
+# %% ../nbs/03_train.ipynb #84a23f32
 def _fold_split(cases:list, split:dict, cfg:Config, folder:Path) -> dict:
     "Train and validation cases of fold `cfg.fold` of the folds kept in `folder` (test cases are in no fold)"
     folds = load_folds(cases, split['test'], cfg, folder)
@@ -769,7 +769,7 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     train_ds = SegDataset(data, split['train'], cfg, train=True, metas=metas)
     return cfg, split, train_ds, SegDataset(data, split['val'], cfg, metas=metas)
 
-# %% ../nbs/03_train.ipynb #0d189576
+# %% ../nbs/03_train.ipynb #30348e6e
 def standard_callbacks(cfg:Config,     # the run's settings (TensorBoard folder)
                        extra:dict,     # fields every checkpoint carries (split, preprocessing)
                        progress:str    # 'dashboard', 'bar', 'none' or 'auto'
@@ -873,7 +873,7 @@ def _train_parser():
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
 
-# %% ../nbs/03_train.ipynb #849ec133
+# %% ../nbs/03_train.ipynb #4c769e4d
 def _run_args(p):
     "seg3d_train's options for cross-validation, logging, tasks, the best checkpoint and resuming"
     p.add_argument('--fold', type=int, help="train this cross-validation fold (0-based) into OUT/fold_K")
