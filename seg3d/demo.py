@@ -27,23 +27,13 @@ def demo_config(out:Path,              # the demo's output folder
                 multitask:bool=False   # also learn the cohort's case-level atrophy label
                ) -> Config:
     "The documented demo configuration (segmentation only, or segmentation + the atrophy task)"
-    return Config(
-        data_dir=str(out / 'preprocessed'),
-        out_dir=str(out / 'models_3d'),
-        target_shape=list(shape),
-        class_names=DEMO_CLASSES,
-        lr_pairs=DEMO_LR_PAIRS,
-        epochs=epochs,
-        batch_size=2,
-        lr=3e-3,
-        loss='dice_ce',
-        num_workers=2,
-        seed=0,
-        augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
-        model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1, norm='instance'),
-        case_labels='auto' if multitask else None,
-        best_by='combined' if multitask else 'val_loss',
-    )
+    return Config(data_dir=str(out/'preprocessed'), out_dir=str(out/'models_3d'), target_shape=list(shape),
+                  class_names=DEMO_CLASSES, lr_pairs=DEMO_LR_PAIRS, epochs=epochs, batch_size=2, lr=3e-3,
+                  loss='dice_ce', num_workers=2, seed=0,
+                  augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
+                  model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1,
+                             norm='instance'),
+                  case_labels='auto' if multitask else None, best_by='combined' if multitask else 'val_loss')
 
 # %% ../nbs/06_demo.ipynb #16b9d302
 def _stage(name:str, timings:dict, verbose:bool, fn, *args, **kwargs):
@@ -117,14 +107,10 @@ def run_demo(out='demo_out',      # output folder
 # %% ../nbs/06_demo.ipynb #62cb6cad
 def _report(s:dict, sec_table:str, out:Path):
     print(f"\n== result on {len(s['test_cases'])} held-out test subjects ==\n{sec_table}")
-    print(
-        "raw-grid predictions: mean foreground Dice "
-        f"{s['raw_grid']['mean_fg_dice']:.4f}, mean IoU {s['raw_grid']['mean_iou']:.4f}"
-    )
-    print(
-        f"\nwhole run: {s['seconds']:.0f} s "
-        f"({', '.join(f'{k} {v:.0f} s' for k, v in s['stages'].items())}), precision {s['precision']}"
-    )
+    print(f"raw-grid predictions: mean foreground Dice {s['raw_grid']['mean_fg_dice']:.4f}, "
+          f"mean IoU {s['raw_grid']['mean_iou']:.4f}")
+    stages = ', '.join(f'{k} {v:.0f} s' for k, v in s['stages'].items())
+    print(f"\nwhole run: {s['seconds']:.0f} s ({stages}), precision {s['precision']}")
     for what, p in [
         ('training history', 'models_3d/training_history_3d.png'),
         ('metrics', 'models_3d/metrics_3d.json'),
@@ -143,14 +129,8 @@ def demo_cli(argv=None):
     p.add_argument('out', nargs='?', default='demo_out', help="output folder")
     p.add_argument('--subjects', type=int, help="subjects in the cohort (default 24; 48 with --multitask)")
     p.add_argument('--epochs', type=int, default=40)
-    p.add_argument(
-        '--shape',
-        type=int,
-        nargs=3,
-        default=list(DEMO_SHAPE),
-        metavar=('X', 'Y', 'Z'),
-        help="preprocessed grid; the seed's is 512 1024 32",
-    )
+    p.add_argument('--shape', type=int, nargs=3, default=list(DEMO_SHAPE), metavar=('X', 'Y', 'Z'),
+                   help="preprocessed grid; the seed's is 512 1024 32")
     p.add_argument('--mc_samples', type=int, default=4)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--multitask', action='store_true', help="also learn each subject's atrophy label (a "

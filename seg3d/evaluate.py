@@ -155,7 +155,7 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
         **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')},
     )
 
-# %% ../nbs/04_evaluate.ipynb #d4758742
+# %% ../nbs/04_evaluate.ipynb #72c89ba0
 def _classes_row(cl:dict, s:dict, names:dict) -> dict:
     "Each task's answer for a case with the case's true class (None when unknown)"
     truth = s['targets'].tolist() if 'targets' in s else [-1] * len(names)
@@ -296,7 +296,7 @@ def task_section(rows:list,   # per-case rows with `classes` (`evaluate_cases`)
                       unknown=unknown)
     return out
 
-# %% ../nbs/04_evaluate.ipynb #cdaf3c4c
+# %% ../nbs/04_evaluate.ipynb #3393e10c
 def _task_confusion(ax, t:str, m:dict):
     "Task `t`'s confusion matrix (counts) on `ax`"
     cm, names = np.array(m['confusion']), m['classes']
@@ -414,7 +414,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
 
-# %% ../nbs/04_evaluate.ipynb #51b31495
+# %% ../nbs/04_evaluate.ipynb #8a835985
 def _task_line(t:str, m:dict) -> str:
     "One line of a task's figures, or the note saying why there are none"
     f = lambda v: '–' if v is None else f'{v:.4f}'
@@ -522,7 +522,7 @@ def _candidates(k:int, voxel_mm3:float) -> list:
     size = lambda c, n: [dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
     return [[[dict(classes=[c], op='largest')]] + [size(c, n) for n in (10, 100, 1000)] for c in range(1, k)]
 
-# %% ../nbs/04_evaluate.ipynb #2db72af5
+# %% ../nbs/04_evaluate.ipynb #b2b12096
 def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, tried:list) -> list|None:
     "The variant that most improves class `c`'s out-of-fold Dice (None: the mean foreground) after `steps`, if any;"
     " every variant tried is recorded in `tried`"

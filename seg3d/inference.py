@@ -87,6 +87,22 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
     e['seconds'] = round(time.time() - t0, 3)
     return e
 
+# %% ../nbs/05_inference.ipynb #4265189b
+def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, save_probabilities:bool, old:dict,
+                   settings:dict, progress:bool) -> dict:
+    "Predict `inputs` ({case: files}) into `out`, skipping those up to date in `old`; the report is written after each"
+    from tqdm.auto import tqdm
+    cases, rpath = dict(old), out/'inference_results_3d.json'
+    bar = tqdm(list(inputs), desc='predict', unit='case', disable=not progress)
+    for case in bar:
+        prev = old.get(case)
+        if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
+        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
+        cases[case] = dict(e, settings=settings)
+        bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
+        write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
+    return cases
+
 # %% ../nbs/05_inference.ipynb #818348f1
 def predict_folder(src,                           # a NIfTI file or a folder of scans (nnU-Net imagesTs layout too)
                    out,                           # output folder
@@ -101,26 +117,17 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                    **policy
                   ) -> dict:
     "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
-    from tqdm.auto import tqdm
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     t0 = time.time()
     hold_freed_memory()                                   # no page faults for big activations (see Core)
     pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
-    inputs = find_inputs(src)
-    out = writable_folder(out)
+    inputs, out = find_inputs(src), writable_folder(out)
     settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities)
     rpath = out/'inference_results_3d.json'
-    old = previous_entries(rpath, overwrite)
-    cases = dict(old)
-    bar = tqdm(select_part(list(inputs), part, num_parts), desc='predict', unit='case', disable=not progress)
-    for case in bar:
-        prev = old.get(case)
-        if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
-        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
-        cases[case] = dict(e, settings=settings)
-        bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
-        write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
+    names = select_part(list(inputs), part, num_parts)
+    cases = _predict_cases(pred, {n: inputs[n] for n in names}, out, labels, space, save_probabilities,
+                           previous_entries(rpath, overwrite), settings, progress)
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)
     if pred.cfg.model.tasks: write_classes_csv(rep, out/'case_classes.csv', pred.cfg.model.tasks)
@@ -138,11 +145,8 @@ def predict_folder(self:Predictor,
 # %% ../nbs/05_inference.ipynb #941de8bc
 def _mean(rows:list, key, grid=None) -> float|None:
     "Mean of a per-case score over the scored cases (`grid='preprocessed'`: the training-grid one)"
-    ms = [
-        (r['metrics'] or {}).get(grid, {}) if grid else r['metrics']
-        for r in rows
-        if r['status'] == 'ok' and r.get('metrics')
-    ]
+    ms = [(r['metrics'] or {}).get(grid, {}) if grid else r['metrics'] for r in rows
+          if r['status'] == 'ok' and r.get('metrics')]
     vals = [m[key] for m in ms if m.get(key) is not None]
     return float(np.mean(vals)) if vals else None
 
@@ -151,16 +155,11 @@ def _summary(cases:dict, settings:dict, cfg:Config, seconds=None) -> dict:
     "The report: settings, class names, the cases in name order, and their totals and means"
     rows = [cases[k] for k in sorted(cases)]
     ok = sum(r['status'] == 'ok' for r in rows)
-    totals = dict(
-        cases=len(rows),
-        ok=ok,
-        failed=len(rows) - ok,
-        mean_iou=_mean(rows, 'mean_iou'),
-        mean_fg_dice=_mean(rows, 'mean_fg_dice'),
-        mean_fg_dice_preprocessed=_mean(rows, 'mean_fg_dice', 'preprocessed'),
-        evaluated=sum(bool(r.get('metrics')) for r in rows if r['status'] == 'ok'),
-        seconds=None if seconds is None else round(seconds, 2),
-    )
+    totals = dict(cases=len(rows), ok=ok, failed=len(rows) - ok, mean_iou=_mean(rows, 'mean_iou'),
+                  mean_fg_dice=_mean(rows, 'mean_fg_dice'),
+                  mean_fg_dice_preprocessed=_mean(rows, 'mean_fg_dice', 'preprocessed'),
+                  evaluated=sum(bool(r.get('metrics')) for r in rows if r['status'] == 'ok'),
+                  seconds=None if seconds is None else round(seconds, 2))
     return dict(settings=settings, class_names=cfg.class_names, cases=rows, summary=totals)
 
 # %% ../nbs/05_inference.ipynb #28e7d25e
@@ -201,15 +200,14 @@ def _print_report(rep:dict, output):
     if answers: print(f"  case-level classes: {Path(output)/'case_classes.csv'}")
     print(f"outputs in {output}; report {Path(output)/'inference_results_3d.json'}")
 
-# %% ../nbs/05_inference.ipynb #31028886
-def predict_cli(argv=None):
-    "Predict segmentations of raw NIfTI scans with trained seg3d model(s), written on each scan's own grid"
+# %% ../nbs/05_inference.ipynb #cd2fd864
+def _predict_parser():
+    "seg3d_predict's options: inputs, outputs, the model, and the prediction policy (shared with seg3d_evaluate)"
     p = cli_parser('seg3d_predict', predict_cli.__doc__)
     p.add_argument('input', help="a NIfTI file or a folder of scans (nnU-Net imagesTs layout too)")
     p.add_argument('output', help="output folder")
-    p.add_argument(
-        '--model', nargs='+', default=['models_3d'], help="checkpoint(s) (several: an ensemble) or a model folder"
-    )
+    p.add_argument('--model', nargs='+', default=['models_3d'],
+                   help="checkpoint(s) (several: an ensemble) or a model folder")
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
     p.add_argument('--save_probabilities', action='store_true', help="also write *_probs.nii.gz")
     p.add_argument('--space', choices=['original', 'preprocessed'], default='original', help="grid of the outputs")
@@ -217,7 +215,12 @@ def predict_cli(argv=None):
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
     p.add_argument('--overwrite', action='store_true', help="redo cases already predicted")
     add_policy_args(p)
-    a = p.parse_args(argv)
+    return add_policy_args(p)
+
+# %% ../nbs/05_inference.ipynb #31028886
+def predict_cli(argv=None):
+    "Predict segmentations of raw NIfTI scans with trained seg3d model(s), written on each scan's own grid"
+    a = _predict_parser().parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
     with cli_errors():
         rep = predict_folder(a.input, a.output, a.model, a.labels, a.space, a.save_probabilities, a.part, a.num_parts,
@@ -241,23 +244,14 @@ class SliceViewer:
         for n, a in (('label', self.label), ('prediction', self.prediction), ('uncertainty', self.uncertainty)):
             if a is not None and a.shape[:3] != self.image.shape[:3]:
                 raise ValueError(f"{n} shape {a.shape[:3]} differs from the image's {self.image.shape[:3]}")
-        self.class_names = class_names or [
-            f'class {i}'
-            for i in range(int(max([a.max() for a in (self.label, self.prediction) if a is not None] + [1])) + 1)
-        ]
+        top = max([a.max() for a in (self.label, self.prediction) if a is not None] + [1])
+        self.class_names = class_names or [f'class {i}' for i in range(int(top) + 1)]
         self.axis, self.channel, self.alpha, self.mode = axis, 0, 0.45, 'overlay'
         self.overlays = dict(label=self.label is not None, prediction=self.prediction is not None, uncertainty=False)
         self.z = self.image.shape[axis] // 2
     def values(self) -> dict:
-        return dict(
-            z=self.z,
-            axis=self.axis,
-            n_slices=self.image.shape[self.axis],
-            channel=self.channel,
-            alpha=self.alpha,
-            mode=self.mode,
-            overlays=dict(self.overlays),
-        )
+        return dict(z=self.z, axis=self.axis, n_slices=self.image.shape[self.axis], channel=self.channel,
+                    alpha=self.alpha, mode=self.mode, overlays=dict(self.overlays))
 
 # %% ../nbs/05_inference.ipynb #b860ac02
 @patch
