@@ -87,7 +87,7 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
     e['seconds'] = round(time.time() - t0, 3)
     return e
 
-# %% ../nbs/05_inference.ipynb #4265189b
+# %% ../nbs/05_inference.ipynb #60613933
 def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, save_probabilities:bool, old:dict,
                    settings:dict, progress:bool) -> dict:
     "Predict `inputs` ({case: files}) into `out`, skipping those up to date in `old`; the report is written after each"
@@ -200,7 +200,7 @@ def _print_report(rep:dict, output):
     if answers: print(f"  case-level classes: {Path(output)/'case_classes.csv'}")
     print(f"outputs in {output}; report {Path(output)/'inference_results_3d.json'}")
 
-# %% ../nbs/05_inference.ipynb #cd2fd864
+# %% ../nbs/05_inference.ipynb #327b8c32
 def _predict_parser():
     "seg3d_predict's options: inputs, outputs, the model, and the prediction policy (shared with seg3d_evaluate)"
     p = cli_parser('seg3d_predict', predict_cli.__doc__)
@@ -214,7 +214,6 @@ def _predict_parser():
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
     p.add_argument('--overwrite', action='store_true', help="redo cases already predicted")
-    add_policy_args(p)
     return add_policy_args(p)
 
 # %% ../nbs/05_inference.ipynb #31028886
