@@ -788,7 +788,12 @@ def _planned_intensity(folder:Path) -> list|None:
 # %% ../nbs/01_data.ipynb #00743548
 class SegDataset(Dataset):
     "Cached preprocessed cases as (image, label, case) samples, optionally as augmented patches"
-    def __init__(self, folder, cases:list, cfg:Config|None=None, train:bool=False, metas:dict|None=None, cache=None):
+    def __init__(self, folder,                 # folder written by seg3d_preprocess
+                 cases:list,             # case ids served, in this order
+                 cfg:Config|None=None,   # patch, normalization, augmentation, tasks (default: the seed's)
+                 train:bool=False,       # True: random (augmented) patches; False: whole volumes as they are
+                 metas:dict|None=None,   # `build_cache` records (None: built here)
+                 cache=None):            # cache folder (default: folder/.cache)
         self.folder, self.cases, self.cfg = Path(folder), list(cases), cfg or Config()
         self.cache = Path(cache or self.folder/'.cache')
         self.metas = (metas if metas is not None else
@@ -840,10 +845,15 @@ def _load(self:SegDataset, case:str, rng) -> dict:
 # %% ../nbs/01_data.ipynb #637601d7
 class EpochSampler(torch.utils.data.Sampler):
     "Shuffled (or ordered) indices keyed by epoch, split across `world` ranks (padded if `pad`); `set_epoch` each epoch"
-    def __init__(self, n:int, shuffle:bool=True, seed:int=0, rank:int=0, world:int=1, pad:bool=True):
+    def __init__(self, n:int,              # items in the dataset
+                 shuffle:bool=True,   # a new seeded order every epoch
+                 seed:int=0,          # the run's seed
+                 rank:int=0,          # this process ...
+                 world:int=1,         # ... of this many
+                 pad:bool=True):      # repeat items so every rank gets as many (training); False: each item once
         self.n, self.shuffle, self.seed, self.epoch = n, shuffle, seed, 0
         self.rank, self.world, self.pad = rank, world, pad
-    def set_epoch(self, epoch:int): self.epoch = epoch
+    def set_epoch(self, epoch:int): self.epoch = epoch   # the epoch about to run (0-based)
     def _order(self):
         order = (
             np.random.default_rng([self.seed, self.epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)

@@ -122,7 +122,7 @@ def _report(s:dict, sec_table:str, out:Path):
     ]: print(f"  {what:26} {out/p}")
 
 # %% ../nbs/06_demo.ipynb #521dbd95
-def demo_cli(argv=None):
+def demo_cli(argv=None):   # arguments (None: the command line)
     "Run seg3d end to end on MNI152-derived demo subjects: "
     "cohort, preprocess, train, evaluate, predict with uncertainty"
     p = cli_parser('seg3d_demo', demo_cli.__doc__)

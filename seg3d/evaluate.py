@@ -444,7 +444,7 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
     return '\n'.join(lines)
 
 # %% ../nbs/04_evaluate.ipynb #fa3d85ee
-def evaluate_cli(argv=None):
+def evaluate_cli(argv=None):   # arguments (None: the command line)
     "Evaluate a trained model on a split: per-class IoU/Dice/HD95/ASSD, metrics JSON, CSV and plots"
     p = cli_parser('seg3d_evaluate', evaluate_cli.__doc__)
     p.add_argument('model', nargs='+', help="checkpoint(s) (several: an ensemble) or a model folder")
@@ -596,7 +596,7 @@ def plot_cv(res:dict,     # `cross_validate`'s results
     return save_figure(fig, path)
 
 # %% ../nbs/04_evaluate.ipynb #42c06e2f
-def cv_cli(argv=None):
+def cv_cli(argv=None):   # arguments (None: the command line)
     "Cross-validate: train the folds (skipping finished ones), predict each fold's validation cases, pool the results"
     p = cli_parser('seg3d_cv', cv_cli.__doc__)
     p.add_argument('data', help="folder written by seg3d_preprocess")

@@ -217,7 +217,7 @@ def _predict_parser():
     return add_policy_args(p)
 
 # %% ../nbs/05_inference.ipynb #31028886
-def predict_cli(argv=None):
+def predict_cli(argv=None):   # arguments (None: the command line)
     "Predict segmentations of raw NIfTI scans with trained seg3d model(s), written on each scan's own grid"
     a = _predict_parser().parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
@@ -236,7 +236,12 @@ def _as_array(x):
 # %% ../nbs/05_inference.ipynb #7532401c
 class SliceViewer:
     "Slices of an (X, Y, Z[, C]) image with label, prediction and uncertainty overlays"
-    def __init__(self, image, label=None, prediction=None, uncertainty=None, class_names=None, axis:int=2):
+    def __init__(self, image,              # (X, Y, Z[, C]) array, tensor or NIfTI file
+                 label=None,         # ground truth on the same grid
+                 prediction=None,    # predicted label map on the same grid
+                 uncertainty=None,   # entropy map (MC dropout)
+                 class_names=None,   # legend names (None: class 0, 1, ...)
+                 axis:int=2):        # slicing axis (2: axial)
         self.image = _as_array(image)
         self.image = self.image if self.image.ndim == 4 else self.image[..., None]
         self.label, self.prediction, self.uncertainty = _as_array(label), _as_array(prediction), _as_array(uncertainty)
@@ -273,7 +278,7 @@ def _draw(self:SliceViewer, ax, img, only, title):
 
 # %% ../nbs/05_inference.ipynb #5fdbee20
 @patch
-def show(self:SliceViewer, z:int|None=None):
+def show(self:SliceViewer, z:int|None=None):   # slice index (None: the current one)
     "Draw slice `z` (default: the current one) with the current settings; returns the matplotlib figure"
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch

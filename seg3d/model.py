@@ -32,7 +32,11 @@ def _bmm(w, x):
 
 class PointwiseConv3d(nn.Conv3d):
     "`nn.Conv3d` with kernel 1 (any stride, no padding), computed as a matrix product over the channels"
-    def __init__(self, cin, cout, stride=1, bias=True): super().__init__(cin, cout, 1, stride, bias=bias)
+    def __init__(self, cin:int,          # input channels
+                 cout:int,         # output channels
+                 stride:int=1,     # stride (every other voxel along each axis for 2)
+                 bias:bool=True):  # add a bias
+        super().__init__(cin, cout, 1, stride, bias=bias)
     def forward(self, x):
         if _exporting(): return super().forward(x)
         if self.stride != (1, 1, 1): x = x[:, :, ::self.stride[0], ::self.stride[1], ::self.stride[2]]
@@ -43,7 +47,10 @@ class PointwiseConv3d(nn.Conv3d):
 # %% ../nbs/02_model.ipynb #c2c549db
 class UpConv3d(nn.ConvTranspose3d):
     "`nn.ConvTranspose3d` with kernel 2 and stride 2, computed as a matrix product and a 2×2×2 depth-to-space shuffle"
-    def __init__(self, cin, cout, bias=True): super().__init__(cin, cout, 2, 2, bias=bias)
+    def __init__(self, cin:int,          # input channels
+                 cout:int,         # output channels
+                 bias:bool=True):  # add a bias
+        super().__init__(cin, cout, 2, 2, bias=bias)
     def forward(self, x):
         if _exporting(): return super().forward(x)
         B, _, D, H, W = x.shape
@@ -159,7 +166,8 @@ EAGER = Steps()
 # %% ../nbs/02_model.ipynb #fb0c24ef
 class ResidualBlock3d(nn.Module):
     "A residual block: `body` (conv-norm-ReLUs, the last without ReLU) plus a shortcut, then ReLU"
-    def run(self, x, steps:Steps=EAGER):
+    def run(self, x,                # (B, C, Z, Y, X) input
+            steps:Steps=EAGER):   # the executor (`EAGER`: PyTorch as is)
         "The block as steps: the body's layers, the shortcut, the sum"
         *first, last = self.body
         h = x
@@ -177,7 +185,10 @@ class ResidualBlock3d(nn.Module):
 class BasicBlock3d(ResidualBlock3d):
     "Two 3×3×3 convs with an identity (or projected) shortcut — ResNet-18/34's block"
     expansion = 1
-    def __init__(self, cin, planes, stride=1, norm='instance'):
+    def __init__(self, cin:int,               # input channels
+                 planes:int,            # channels of the convolutions (and the output)
+                 stride:int=1,          # stride of the first convolution
+                 norm:str='instance'):  # normalization kind
         super().__init__()
         self.body = nn.Sequential(conv_norm_relu(cin, planes, 3, stride, norm),
                                   conv_norm_relu(planes, planes, 3, 1, norm, relu=False))
@@ -188,7 +199,10 @@ class BasicBlock3d(ResidualBlock3d):
 class Bottleneck3d(ResidualBlock3d):
     "1×1×1 → 3×3×3 (strided) → 1×1×1 ×4 with a shortcut — ResNet-50's block"
     expansion = 4
-    def __init__(self, cin, planes, stride=1, norm='instance'):
+    def __init__(self, cin:int,               # input channels
+                 planes:int,            # inner width; the output has 4 × planes channels
+                 stride:int=1,          # stride of the 3×3×3 convolution
+                 norm:str='instance'):  # normalization kind
         super().__init__()
         out = planes * 4
         self.body = nn.Sequential(
@@ -218,7 +232,13 @@ def make_stage(block,    # `BasicBlock3d` or `Bottleneck3d`
 # %% ../nbs/02_model.ipynb #d8ebb908
 class UpBlock3d(nn.Module):
     "Dropout → ConvTranspose3d(k=2, stride 2) → norm → ReLU; then (`refine`) merge a skip, Conv3d(k=3) → norm → ReLU"
-    def __init__(self, cin, cout, skip_ch=0, skip='none', norm='instance', dropout=0.0, refine=True):
+    def __init__(self, cin:int,               # input channels
+                 cout:int,              # output channels (twice the resolution)
+                 skip_ch:int=0,         # channels of the encoder features merged in (0: none)
+                 skip:str='none',       # 'none', 'add' or 'concat'
+                 norm:str='instance',   # normalization kind
+                 dropout:float=0.0,     # Dropout3d before the block (MC dropout at inference)
+                 refine:bool=True):     # a 3×3×3 conv-norm-ReLU after the merge
         super().__init__()
         self.drop = nn.Dropout3d(dropout) if dropout > 0 else nn.Identity()
         self.up = nn.Sequential(UpConv3d(cin, cout, bias=False), norm3d(norm, cout), nn.ReLU(inplace=True))
@@ -230,7 +250,9 @@ class UpBlock3d(nn.Module):
 
 # %% ../nbs/02_model.ipynb #9bd25f74
 @patch
-def merge(self:UpBlock3d, y, feat, steps:Steps=EAGER):
+def merge(self:UpBlock3d, y,   # the upsampled features
+          feat,                 # the encoder's features of this resolution
+          steps:Steps=EAGER):   # the executor
     "The skip features `feat` merged into the upsampled `y`: added after a 1×1×1 projection, or concatenated"
     if self.skip == 'add':
         p = steps.cnr(self.proj, feat)
@@ -245,7 +267,10 @@ def merge(self:UpBlock3d, y, feat, steps:Steps=EAGER):
 
 # %% ../nbs/02_model.ipynb #0854a9f6
 @patch
-def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
+def run(self:UpBlock3d, x,     # the decoder's features
+        feat=None,            # the encoder's features to merge (with skips)
+        steps:Steps=EAGER,    # the executor
+        then=None):           # a last layer (the head) applied to the output
     "The block as steps; `then` (the head) last — fused with the upsampling when nothing comes between them"
     x = steps.dropout(self.drop, x)
     plain = self.skip == 'none' and isinstance(self.conv, nn.Identity)
@@ -265,7 +290,10 @@ def run(self:UpBlock3d, x, feat=None, steps:Steps=EAGER, then=None):
 # %% ../nbs/02_model.ipynb #f48add3f
 class ClassHead(nn.Sequential):
     "One case-level task: dropout → Linear → ReLU → Linear, on globally pooled deepest features (B, C)"
-    def __init__(self, cin:int, n_classes:int, hidden:int=128, dropout:float=0.3):
+    def __init__(self, cin:int,              # pooled feature channels
+                 n_classes:int,        # classes of the task (≥ 2)
+                 hidden:int=128,       # width of the hidden layer
+                 dropout:float=0.3):   # dropout before it
         if n_classes < 2: raise ValueError(f"a classification task needs at least 2 classes, got {n_classes}")
         super().__init__(nn.Dropout(dropout), nn.Linear(cin, hidden), nn.ReLU(inplace=True),
                          nn.Linear(hidden, n_classes))
@@ -299,9 +327,20 @@ def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float) -> nn.Mod
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
     "3D ResNet encoder + ConvTranspose3d decoder for volumetric segmentation; input (B, C, Z, Y, X)"
-    def __init__(self, in_channels:int=2, num_classes:int=5, block:str='bottleneck', layers=(3, 4, 6, 3), width:int=64,
-                 skip='none', dropout:float=0.0, norm:str='instance', stem_kernel:int=7, checkpointing:bool=False,
-                 tasks:dict|None=None, head_hidden:int=128, head_dropout:float=0.3, head_grad:float=1.0):
+    def __init__(self, in_channels:int=2,        # image channels
+                 num_classes:int=5,        # segmentation classes, background included
+                 block:str='bottleneck',   # 'bottleneck' (ResNet-50) or 'basic' (ResNet-18/34)
+                 layers=(3, 4, 6, 3),      # blocks per stage (ResNet-50's)
+                 width:int=64,             # channels of the stem (stages: width × 1, 2, 4, 8 before expansion)
+                 skip='none',              # decoder skips: 'none' (the seed's), 'add' or 'concat'
+                 dropout:float=0.0,        # Dropout3d in the decoder (MC dropout)
+                 norm:str='instance',      # 'instance', 'batch' or 'group'
+                 stem_kernel:int=7,        # kernel of the stem convolution
+                 checkpointing:bool=False, # recompute stages in the backward pass (less memory, more time)
+                 tasks:dict|None=None,     # {task: [class names] or count}: case-level classification heads
+                 head_hidden:int=128,      # hidden width of each head
+                 head_dropout:float=0.3,   # dropout in each head
+                 head_grad:float=1.0):     # share of the heads' gradient that reaches the encoder
         super().__init__()
         skip = _check_arch(block, skip, layers)
         self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
@@ -332,7 +371,9 @@ def pool_features(h:torch.Tensor,   # deepest features (B, C, z, y, x) of the in
 
 # %% ../nbs/02_model.ipynb #a6c4573a
 @patch
-def run(self:ResNet3DSeg, x, steps:Steps=EAGER, pooled:list|None=None):
+def run(self:ResNet3DSeg, x,          # (B, C, Z, Y, X) input (any size: padded to 16, cropped back)
+        steps:Steps=EAGER,           # the executor
+        pooled:list|None=None):      # receives the pooled deepest features (with tasks)
     "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
     "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to it"
     size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
@@ -349,7 +390,8 @@ def run(self:ResNet3DSeg, x, steps:Steps=EAGER, pooled:list|None=None):
 
 # %% ../nbs/02_model.ipynb #7af47a9b
 @patch
-def classify(self:ResNet3DSeg, pooled:torch.Tensor) -> dict:
+def classify(self:ResNet3DSeg, pooled:torch.Tensor   # (B, C) pooled deepest features
+            ) -> dict:
     "{task: logits (B, classes)} of pooled deepest features (B, C); the encoder gets `head_grad` of the tasks' gradient"
     if torch.is_grad_enabled() and self.head_grad != 1:      # same values; the gradient into the encoder scaled
         pooled = pooled * self.head_grad + pooled.detach() * (1 - self.head_grad)

@@ -96,7 +96,8 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
 class Arena:
     "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
     "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
-    def __init__(self, spill=None, spill_min:int|None=None):
+    def __init__(self, spill=None,                 # a folder: big buffers are maps of temporary files there
+                 spill_min:int|None=None):   # bytes from which a buffer spills (None: `SPILL_MIN`)
         self.free, self.live, self.peak, self.spill = [], {}, 0, spill
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
     def release(self, *ts):
@@ -106,7 +107,10 @@ class Arena:
 
 # %% ../nbs/02a_predictor.ipynb #9c4626ce
 @patch
-def empty(self:Arena, shape, dtype, device='cpu') -> torch.Tensor:
+def empty(self:Arena, shape,   # the tensor's shape
+          dtype,                # and dtype
+          device='cpu'          # where (not the CPU: PyTorch's allocator)
+         ) -> torch.Tensor:
     "An uninitialized tensor: the smallest free buffer that holds it, else a new one"
     if torch.device(device).type != 'cpu':
         return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
@@ -333,7 +337,9 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
 class LayerByLayer(Steps):
     "The network's steps over a whole (1, C, Z, Y, X) volume, in "
     "chunks of about `budget` elements, tensors from an `Arena`"
-    def __init__(self, budget:int=2**22, spill=None): self.budget, self.arena, self.kept = budget, Arena(spill), set()
+    def __init__(self, budget:int=2**22,   # elements per chunk
+                 spill=None):         # a folder for big tensors (see `Arena`)
+        self.budget, self.arena, self.kept = budget, Arena(spill), set()
     def pad(self, x): return pad_to_16(x)
     def cnr(self, seq, x, then=None):
         if then is not None:  # never stored: statistics from a first pass, then each chunk straight into `then`

@@ -153,11 +153,13 @@ def labels_to_onehot(label:np.ndarray,   # (X, Y, Z) integer label map
     return F.one_hot(torch.from_numpy(np.ascontiguousarray(label.T)).long(), num_classes).permute(3, 0, 1, 2).float()
 
 # %% ../nbs/00_preprocess.ipynb #bc1dfec8
-def axis_codes(affine) -> str:
+def axis_codes(affine    # 4×4 voxel-to-world matrix
+              ) -> str:
     "Orientation codes of a voxel-to-world affine, e.g. 'RAS', 'LPS', 'LIA' (where each voxel axis points)"
     return ''.join(nib.orientations.aff2axcodes(np.asarray(affine, float)))
 
-def axis_order(affine) -> list:
+def axis_order(affine    # 4×4 voxel-to-world matrix
+              ) -> list:
     "The world axis (0 R-L, 1 A-P, 2 S-I) each voxel axis follows most closely"
     return [int(w) for w in nib.orientations.io_orientation(np.asarray(affine, float))[:, 0]]
 
@@ -179,12 +181,17 @@ def reorient(arr:np.ndarray,   # (X, Y, Z, ...) voxels in the file's order
     out = np.transpose(arr, [*t['perm'], *range(3, arr.ndim)])
     return np.asfortranarray(out[tuple(slice(None, None, -1) if f else slice(None) for f in t['flip'])])
 
-def unreorient(arr:np.ndarray, t:dict) -> np.ndarray:
+def unreorient(arr:np.ndarray,   # (X, Y, Z, ...) in the reoriented order
+               t:dict            # from `reorientation`
+              ) -> np.ndarray:
     "The inverse of `reorient`: voxels back in the file's order"
     back = arr[tuple(slice(None, None, -1) if f else slice(None) for f in t['flip'])]
     return np.asfortranarray(np.transpose(back, [*np.argsort(t['perm']), *range(3, arr.ndim)]))
 
-def reoriented_affine(affine, shape, t:dict) -> np.ndarray:
+def reoriented_affine(affine,    # the file's affine
+                      shape,     # the file's spatial shape (X, Y, Z)
+                      t:dict     # from `reorientation`
+                     ) -> np.ndarray:
     "The affine of `reorient(arr, t)` for an array of spatial `shape` (X, Y, Z) with `affine`: the same world positions"
     M = np.zeros((4, 4))
     M[3, 3] = 1
@@ -640,7 +647,10 @@ def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
     return image, label, plan, output_affine(affine, plan)
 
 # %% ../nbs/00_preprocess.ipynb #d5f0de43
-def preprocessed_affine(affine, file_shape, plan:dict) -> np.ndarray:
+def preprocessed_affine(affine,       # the file's affine
+                        file_shape,   # the file's spatial shape (X, Y, Z)
+                        plan:dict     # from `prepare` (with its `orient`)
+                       ) -> np.ndarray:
     "The preprocessed grid's affine from the file's affine and shape (X, Y, Z) and the plan"
     t = plan.get('orient')
     return output_affine(reoriented_affine(affine, file_shape, t) if t else affine, plan)
@@ -892,7 +902,7 @@ def _channel_names(dj:dict) -> list:
 # %% ../nbs/00_preprocess.ipynb #5762d331
 def expected_contents(fp:dict,                 # `dataset_fingerprint`
                       channels:int|None=None,  # stated by the user (wins)
-                      num_classes:int|None=None
+                      num_classes:int|None=None   # stated by the user (wins)
                      ) -> tuple:
     "Channels and classes every case must have: stated, else dataset.json's, else the dataset's own (majority; 0..K−1)"
     dj, ds = fp.get('dataset_json') or {}, fp['dataset']
@@ -1387,7 +1397,7 @@ def _settings_of(a, **kw) -> PreprocessSettings:
                               orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto', **kw)
 
 # %% ../nbs/00_preprocess.ipynb #bcc99f6d
-def preprocess_cli(argv=None):
+def preprocess_cli(argv=None):   # arguments (None: the command line)
     "Standardize raw image/label pairs onto one grid, after checking the dataset, with a config and a per-case report"
     p = cli_parser('seg3d_preprocess', preprocess_cli.__doc__)
     p.add_argument('src', help="raw dataset folder (images/ + labels/, or nnU-Net imagesTr/ + labelsTr/)")
@@ -1427,7 +1437,7 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
     print(f"written: {out/'fingerprint.json'}, {out/'plan.json'}")
 
 # %% ../nbs/00_preprocess.ipynb #e687ea09
-def plan_cli(argv=None):
+def plan_cli(argv=None):   # arguments (None: the command line)
     "Fingerprint a raw dataset and write the plan preprocessing would follow (the raw folder is only read)"
     p = cli_parser('seg3d_plan', plan_cli.__doc__)
     p.add_argument('src', help="raw dataset folder (images/ + labels/, or nnU-Net imagesTr/ + labelsTr/)")

@@ -102,7 +102,13 @@ class Callback:
 # %% ../nbs/03_train.ipynb #48639e26
 class Learner:
     "Model + data + optimizer + callbacks; `fit` runs the seed's training recipe"
-    def __init__(self, model, train_dl, val_dl, cfg:Config, cbs=(), device='cpu', loss_fn=None):
+    def __init__(self, model:nn.Module,   # the network
+                 train_dl,            # training batches (a DataLoader with an `EpochSampler`)
+                 val_dl,              # validation batches
+                 cfg:Config,          # the run's settings (optimizer, schedule, loss)
+                 cbs=(),              # callbacks
+                 device='cpu',        # where the model trains
+                 loss_fn=None):       # None: `make_loss(cfg)`
         self.model, self.train_dl, self.val_dl = model.to(device), train_dl, val_dl
         self.cfg, self.device = cfg, torch.device(device)
         self.loss_fn = loss_fn or make_loss(cfg, self.device)
@@ -112,19 +118,19 @@ class Learner:
         self.rank, self.world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
         self.cbs = []
         for cb in cbs: self.add_cb(cb)
-    def add_cb(self, cb):
+    def add_cb(self, cb):   # a `Callback`: it gets `learn` and runs in its `order`
         cb.learn = self
         self.cbs.append(cb)
         self.cbs.sort(key=lambda c: c.order)
         return cb
-    def cb(self, event):
+    def cb(self, event):    # event name, e.g. 'after_batch': every callback's method of that name runs
         for c in list(self.cbs): c(event)
     @property
     def lr(self): return self.opt.param_groups[0]['lr']
 
 # %% ../nbs/03_train.ipynb #9bc7fb43
 @patch
-def fit(self:Learner, epochs:int|None=None):
+def fit(self:Learner, epochs:int|None=None):   # train until this epoch (None: `cfg.epochs`)
     "Train until `epochs` (default `cfg.epochs`), a callback cancels, or early stopping"
     self.n_epochs = epochs or self.cfg.epochs
     self.cb('before_fit')
@@ -457,7 +463,7 @@ def plot_history(history:list,               # the history rows
 class Checkpoint(Callback):
     "Writes last.pth, the best checkpoint, metrics_3d.json and the history plot each epoch (rank 0 only)"
     order = 30
-    def __init__(self, extra:dict|None=None): self.extra = extra or {}
+    def __init__(self, extra:dict|None=None): self.extra = extra or {}   # fields every checkpoint carries
 
     def before_fit(self):
         self.t0, self.out = time.time() - getattr(self.learn, 'elapsed', 0.0), Path(self.learn.cfg.out_dir)
@@ -477,7 +483,8 @@ class Checkpoint(Callback):
 
 # %% ../nbs/03_train.ipynb #106b1578
 @patch
-def save_last(self:Checkpoint, epoch:int, interrupted:bool=False):
+def save_last(self:Checkpoint, epoch:int,   # the epoch to resume at (0-based)
+              interrupted:bool=False):    # a cancelled fit: the weights as they are now
     "last.pth: the full training state at the start of epoch `epoch` (0-based), or if interrupted the current weights"
     l = self.learn
     save_checkpoint(
@@ -513,7 +520,7 @@ def write_metrics(self:Checkpoint):
 
 # %% ../nbs/03_train.ipynb #938a5bc0
 @patch
-def load_state(self:Learner, ckpt:dict):
+def load_state(self:Learner, ckpt:dict):   # a loaded `last.pth`
     "Continue from a `last.pth` checkpoint: weights, optimizer, scheduler, scaler, RNG, history, epoch"
     m = unwrap_model(self.model)
     m.load_state_dict(ckpt['model_state'])
@@ -529,7 +536,7 @@ def load_state(self:Learner, ckpt:dict):
 class ProgressBar(Callback):
     "tqdm progress over batches with loss and lr; one line per epoch (rank 0 only)"
     order = 40
-    def __init__(self, leave=False): self.leave = leave
+    def __init__(self, leave=False): self.leave = leave   # keep each epoch's bar
     def before_epoch(self):
         from tqdm.auto import tqdm
         l = self.learn
@@ -562,7 +569,7 @@ def _overlay_rgb(image:torch.Tensor, pred:torch.Tensor) -> torch.Tensor:
 class TensorBoard(Callback):
     "Losses, lr, per-class validation Dice and one validation slice overlay per epoch, to TensorBoard (rank 0)"
     order = 35
-    def __init__(self, log_dir): self.log_dir, self.writer = Path(log_dir), None
+    def __init__(self, log_dir): self.log_dir, self.writer = Path(log_dir), None   # TensorBoard's log folder
     def before_fit(self):
         if self.learn.rank != 0: return
         try: from torch.utils.tensorboard import SummaryWriter
@@ -608,7 +615,7 @@ def _ui_events():
 class Dashboard(Callback):
     "ipywidgets training dashboard: progress with ETA, live loss/lr curves, per-class Dice, a Stop button"
     order = 40
-    def __init__(self, show:bool=True):
+    def __init__(self, show:bool=True):   # display it (False: keep the state only, e.g. in tests)
         import ipywidgets as W
         self.show, self.t0, self.eta, self.handle = show, None, None, None
         self.ui, self.poll = None, None       # UI-event polling while the fit runs (see `_ui_events`)
@@ -904,7 +911,7 @@ def _print_trained(learn:Learner):
         print(f"  {o/f}")
 
 # %% ../nbs/03_train.ipynb #0d7d40d2
-def train_cli(argv=None):
+def train_cli(argv=None):   # arguments (None: the command line)
     "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
     a = _train_parser().parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
