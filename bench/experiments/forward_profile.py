@@ -1,0 +1,74 @@
+"""#21 item 1: where the full-width bf16 forward spends its time, per option, measured side by side in one run.
+`python bench/experiments/forward_profile.py [--shape 1 2 32 128 128] [--only eager,channels_last,compile]`
+Prints, for each option: median forward time, achieved TFLOP/s as a share of the bf16 matmul peak measured in the same
+run, and the profile grouped by kind of work (convolutions, matrix products, norms, copies/reorders, ReLU, adds,
+fused kernels of torch.compile, the rest)."""
+import argparse, copy, time
+import torch
+from torch.profiler import profile, ProfilerActivity
+from seg3d.model import ResNet3DSeg, model_summary
+from seg3d.core import hold_freed_memory
+
+KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 'addmm', 'aten::mm', 'matmul', 'linear')),
+         ('norm', ('batch_norm', 'instance_norm', 'group_norm', 'var_mean')),
+         ('copy/reorder', ('copy_', 'aten::to', 'contiguous', 'clone', 'reorder', 'permute', 'reshape')),
+         ('relu', ('relu',)), ('add', ('aten::add', 'aten::add_')), ('compiled fused', ('cpp_fused', 'graph_', 'Torch-Compiled')),
+         ('pad/crop', ('constant_pad', 'aten::pad', 'slice', 'narrow'))]
+
+def matmul_peak(n=4096):
+    a, b = torch.randn(n, n, dtype=torch.bfloat16), torch.randn(n, n, dtype=torch.bfloat16)
+    return 2 * n**3 / median(lambda: a @ b, 5) / 1e12
+
+def median(fn, repeats=3):
+    fn()
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return sorted(ts)[len(ts) // 2]
+
+def kind(name:str) -> str:
+    return next((k for k, keys in KINDS if any(s in name for s in keys)), 'other')
+
+def breakdown(fn) -> dict:
+    "Self CPU time per kind of work, as shares of the total"
+    with profile(activities=[ProfilerActivity.CPU]) as prof: fn()
+    tot, out = 0.0, {}
+    for e in prof.key_averages():
+        t = e.self_cpu_time_total
+        out[kind(e.key)] = out.get(kind(e.key), 0) + t
+        tot += t
+    return {k: v / tot for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--shape', type=int, nargs=5, default=[1, 2, 32, 128, 128])
+    ap.add_argument('--only', default='eager,channels_last,compile')
+    a = ap.parse_args()
+    hold_freed_memory()
+    torch.manual_seed(0)
+    base = ResNet3DSeg().eval()
+    gf = model_summary(base, a.shape[1:], batch=a.shape[0], verbose=False)['gflops_forward']
+    x = torch.randn(*a.shape).to(torch.bfloat16)
+    m = copy.deepcopy(base).to(torch.bfloat16)
+    with torch.no_grad(): ref = m(x).float()
+    peak = matmul_peak()
+    print(f"forward {gf:.1f} GFLOP on {tuple(a.shape)}; bf16 matmul peak {peak:.2f} TFLOP/s (measured now)")
+    variants = {}
+    if 'eager' in a.only: variants['eager bf16 weights'] = (m, x)
+    if 'channels_last' in a.only:
+        mc = copy.deepcopy(m).to(memory_format=torch.channels_last_3d)
+        variants['channels_last_3d'] = (mc, x.contiguous(memory_format=torch.channels_last_3d))
+    if 'compile' in a.only:
+        t0 = time.perf_counter()
+        mcomp = torch.compile(copy.deepcopy(m))
+        with torch.no_grad(): mcomp(x)
+        print(f"torch.compile: first call (compilation) {time.perf_counter() - t0:.0f} s")
+        variants['torch.compile (inductor)'] = (mcomp, x)
+    for name, (net, inp) in variants.items():
+        with torch.no_grad():
+            err = float((net(inp).float() - ref).abs().max() / ref.abs().max())
+            t = median(lambda: net(inp))
+            prof = breakdown(lambda: net(inp))
+        share = ', '.join(f"{k} {v:.0%}" for k, v in prof.items() if v >= 0.005)
+        print(f"| {name} | {t:.3f} s | {gf / t / 1e3:.2f} TFLOP/s = {gf / t / 1e3 / peak:.0%} of peak | "
+              f"max |Δ| {err:.1e} of max |ref| | {share} |")
