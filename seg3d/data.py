@@ -46,6 +46,7 @@ class ModelConfig:
     layers:list=field(default_factory=lambda: [3, 4, 6, 3])   # blocks in each of the 4 stages
     width:int=64                    # stem channels; the stages have 1, 2, 4, 8 × this (× 4 for bottlenecks)
     skip:str='none'                 # encoder features into the decoder: 'none' (the seed's), 'add' or 'concat'
+    input_skip:bool=False           # the image itself into the last decoder block, refined at full resolution
     dropout:float=0.0               # Dropout3d before each decoder block (Monte Carlo dropout at inference)
     norm:str='instance'             # 'instance', 'batch' or 'group'
     stem_kernel:int=7               # the stride-2 stem's kernel

@@ -31,8 +31,8 @@ def demo_config(out:Path,              # the demo's output folder
                   class_names=DEMO_CLASSES, lr_pairs=DEMO_LR_PAIRS, epochs=epochs, batch_size=2, lr=3e-3,
                   loss='dice_ce', num_workers=2, seed=0,
                   augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
-                  model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', dropout=0.1,
-                             norm='instance'),
+                  model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', input_skip=True,
+                             dropout=0.1, norm='instance'),
                   case_labels='auto' if multitask else None, best_by='combined' if multitask else 'val_loss')
 
 # %% ../nbs/06_demo.ipynb #16b9d302

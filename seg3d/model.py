@@ -317,12 +317,13 @@ def _encoder(block, width:int, layers, norm:str) -> tuple:
         chans.append(ch)
     return nn.ModuleList(stages), chans
 
-def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float) -> nn.ModuleList:
-    "The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping"
+def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float, image_ch:int=0) -> nn.ModuleList:
+    "The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping, and"
+    " the image's `image_ch` channels at full resolution (then refined) when given"
     dec = [width * 4, width * 2, width, width]
-    skips = [chans[2], chans[1], chans[0], 0] if skip != 'none' else [0] * 4
-    return nn.ModuleList(UpBlock3d(c_in, c_out, s, skip, norm, dropout, refine=i < 3)
-                         for i, (c_in, c_out, s) in enumerate(zip([width * 8] + dec[:-1], dec, skips)))
+    skips = [chans[2], chans[1], chans[0]] if skip != 'none' else [0] * 3
+    ups = [UpBlock3d(c_in, c_out, s, skip, norm, dropout) for c_in, c_out, s in zip([width * 8] + dec[:2], dec, skips)]
+    return nn.ModuleList([*ups, UpBlock3d(width, width, image_ch, 'concat', norm, dropout, refine=image_ch > 0)])
 
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
@@ -340,11 +341,13 @@ class ResNet3DSeg(nn.Module):
                  tasks:dict|None=None,     # {task: [class names] or count}: case-level classification heads
                  head_hidden:int=128,      # hidden width of each head
                  head_dropout:float=0.3,   # dropout in each head
-                 head_grad:float=1.0):     # share of the heads' gradient that reaches the encoder
+                 head_grad:float=1.0,      # share of the heads' gradient that reaches the encoder
+                 input_skip:bool=False):   # the image into the last decoder block, refined at full resolution
         super().__init__()
         skip = _check_arch(block, skip, layers)
         self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
                            width=width, skip=skip, dropout=dropout, norm=norm, stem_kernel=stem_kernel)
+        if input_skip: self.kwargs['input_skip'] = True        # only then: older checkpoints' kwargs stay as they were
         if tasks:
             self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
                                head_grad=head_grad)
@@ -353,7 +356,7 @@ class ResNet3DSeg(nn.Module):
         self.stages, chans = _encoder(B, width, layers, norm)
         ch = chans[-1]
         self.reduce = conv_norm_relu(ch, width * 8, 1, 1, norm)
-        self.ups = _decoder(width, chans, skip, norm, dropout)
+        self.ups = _decoder(width, chans, skip, norm, dropout, in_channels if input_skip else 0)
         self.head = PointwiseConv3d(width, num_classes)
         self.tasks = {t: len(v) if isinstance(v, (list, tuple)) else int(v) for t, v in (tasks or {}).items()}
         if self.tasks:                                  # only then: segmentation-only models keep their state keys
@@ -377,14 +380,16 @@ def run(self:ResNet3DSeg, x,          # (B, C, Z, Y, X) input (any size: padded 
     "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
     "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to it"
     size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
-    h, feats = steps.cnr(self.stem, steps.pad(x)), []
+    xp = steps.pad(x)
+    image = steps.keep(xp) if self.kwargs.get('input_skip') else None    # for the last decoder block
+    h, feats = steps.cnr(self.stem, xp), []
     for i, st in enumerate(self.stages):
         h = steps.stage(self, st, h)
         feats.append(steps.keep(h) if skips and i < 3 else None)      # stages 1–3 feed the decoder
     if self.tasks and pooled is not None: pooled.append(pool_features(h, size))
     y = steps.cnr(self.reduce, h)
     steps.done(h)
-    for i, (up, f) in enumerate(zip(self.ups, feats[2::-1] + [None])):
+    for i, (up, f) in enumerate(zip(self.ups, feats[2::-1] + [image])):
         y = up.run(y, f, steps, then=self.head if i == len(self.ups) - 1 else None)
     return steps.crop(y, size)
 

@@ -12,7 +12,7 @@ from seg3d.core import hold_freed_memory
 KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 'addmm', 'aten::mm', 'matmul', 'linear')),
          ('norm', ('batch_norm', 'instance_norm', 'group_norm', 'var_mean')),
          ('copy/reorder', ('copy_', 'aten::to', 'contiguous', 'clone', 'reorder', 'permute', 'reshape')),
-         ('relu', ('relu',)), ('add', ('aten::add', 'aten::add_')), ('compiled fused', ('cpp_fused', 'graph_', 'Torch-Compiled')),
+         ('relu', ('relu', 'clamp_min')), ('add', ('aten::add', 'aten::add_')), ('compiled fused', ('cpp_fused', 'graph_', 'Torch-Compiled')),
          ('pad/crop', ('constant_pad', 'aten::pad', 'slice', 'narrow'))]
 
 def matmul_peak(n=4096):
