@@ -21,9 +21,9 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
 # %% auto #0
 __all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs',
            'Arena', 'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
-           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'predict_probs', 'checkpoints_of', 'check_ensemble',
-           'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args',
-           'policy_from_args']
+           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'predict_probs', 'checkpoints_of',
+           'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess',
+           'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -530,15 +530,22 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
     need, free = voxels * width * itemsize, _available_memory()
     return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
 
+# %% ../nbs/02a_predictor.ipynb #8f1ba63a
+def bf16_weights(precision:str,   # resolved precision
+                 device           # where the models run
+                ) -> bool:
+    "Do models run with bf16 weights rather than under autocast? On a CPU, bf16 weights (and a bf16 input) are faster"
+    return precision == 'bf16' and torch.device(device).type == 'cpu'
+
 # %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
-    bf16_weights = precision == 'bf16' and torch.device(device).type == 'cpu'
+    bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
-    as_bf16 = bf16_weights and next(m.parameters()).dtype != torch.bfloat16
+    as_bf16 = bf16 and next(m.parameters()).dtype != torch.bfloat16
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
-    sp = spill_folder(spill, image[0].numel(), width, 2 if bf16_weights else 4)
+    sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
     return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
@@ -683,7 +690,7 @@ def from_checkpoints(cls:Predictor,
     device = resolve_device(policy.pop('device', None))
     precision = resolve_precision(policy.pop('precision', None) or cfg.precision, device)
     models = [model_from_checkpoint(c, device) for c in ckpts]
-    if precision == 'bf16' and device.type == 'cpu': models = [m.to(torch.bfloat16) for m in models]   # once
+    if bf16_weights(precision, device): models = [m.to(torch.bfloat16) for m in models]   # once, not per call
     p = cls(models, cfg, prep, device, precision, sources=[str(q) for q in paths], postprocess=pp or None, **policy)
     p.checkpoint = dict(split=ckpts[0].get('split'), epoch=ckpts[0].get('epoch'))
     return p
