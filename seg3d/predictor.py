@@ -530,7 +530,7 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
     need, free = voxels * width * itemsize, _available_memory()
     return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
 
-# %% ../nbs/02a_predictor.ipynb #8f1ba63a
+# %% ../nbs/02a_predictor.ipynb #db00eaf9
 def bf16_weights(precision:str,   # resolved precision
                  device           # where the models run
                 ) -> bool:

@@ -79,7 +79,9 @@ def make_optimizer(model:nn.Module,   # the network
                    cfg:Config         # lr, weight decay and the schedule
                   ):
     "Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's) or poly"
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    params = list(model.parameters())
+    fused = all(p.device.type in ('cpu', 'cuda') for p in params)     # one kernel for all parameters (see below)
+    opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
     if cfg.schedule == 'poly':                       # nnU-Net's: lr × (1 − epoch / epochs)^0.9, stepped every epoch
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: max(1 - e / cfg.epochs, 0) ** 0.9)
     else:
