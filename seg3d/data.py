@@ -456,13 +456,13 @@ def _usable(cache:Path, case:str, meta:dict|None, fmt:str) -> dict|None:
     return meta
 
 def _build_entry(src:Path, lab:Path, cache:Path, case:str, fmt:str) -> dict:
-    "Read a preprocessed case, write its cached arrays, and return its record (without the files' `stat`)"
+    "Read a preprocessed case, write its cached arrays, and return its record (without the files' `stat` and hashes)"
     try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
     except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
     img, seg = img if img.ndim == 4 else img[None], seg.astype(np.uint8)
     store = _write_arrays(cache, case, img, seg, fmt)
-    return dict(case=case, shape=list(img.shape), sha256=[sha256(src), sha256(lab)], format=fmt, store=store,
-                stats=channel_stats(img), locations=_class_locations(seg), classes=np.unique(seg).tolist())
+    return dict(case=case, shape=list(img.shape), format=fmt, store=store, stats=channel_stats(img),
+                locations=_class_locations(seg), classes=np.unique(seg).tolist())
 
 # %% ../nbs/01_data.ipynb #07f3a2b1
 def _cache_entry(folder:Path, cache:Path, case:str, fmt:str|None=None) -> dict:
@@ -474,11 +474,12 @@ def _cache_entry(folder:Path, cache:Path, case:str, fmt:str|None=None) -> dict:
     fmt = fmt or (meta or {}).get('format', 'blosc2' if meta is None else 'npy')
     meta = _usable(cache, case, meta, fmt)
     if meta and meta['stat'] == stat: return meta
-    if meta and meta['sha256'] == [sha256(src), sha256(lab)]:
+    hashes = [sha256(src), sha256(lab)]                        # read once, whether reused or rebuilt
+    if meta and meta['sha256'] == hashes:
         meta['stat'] = stat
         write_json(meta_p, meta)
         return meta
-    meta = _build_entry(src, lab, cache, case, fmt) | dict(stat=stat)
+    meta = _build_entry(src, lab, cache, case, fmt) | dict(stat=stat, sha256=hashes)
     write_json(meta_p, meta)
     return meta
 

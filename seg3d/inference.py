@@ -88,11 +88,11 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
     return e
 
 # %% ../nbs/05_inference.ipynb #60613933
-def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, save_probabilities:bool, old:dict,
-                   settings:dict, progress:bool) -> dict:
-    "Predict `inputs` ({case: files}) into `out`, skipping those up to date in `old`; the report is written after each"
+def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, save_probabilities:bool, rpath:Path,
+                   old:dict, settings:dict, progress:bool) -> dict:
+    "Predict `inputs` ({case: files}) into `out`, skipping those up to date in `old`; the report `rpath` after each"
     from tqdm.auto import tqdm
-    cases, rpath = dict(old), out/'inference_results_3d.json'
+    cases = dict(old)
     bar = tqdm(list(inputs), desc='predict', unit='case', disable=not progress)
     for case in bar:
         prev = old.get(case)
@@ -126,7 +126,7 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
     settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities)
     rpath = out/'inference_results_3d.json'
     names = select_part(list(inputs), part, num_parts)
-    cases = _predict_cases(pred, {n: inputs[n] for n in names}, out, labels, space, save_probabilities,
+    cases = _predict_cases(pred, {n: inputs[n] for n in names}, out, labels, space, save_probabilities, rpath,
                            previous_entries(rpath, overwrite), settings, progress)
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)

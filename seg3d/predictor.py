@@ -642,15 +642,16 @@ class Predictor:
                  sources=(),                 # where the models came from (named in reports)
                  dtype=torch.float16,        # probabilities and their sums (float32: twice the memory, exact sums)
                  spill='auto'):              # a folder for one whole-volume pass's big tensors (`spill_folder`)
-        self.device = resolve_device(device)
-        self.precision = resolve_precision(precision or cfg.precision, self.device)
-        self.models, self.cfg, self.prep, self.sources = [m.to(self.device) for m in models], cfg, prep, list(sources)
+        self.cfg, self.prep, self.sources = cfg, prep, list(sources)
         self.window = tuple(window or cfg.patch_size or ()) or None
         self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        self._check_policy(window)
+        self._check_policy(window)           # before any model moves to the device
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision or cfg.precision, self.device)
+        self.models = [m.to(self.device) for m in models]
 
 # %% ../nbs/02a_predictor.ipynb #53ec8127
 @patch
