@@ -20,16 +20,16 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CASE_LABELS',
-           'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation',
-           'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
-           'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase',
-           'find_cases', 'save_nifti', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256',
-           'case_hashes', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint',
-           'expected_contents', 'integrity_errors', 'intensity_schemes', 'make_plan', 'resolve_settings',
-           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
-           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES',
+           'INTENSITY_SCHEMES', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine',
+           'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes',
+           'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs',
+           'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image',
+           'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings', 'prepare',
+           'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'preprocess_case', 'case_fingerprint',
+           'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents', 'integrity_errors', 'intensity_schemes',
+           'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
+           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -71,6 +71,8 @@ def output_affine(affine:np.ndarray,   # the raw scan's 4×4 affine
     return np.asarray(affine, float) @ grid_matrix(plan)
 
 # %% ../nbs/00_preprocess.ipynb #36394513
+LABEL_RESAMPLING = ('nearest', 'linear')   # how labels move onto the grid (`PreprocessSettings.label_resampling`)
+
 def _nearest_index(n_in:int, n_out:int) -> np.ndarray:
     "Source index of each output voxel for `nearest-exact` (half-voxel centres)"
     return np.minimum(np.floor((np.arange(n_out) + 0.5) * (n_in / n_out)).astype(np.int64), n_in - 1)
@@ -84,10 +86,37 @@ def _z_fit(arr:np.ndarray, plan:dict) -> np.ndarray:
     return out
 
 # %% ../nbs/00_preprocess.ipynb #d4ef85b4
+def _label_linear(label:np.ndarray, plan:dict) -> np.ndarray:
+    "Each class's mask resized like the image (bilinear XY / linear Z); the class with the largest share wins"
+    (x, y, _), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
+    lab = _z_fit(label, plan) if plan['z_mode'] == 'crop' else label
+    t = torch.from_numpy(np.ascontiguousarray(lab.T))                   # (Z, Y, X), free for Fortran-ordered data
+    values = np.unique(lab)
+    if plan['z_mode'] == 'resample':
+        resize = lambda m: F.interpolate(m[None, None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0, 0]
+    else: resize = lambda m: F.interpolate(m[:, None], size=(ty, tx), mode='bilinear', align_corners=False)[:, 0]
+    best = idx = None
+    for i, v in enumerate(values):
+        share = resize((t == int(v)).float())
+        if best is None: best, idx = share, torch.zeros(share.shape, dtype=torch.int32)
+        else:
+            won = share > best                                          # ties keep the lower label
+            idx.masked_fill_(won, i)
+            torch.maximum(best, share, out=best)
+    return np.asfortranarray(values[idx.numpy().T])                    # (X, Y, Z), the label's own dtype
+
 def resample_label(label:np.ndarray, # (X, Y, Z) integer label map
-                   plan:dict):        # from `plan_grid`
-    "Move `label` onto the planned grid with `nearest-exact`; values and dtype are kept"
+                   plan:dict,         # from `plan_grid` (or `prepare`, whose plan names the label resampling)
+                   mode:str|None=None # 'nearest' or 'linear' (None: the plan's `labels`, else 'nearest')
+                  ) -> np.ndarray:
+    "Move `label` onto the planned grid, `nearest-exact` or nnU-Net's linear way; values and dtype are kept"
+    mode = mode or plan.get('labels') or 'nearest'
+    if mode not in LABEL_RESAMPLING:
+        raise ValueError(f"label resampling must be one of {LABEL_RESAMPLING}, got {mode!r}")
     (x, y, z), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
+    if mode == 'linear' and ((x, y) != (tx, ty) or plan['z_mode'] == 'resample'):     # else nearest is exact
+        out = _label_linear(label, plan)
+        return _z_fit(out, plan) if plan['z_mode'] == 'pad' else out
     zi = _nearest_index(z, tz) if plan['z_mode'] == 'resample' else np.arange(z)
     out = label[np.ix_(_nearest_index(x, tx), _nearest_index(y, ty), zi)]
     return _z_fit(np.asfortranarray(out), plan)
@@ -608,6 +637,7 @@ class PreprocessSettings:
     intensity: list | str | None = (
         'auto'  # per channel 'ct', 'zscore' or 'none' (resolved: with statistics); 'auto': dataset.json
     )
+    label_resampling:str='nearest'  # labels onto the grid: 'nearest' or 'linear' (nnU-Net's: each class like the image)
 
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
@@ -617,11 +647,14 @@ class PreprocessSettings:
     def suffix(self): return '.nii.gz' if self.compresslevel else '.nii'
 
     def key(self):
-        return {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
+        "What the outputs depend on (the default label resampling left out, so older folders stay valid)"
+        k = {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
+        if k['label_resampling'] == 'nearest': del k['label_resampling']
+        return k
 
 # %% ../nbs/00_preprocess.ipynb #d1475746
 def _check_settings(s:PreprocessSettings):
-    "Raise `ValueError` naming the setting when the grid, Z policy, orientation or compression level is invalid"
+    "Raise `ValueError` naming the setting that is invalid (grid, Z policy, orientation, compression, labels)"
     if s.orientation not in ('auto', None) and sorted(s.orientation) != [0, 1, 2]:
         raise ValueError(f"orientation must be 'auto', None or a permutation of (0, 1, 2), got {s.orientation!r}")
     if len(s.target) != 3 or min(s.target) < 1:
@@ -629,6 +662,8 @@ def _check_settings(s:PreprocessSettings):
     plan_grid((1, 1, 1), s.target, s.z_policy)
     if not 0 <= s.compresslevel <= 9:
         raise ValueError(f"compresslevel must be in [0, 9], got {s.compresslevel}")
+    if s.label_resampling not in LABEL_RESAMPLING:
+        raise ValueError(f"label_resampling must be one of {LABEL_RESAMPLING}, got {s.label_resampling!r}")
 
 # %% ../nbs/00_preprocess.ipynb #c0e6551a
 def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
@@ -637,13 +672,13 @@ def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
             label:np.ndarray=None     # (X, Y, Z) label map on the same grid, if any
            ) -> tuple:
     "Reorient and plan: (image, label) in the reoriented order, "
-    "the plan (with `orient`), the preprocessed grid's affine"
+    "the plan (with `orient` and how `labels` move), the preprocessed grid's affine"
     t = reorientation(affine, None if s.orientation == 'auto' else s.orientation) if s.orientation is not None else None
     if t:
         affine = reoriented_affine(affine, image.shape[:3], t)
         image, label = reorient(image, t), None if label is None else reorient(label, t)
     plan = plan_grid(image.shape[:3], s.target, s.z_policy)
-    plan['orient'] = t
+    plan.update(orient=t, labels=s.label_resampling)
     return image, label, plan, output_affine(affine, plan)
 
 # %% ../nbs/00_preprocess.ipynb #d5f0de43
@@ -1388,13 +1423,16 @@ def _settings_args(p):
     p.add_argument(
         '--keep_orientation', action='store_true', help="keep each file's voxel order (no flips or permutations)"
     )
+    p.add_argument('--label_resampling', choices=LABEL_RESAMPLING, default='nearest',
+                   help="labels onto the grid: nearest voxel, or linear (each class resized like the image; nnU-Net's)")
     p.add_argument('--max_voxels', type=int, default=0, help="refuse inputs with more values than this (0: off)")
     p.add_argument('--workers', type=int, default=None, help="parallel processes (default: CPUs, capped by memory)")
     return p
 
 def _settings_of(a, **kw) -> PreprocessSettings:
     return PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
-                              orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto', **kw)
+                              orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto',
+                              label_resampling=a.label_resampling, **kw)
 
 # %% ../nbs/00_preprocess.ipynb #bcc99f6d
 def preprocess_cli(argv=None):   # arguments (None: the command line)

@@ -21,12 +21,12 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
                          split_output)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
-           'Learner', 'classification_metrics', 'overlap_counts', 'bf16_conv_grads_ok', 'MixedPrecision', 'History',
-           'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state',
-           'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard',
-           'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks', 'build_learner', 'train',
-           'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer',
+           'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'overlap_counts', 'bf16_conv_grads_ok',
+           'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
+           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
+           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks',
+           'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -462,13 +462,17 @@ def plot_history(history:list,               # the history rows
     return save_figure(fig, path)
 
 # %% ../nbs/03_train.ipynb #d4f7c320
+PLOT_EVERY = 30.0   # seconds between redraws of training_history_3d.png during a fit (it is always drawn at the end)
+
 class Checkpoint(Callback):
-    "Writes last.pth, the best checkpoint, metrics_3d.json and the history plot each epoch (rank 0 only)"
+    "Writes last.pth, the best checkpoint and metrics_3d.json each epoch, the history plot every `PLOT_EVERY` s and "
+    "at the end (rank 0 only)"
     order = 30
     def __init__(self, extra:dict|None=None): self.extra = extra or {}   # fields every checkpoint carries
 
     def before_fit(self):
         self.t0, self.out = time.time() - getattr(self.learn, 'elapsed', 0.0), Path(self.learn.cfg.out_dir)
+        self.drawn, self.drawn_at = 0, -math.inf          # epochs in the picture on disk, and when it was drawn
     def after_epoch(self):
         l = self.learn
         if l.rank != 0: return
@@ -479,7 +483,14 @@ class Checkpoint(Callback):
                             **self.extra)
         self.save_last(l.epoch + 1)
         self.write_metrics()
+        if time.time() - self.drawn_at >= PLOT_EVERY: self.plot()
+    def plot(self):
+        "Draw the history so far to training_history_3d.png"
+        l = self.learn
         plot_history(l.history, self.out/'training_history_3d.png', by=l.cfg.best_by)
+        self.drawn, self.drawn_at = len(l.history), time.time()
+    def after_fit(self):
+        if self.learn.rank == 0 and self.learn.history and self.drawn != len(self.learn.history): self.plot()
     def after_cancel(self):
         if self.learn.rank == 0 and self.learn.history is not None: self.save_last(self.learn.epoch, interrupted=True)
 
