@@ -2,7 +2,7 @@
 `nbdev_docs` before `quarto render`) and render each processed notebook to HTML with nbconvert into `_preview/`,
 under the page name Quarto gives it (the `output-file` of nbdev's front matter: `03_train.ipynb` → `train.html`), so
 that the links between pages resolve as on the website."""
-import json, sys
+import json, shutil, sys
 import nbformat, yaml
 from nbconvert import HTMLExporter
 from nbdev.config import get_config
@@ -43,6 +43,10 @@ def render(out='_preview') -> list:
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(html)
         written.append(dest)
+    for f in proc.rglob('*'):                  # pictures the pages link to (Quarto copies them the same way)
+        if f.is_file() and f.suffix.lower() in ('.png', '.jpg', '.jpeg', '.gif', '.svg'):
+            (out/f.relative_to(proc)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, out/f.relative_to(proc))
     return written
 
 if __name__ == '__main__':

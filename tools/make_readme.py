@@ -12,7 +12,7 @@ def readme_text(index:Path=ROOT/'nbs'/'index.ipynb') -> str:
         src = ''.join(c['source']).strip('\n')
         if c['cell_type'] == 'markdown':
             src = re.sub(r'^> (.*)$', r'\1', src, count=1, flags=re.M) if src.startswith('# ') else src
-            parts.append(src)
+            parts.append(src.replace('](images/', '](nbs/images/'))    # README.md sits beside nbs/
         elif c['cell_type'] == 'code' and not src.startswith('#|'):
             parts.append(f"```python\n{src}\n```")
             text = ''.join(''.join(o.get('text', '')) for o in c.get('outputs', []) if o.get('output_type') == 'stream')
