@@ -1,12 +1,14 @@
 """#21 item 1: where the full-width bf16 forward spends its time, per option, measured side by side in one run.
-`python bench/experiments/forward_profile.py [--shape 1 2 32 128 128] [--only eager,channels_last,compile]`
+`python bench/experiments/forward_profile.py [--shape 1 2 32 128 128] [--only eager,channels_last,compile,fused_norm]`
 Prints, for each option: median forward time, achieved TFLOP/s as a share of the bf16 matmul peak measured in the same
 run, and the profile grouped by kind of work (convolutions, matrix products, norms, copies/reorders, ReLU, adds,
-fused kernels of torch.compile, the rest)."""
+fused kernels of torch.compile, the rest). `fused_norm`: the convolutions eager, each norm → (+ shortcut) → ReLU one
+torch.compile'd function with fp32 statistics on the bf16 conv output (one reduction pass, one pointwise pass)."""
 import argparse, copy, time
 import torch
 from torch.profiler import profile, ProfilerActivity
-from seg3d.model import ResNet3DSeg, model_summary
+import torch.nn as nn
+from seg3d.model import ResNet3DSeg, model_summary, Steps
 from seg3d.core import hold_freed_memory
 
 KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 'addmm', 'aten::mm', 'matmul', 'linear')),
@@ -14,6 +16,32 @@ KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 
          ('copy/reorder', ('copy_', 'aten::to', 'contiguous', 'clone', 'reorder', 'permute', 'reshape')),
          ('relu', ('relu', 'clamp_min')), ('add', ('aten::add', 'aten::add_')), ('compiled fused', ('cpp_fused', 'graph_', 'Torch-Compiled')),
          ('pad/crop', ('constant_pad', 'aten::pad', 'slice', 'narrow'))]
+
+@torch.compile(dynamic=True)
+def _norm_act(y, w, b, short, relu:bool, eps:float):
+    "Instance norm of a bf16 (B, C, ...) `y` with fp32 statistics, affine, + `short`, ReLU — one fused pass after one reduction"
+    yf = y.float()
+    var, mean = torch.var_mean(yf, dim=(2, 3, 4), unbiased=False, keepdim=True)
+    o = (yf - mean) * torch.rsqrt(var + eps) * w.float().view(1, -1, 1, 1, 1) + b.float().view(1, -1, 1, 1, 1)
+    if short is not None: o = o + short.float()
+    return (o.relu() if relu else o).to(y.dtype)
+
+class FusedSteps(Steps):
+    "Eager convolutions; each instance norm (+ shortcut) (+ ReLU) as one compiled function"
+    def _na(self, norm, y, short=None, relu=False):
+        if not isinstance(norm, nn.InstanceNorm3d): raise TypeError(f"fused_norm handles instance norm only, got {norm}")
+        return _norm_act(y, norm.weight, norm.bias, short, relu, norm.eps)
+    def cnr(self, seq, x, then=None):
+        y = self._na(seq[1], seq[0](x), relu=len(seq) > 2)
+        return y if then is None else then(y)
+    def residual(self, last, h, short, x): return self._na(last[1], last[0](h), short, relu=True)
+    def stage(self, net, stage, x):
+        for blk in stage: x = blk.run(x, self)
+        return x
+
+class Fused(nn.Module):
+    def __init__(self, m): super().__init__(); self.m, self.steps = m, FusedSteps()
+    def forward(self, x): return self.m.run(x, self.steps)
 
 def matmul_peak(n=4096):
     a, b = torch.randn(n, n, dtype=torch.bfloat16), torch.randn(n, n, dtype=torch.bfloat16)
@@ -64,6 +92,12 @@ if __name__ == '__main__':
         with torch.no_grad(): mcomp(x)
         print(f"torch.compile: first call (compilation) {time.perf_counter() - t0:.0f} s")
         variants['torch.compile (inductor)'] = (mcomp, x)
+    if 'fused_norm' in a.only:
+        t0 = time.perf_counter()
+        mf = Fused(m)
+        with torch.no_grad(): mf(x)
+        print(f"fused_norm: first call (compilation) {time.perf_counter() - t0:.0f} s")
+        variants['fused norm+add+ReLU (compiled), convs eager'] = (mf, x)
     for name, (net, inp) in variants.items():
         with torch.no_grad():
             err = float((net(inp).float() - ref).abs().max() / ref.abs().max())
