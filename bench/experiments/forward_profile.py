@@ -17,6 +17,7 @@ KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 
          ('relu', ('relu', 'clamp_min')), ('add', ('aten::add', 'aten::add_')), ('compiled fused', ('cpp_fused', 'graph_', 'Torch-Compiled')),
          ('pad/crop', ('constant_pad', 'aten::pad', 'slice', 'narrow'))]
 
+torch._dynamo.config.cache_size_limit = 64        # one compiled variant per (ReLU, shortcut, rank) is fine
 @torch.compile(dynamic=True)
 def _norm_act(y, w, b, short, relu:bool, eps:float):
     "Instance norm of a bf16 (B, C, ...) `y` with fp32 statistics, affine, + `short`, ReLU — one fused pass after one reduction"

@@ -1,0 +1,69 @@
+"""#21 item 1 option: the whole forward in `channels_last_3d` with layers that keep that layout — the 1×1×1 convolutions
+and the 2×2×2 up-convolutions as plain GEMMs over (voxels, channels) rows, instance norm through `batch_norm` on the
+channels-last tensor (batch 1: the same statistics, no `contiguous()` copy) — against the eager forward, side by side,
+bf16 weights, full width. Patches the classes in this process only (an experiment, not the library's code).
+`python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128]`"""
+import argparse, copy, time
+import torch, torch.nn as nn, torch.nn.functional as F
+from seg3d.model import ResNet3DSeg, PointwiseConv3d, UpConv3d, model_summary
+from seg3d.core import hold_freed_memory
+from forward_profile import matmul_peak, median, breakdown
+
+CL = torch.channels_last_3d
+
+def pw_cl(self, x):
+    "1×1×1 conv on a channels-last x: (voxels, C) @ W.T, output channels-last"
+    if self.stride != (1, 1, 1): x = x[:, :, ::self.stride[0], ::self.stride[1], ::self.stride[2]]
+    rows = x.permute(0, 2, 3, 4, 1)                                       # a view when x is channels-last
+    if not rows.is_contiguous(): rows = rows.contiguous()
+    y = rows @ self.weight.flatten(1).t()
+    if self.bias is not None: y = y + self.bias.to(y.dtype)
+    return y.permute(0, 4, 1, 2, 3)                                       # (B, C', D, H, W), channels-last
+
+def up_cl(self, x):
+    "2×2×2 stride-2 transposed conv on a channels-last x: one GEMM, one depth-to-space copy into channels-last"
+    B, _, D, H, W = x.shape
+    c = self.out_channels
+    y = x.permute(0, 2, 3, 4, 1) @ self.weight.flatten(1)                 # (B, D, H, W, c·8) ordered (c, i, j, k)
+    y = y.view(B, D, H, W, c, 2, 2, 2).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, 2 * D, 2 * H, 2 * W, c)
+    if self.bias is not None: y = y + self.bias.to(y.dtype)
+    return y.permute(0, 4, 1, 2, 3)
+
+def inorm_cl(self, x):
+    "Instance norm of a batch-1 channels-last x through batch_norm (the same statistics: one sample)"
+    if x.shape[0] != 1: return nn.InstanceNorm3d.forward(self, x.contiguous())
+    return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--shape', type=int, nargs=5, default=[1, 2, 32, 128, 128])
+    a = ap.parse_args()
+    hold_freed_memory()
+    torch.manual_seed(0)
+    base = ResNet3DSeg().eval()
+    gf = model_summary(base, a.shape[1:], batch=a.shape[0], verbose=False)['gflops_forward']
+    x = torch.randn(*a.shape)
+    m = copy.deepcopy(base).to(torch.bfloat16)
+    xb = x.to(torch.bfloat16)
+    peak = matmul_peak()
+    with torch.no_grad():
+        ref32 = base(x)
+        eager = m(xb).float()
+        t_e = median(lambda: m(xb)); p_e = breakdown(lambda: m(xb))
+        orig = PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward
+        PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = pw_cl, up_cl, inorm_cl
+        try:
+            mc = copy.deepcopy(m).to(memory_format=CL)
+            xc = xb.contiguous(memory_format=CL)
+            cl = mc(xc).float()
+            cl32 = copy.deepcopy(base).to(memory_format=CL)(x.contiguous(memory_format=CL))
+            t_c = median(lambda: mc(xc)); p_c = breakdown(lambda: mc(xc))
+        finally: PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = orig
+    rel = lambda t, r: float((t - r).abs().max() / r.abs().max())
+    print(f"forward {gf:.1f} GFLOP on {tuple(a.shape)}; bf16 matmul peak {peak:.2f} TFLOP/s (measured now)")
+    for name, t, p in [('eager, bf16 weights', t_e, p_e), ('channels-last layers, bf16 weights', t_c, p_c)]:
+        share = ', '.join(f"{k} {v:.0%}" for k, v in p.items() if v >= 0.005)
+        print(f"| {name} | {t:.3f} s | {gf / t / 1e3:.2f} TFLOP/s = {gf / t / 1e3 / peak:.0%} of peak | {share} |")
+    print(f"channels-last in fp32 vs the fp32 model: max |Δ| {rel(cl32, ref32):.1e} of max |ref| (the layers are exact); "
+          f"bf16: channels-last vs eager {rel(cl, eager):.2f}, each vs fp32 {rel(cl, ref32):.2f} / {rel(eager, ref32):.2f} "
+          f"(random weights amplify bf16 rounding: compare on a trained model)")
