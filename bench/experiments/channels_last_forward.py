@@ -2,7 +2,8 @@
 and the 2×2×2 up-convolutions as plain GEMMs over (voxels, channels) rows, instance norm through `batch_norm` on the
 channels-last tensor (batch 1: the same statistics, no `contiguous()` copy) — against the eager forward, side by side,
 bf16 weights, full width. Patches the classes in this process only (an experiment, not the library's code).
-`python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128]`"""
+`python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128] [--train]`; `--train` times the bf16 autocast
+training step (forward, cross-entropy, backward, fused Adam; batch 1) eager vs channels-last instead."""
 import argparse, copy, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, PointwiseConv3d, UpConv3d, model_summary
@@ -34,11 +35,36 @@ def inorm_cl(self, x):
     if x.shape[0] != 1: return nn.InstanceNorm3d.forward(self, x.contiguous())
     return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
 
+def train_step_time(m, x, y) -> float:
+    "Median of 3 bf16 autocast training steps (after 2 warm-up steps)"
+    opt = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
+    def step():
+        with torch.autocast('cpu', dtype=torch.bfloat16): p = m(x)
+        F.cross_entropy(p.float(), y).backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return median(step)
+
+def train_main(shape):
+    torch.manual_seed(0)
+    base, x = ResNet3DSeg(), torch.randn(*shape)
+    y = torch.randint(0, 5, (shape[0], *shape[2:]))
+    t_e = train_step_time(copy.deepcopy(base), x, y)
+    orig = PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward
+    PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = pw_cl, up_cl, inorm_cl
+    try: t_c = train_step_time(copy.deepcopy(base).to(memory_format=CL), x.contiguous(memory_format=CL), y)
+    finally: PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = orig
+    print(f"bf16 training step on {tuple(shape)}: eager {t_e:.3f} s, channels-last layers {t_c:.3f} s ({t_e / t_c:.2f}×)")
+
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--shape', type=int, nargs=5, default=[1, 2, 32, 128, 128])
+    ap.add_argument('--train', action='store_true')
     a = ap.parse_args()
     hold_freed_memory()
+    if a.train:
+        train_main(a.shape)
+        raise SystemExit
     torch.manual_seed(0)
     base = ResNet3DSeg().eval()
     gf = model_summary(base, a.shape[1:], batch=a.shape[0], verbose=False)['gflops_forward']
