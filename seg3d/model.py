@@ -15,16 +15,21 @@ from .core import CaseError, atomic_write, hold_freed_memory, trim_freed_memory,
 from .data import Config
 
 # %% auto #0
-__all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'PointwiseConv3d', 'UpConv3d', 'fp32_weight_grads', 'Conv3d',
-           'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps', 'ResidualBlock3d', 'BasicBlock3d',
-           'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output',
-           'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
-           'export_torchscript', 'export_onnx']
+__all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'channels_last', 'PointwiseConv3d', 'UpConv3d',
+           'fp32_weight_grads', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps',
+           'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg',
+           'pool_features', 'split_output', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint',
+           'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
     "Tracing for TorchScript or ONNX: exported graphs keep standard Conv ops (and their dynamic spatial axes)"
     return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+
+def channels_last(x:torch.Tensor   # any tensor
+                 ) -> bool:
+    "Is `x` a 5-D tensor laid out channels-last (`torch.channels_last_3d`) rather than channels-first?"
+    return x.dim() == 5 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last_3d)
 
 def _bmm(w, x):
     "`w` (M, K) times each `x[b]` (K, N); bmm keeps the layout (matmul would fold the batch into rows and copy twice)"
@@ -39,10 +44,17 @@ class PointwiseConv3d(nn.Conv3d):
         super().__init__(cin, cout, 1, stride, bias=bias)
     def forward(self, x):
         if _exporting(): return super().forward(x)
+        cl = channels_last(x)
         if self.stride != (1, 1, 1): x = x[:, :, ::self.stride[0], ::self.stride[1], ::self.stride[2]]
+        if cl: return self._rows(x)
         y = _bmm(self.weight.flatten(1), x.flatten(2))
         if self.bias is not None: y = y + self.bias.to(y.dtype)[:, None]
         return y.unflatten(2, x.shape[2:])
+    def _rows(self, x):
+        "Channels-last: (voxels, Cin) rows times Wᵀ — no reorder — and the output channels-last too"
+        y = x.permute(0, 2, 3, 4, 1).contiguous() @ self.weight.flatten(1).t()    # a view unless strided
+        if self.bias is not None: y = y + self.bias.to(y.dtype)
+        return y.permute(0, 4, 1, 2, 3)
 
 # %% ../nbs/02_model.ipynb #c2c549db
 class UpConv3d(nn.ConvTranspose3d):
@@ -53,11 +65,20 @@ class UpConv3d(nn.ConvTranspose3d):
         super().__init__(cin, cout, 2, 2, bias=bias)
     def forward(self, x):
         if _exporting(): return super().forward(x)
+        if channels_last(x): return self._rows(x)
         B, _, D, H, W = x.shape
         c = self.out_channels
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
         y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
+    def _rows(self, x):
+        "Channels-last: (voxels, Cin) rows times W, then the 2×2×2 shuffle straight into a channels-last output"
+        B, _, D, H, W = x.shape
+        c = self.out_channels
+        y = x.permute(0, 2, 3, 4, 1) @ self.weight.flatten(1)                     # (B, D, H, W, c·8), (c, i, j, k)
+        y = y.view(B, D, H, W, c, 2, 2, 2).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, 2 * D, 2 * H, 2 * W, c)
+        if self.bias is not None: y = y + self.bias.to(y.dtype)
+        return y.permute(0, 4, 1, 2, 3)
 
 # %% ../nbs/02_model.ipynb #4a1f0c08
 _WGRAD_FP32 = False
@@ -102,11 +123,18 @@ class Conv3d(nn.Conv3d):
         return super().forward(x)
 
 # %% ../nbs/02_model.ipynb #e865a3fd
+class InstanceNorm3d(nn.InstanceNorm3d):
+    "`nn.InstanceNorm3d` that keeps a channels-last input channels-last (one sample: its statistics are batch norm's)"
+    def forward(self, x):
+        if channels_last(x) and x.shape[0] == 1 and not self.track_running_stats:
+            return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+        return super().forward(x)     # PyTorch's instance norm makes its input contiguous (channels-first) first
+
 def norm3d(kind:str,   # 'instance', 'batch' or 'group'
            ch:int      # channels
           ) -> nn.Module:
     "The normalization layer named `kind` ('instance', 'batch' or 'group') for `ch` channels"
-    if kind == 'instance': return nn.InstanceNorm3d(ch, affine=True)
+    if kind == 'instance': return InstanceNorm3d(ch, affine=True)
     if kind == 'batch': return nn.BatchNorm3d(ch)
     if kind == 'group': return nn.GroupNorm(min(32, ch // 4) or 1, ch)
     raise ValueError(f"norm must be 'instance', 'batch' or 'group', got {kind!r}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import copy, itertools, json, math, mmap, tempfile, warnings, weakref
+import copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,14 +16,14 @@ from .preprocess import (load_image, image_from_array, prepare, resample_image, 
                               unreorient_probs, PreprocessSettings)
 from .data import Config, config_from_dict, normalize, channel_stats
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
-                         Steps, EAGER, pad_to_16, crop_to, split_output)
+                         channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'BEST', 'window_starts', 'gaussian_weights', 'sliding_window_probs',
-           'Arena', 'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
-           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'predict_probs', 'checkpoints_of',
-           'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess',
-           'add_policy_args', 'policy_from_args']
+__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts', 'gaussian_weights',
+           'sliding_window_probs', 'Arena', 'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer',
+           'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights',
+           'cpu_has_amx', 'use_channels_last', 'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image',
+           'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -423,6 +423,7 @@ def whole_volume_forward(model:nn.Module,         # a network with a `run(x, ste
 
 def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
     "Segmentation logits of one eager pass; with tasks and a list `pooled`, the pooled features appended to it"
+    if channels_last(next(model.parameters())): x = x.contiguous(memory_format=torch.channels_last_3d)   # as the model
     if pooled is None or not getattr(model, 'tasks', None): return split_output(model(x))[0]
     return model.run(x, EAGER, pooled)
 
@@ -537,6 +538,21 @@ def bf16_weights(precision:str,   # resolved precision
     "Do models run with bf16 weights rather than under autocast? On a CPU, bf16 weights (and a bf16 input) are faster"
     return precision == 'bf16' and torch.device(device).type == 'cpu'
 
+# %% ../nbs/02a_predictor.ipynb #dc9d9996
+CHANNELS_LAST = 'auto'     # bf16 windows on a CPU in channels-last layout: True, False, or 'auto' (CPUs with AMX)
+
+@functools.cache
+def cpu_has_amx() -> bool:
+    "Does this CPU have AMX's bf16 tiles (Linux: the `amx_bf16` flag in /proc/cpuinfo)?"
+    try: return 'amx_bf16' in Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+
+def use_channels_last(device   # where the model runs
+                     ) -> bool:
+    "Run bf16 windows channels-last on `device`? (`CHANNELS_LAST`; 'auto': on CPUs with AMX)"
+    if torch.device(device).type != 'cpu': return False
+    return cpu_has_amx() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
+
 # %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
@@ -545,6 +561,7 @@ def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision,
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
     as_bf16 = bf16 and next(m.parameters()).dtype != torch.bfloat16
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
+    if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
     return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
 

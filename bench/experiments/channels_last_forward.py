@@ -2,8 +2,10 @@
 and the 2×2×2 up-convolutions as plain GEMMs over (voxels, channels) rows, instance norm through `batch_norm` on the
 channels-last tensor (batch 1: the same statistics, no `contiguous()` copy) — against the eager forward, side by side,
 bf16 weights, full width. Patches the classes in this process only (an experiment, not the library's code).
-`python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128] [--train]`; `--train` times the bf16 autocast
-training step (forward, cross-entropy, backward, fused Adam; batch 1) eager vs channels-last instead."""
+`python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128] [--train] [--windows]`; `--train` times the
+bf16 autocast training step (forward, cross-entropy, backward, fused Adam; batch 1) eager vs channels-last instead;
+`--windows` times seg3d's own predictor (`predict_probs`, the seed's network in 32×256×256 windows, overlap 0.25, bf16,
+over a 2×32×1024×512 volume) with `seg3d.predictor.CHANNELS_LAST` False and True, each in a fresh process, first call."""
 import argparse, copy, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, PointwiseConv3d, UpConv3d, model_summary
@@ -45,6 +47,30 @@ def train_step_time(m, x, y) -> float:
         opt.zero_grad(set_to_none=True)
     return median(step)
 
+WINDOWS = """
+import json, time, torch
+import seg3d.predictor as P
+from seg3d.model import ResNet3DSeg
+from seg3d.core import hold_freed_memory
+hold_freed_memory(); torch.manual_seed(0)
+m = ResNet3DSeg().eval(); x = torch.randn(2, 32, 1024, 512)
+P.CHANNELS_LAST = {flag}
+t = time.perf_counter(); p = P.predict_probs([m], x, 5, window=(32, 256, 256), overlap=0.25, precision='bf16')
+print(json.dumps(dict(t=time.perf_counter() - t))); torch.save(p, '{out}')
+"""
+
+def windows_main():
+    import json, subprocess, sys, tempfile
+    d, t = tempfile.mkdtemp(), {}
+    for flag in (False, True):
+        r = subprocess.run([sys.executable, '-c', WINDOWS.format(flag=flag, out=f'{d}/{flag}.pt')], capture_output=True,
+                           text=True)
+        t[flag] = json.loads(r.stdout.strip().splitlines()[-1])['t']
+    a, b = torch.load(f'{d}/False.pt'), torch.load(f'{d}/True.pt')
+    print(f"predict_probs, seed network, 32×256×256 windows on 2×32×1024×512, bf16: channels-first {t[False]:.1f} s, "
+          f"channels-last {t[True]:.1f} s ({t[False] / t[True]:.2f}×); probabilities max |Δ| {float((a - b).abs().max()):.1e}, "
+          f"argmax agreement {float((a.argmax(0) == b.argmax(0)).float().mean()):.4f}")
+
 def train_main(shape):
     torch.manual_seed(0)
     base, x = ResNet3DSeg(), torch.randn(*shape)
@@ -60,10 +86,14 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--shape', type=int, nargs=5, default=[1, 2, 32, 128, 128])
     ap.add_argument('--train', action='store_true')
+    ap.add_argument('--windows', action='store_true')
     a = ap.parse_args()
     hold_freed_memory()
     if a.train:
         train_main(a.shape)
+        raise SystemExit
+    if a.windows:
+        windows_main()
         raise SystemExit
     torch.manual_seed(0)
     base = ResNet3DSeg().eval()
