@@ -538,7 +538,7 @@ def bf16_weights(precision:str,   # resolved precision
     "Do models run with bf16 weights rather than under autocast? On a CPU, bf16 weights (and a bf16 input) are faster"
     return precision == 'bf16' and torch.device(device).type == 'cpu'
 
-# %% ../nbs/02a_predictor.ipynb #dc9d9996
+# %% ../nbs/02a_predictor.ipynb #59cfc5c0
 CHANNELS_LAST = 'auto'     # bf16 windows on a CPU in channels-last layout: True, False, or 'auto' (CPUs with AMX)
 
 @functools.cache

@@ -5,7 +5,9 @@ bf16 weights, full width. Patches the classes in this process only (an experimen
 `python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128] [--train] [--windows]`; `--train` times the
 bf16 autocast training step (forward, cross-entropy, backward, fused Adam; batch 1) eager vs channels-last instead;
 `--windows` times seg3d's own predictor (`predict_probs`, the seed's network in 32×256×256 windows, overlap 0.25, bf16,
-over a 2×32×1024×512 volume) with `seg3d.predictor.CHANNELS_LAST` False and True, each in a fresh process, first call."""
+over a 2×32×1024×512 volume) with `seg3d.predictor.CHANNELS_LAST` False and True, each in a fresh process, first call;
+`--dice MODELS DATA` evaluates a trained model (e.g. `demo_out/models_3d demo_out/preprocessed`) on its test split in
+bf16 channels-first, bf16 channels-last and fp32: mean foreground Dice of each."""
 import argparse, copy, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, PointwiseConv3d, UpConv3d, model_summary
@@ -71,6 +73,16 @@ def windows_main():
           f"channels-last {t[True]:.1f} s ({t[False] / t[True]:.2f}×); probabilities max |Δ| {float((a - b).abs().max()):.1e}, "
           f"argmax agreement {float((a.argmax(0) == b.argmax(0)).float().mean()):.4f}")
 
+def dice_main(models, data):
+    import seg3d.predictor as P
+    from seg3d.evaluate import evaluate
+    res = {}
+    for name, flag, prec in [('bf16 channels-first', False, 'bf16'), ('bf16 channels-last', True, 'bf16'),
+                             ('fp32', False, 'fp32')]:
+        P.CHANNELS_LAST = flag
+        res[name] = evaluate(P.Predictor.from_folder(models, precision=prec), data, progress=False)['mean_fg_dice']
+    print('test mean foreground Dice: ' + ', '.join(f'{k} {v:.5f}' for k, v in res.items()))
+
 def train_main(shape):
     torch.manual_seed(0)
     base, x = ResNet3DSeg(), torch.randn(*shape)
@@ -87,6 +99,7 @@ if __name__ == '__main__':
     ap.add_argument('--shape', type=int, nargs=5, default=[1, 2, 32, 128, 128])
     ap.add_argument('--train', action='store_true')
     ap.add_argument('--windows', action='store_true')
+    ap.add_argument('--dice', nargs=2, metavar=('MODELS', 'DATA'))
     a = ap.parse_args()
     hold_freed_memory()
     if a.train:
@@ -94,6 +107,9 @@ if __name__ == '__main__':
         raise SystemExit
     if a.windows:
         windows_main()
+        raise SystemExit
+    if a.dice:
+        dice_main(*a.dice)
         raise SystemExit
     torch.manual_seed(0)
     base = ResNet3DSeg().eval()
