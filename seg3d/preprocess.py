@@ -85,19 +85,22 @@ def _z_fit(arr:np.ndarray, plan:dict) -> np.ndarray:
     out[:, :, plan['z_pad'][0]:plan['z_pad'][0] + arr.shape[2]] = arr
     return out
 
+def _resize(t:torch.Tensor, plan:dict) -> torch.Tensor:
+    "A float (C, Z, Y, X) tensor onto the plan's grid before its Z pad: trilinear if Z is resampled, else bilinear XY"
+    (x, y, _), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
+    if plan['z_mode'] == 'resample':
+        return F.interpolate(t[None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0]
+    if (x, y) != (tx, ty): return F.interpolate(t, size=(ty, tx), mode='bilinear', align_corners=False)
+    return t.clone()                                                    # a new tensor: the input is never modified
+
 # %% ../nbs/00_preprocess.ipynb #d4ef85b4
 def _label_linear(label:np.ndarray, plan:dict) -> np.ndarray:
     "Each class's mask resized like the image (bilinear XY / linear Z); the class with the largest share wins"
-    (x, y, _), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
     lab = _z_fit(label, plan) if plan['z_mode'] == 'crop' else label
     t = torch.from_numpy(np.ascontiguousarray(lab.T))                   # (Z, Y, X), free for Fortran-ordered data
-    values = np.unique(lab)
-    if plan['z_mode'] == 'resample':
-        resize = lambda m: F.interpolate(m[None, None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0, 0]
-    else: resize = lambda m: F.interpolate(m[:, None], size=(ty, tx), mode='bilinear', align_corners=False)[:, 0]
-    best = idx = None
+    values, best, idx = np.unique(lab), None, None
     for i, v in enumerate(values):
-        share = resize((t == int(v)).float())
+        share = _resize((t == int(v)).float()[None], plan)[0]          # exactly as the image is resized
         if best is None: best, idx = share, torch.zeros(share.shape, dtype=torch.int32)
         else:
             won = share > best                                          # ties keep the lower label
@@ -126,13 +129,8 @@ def resample_image(image:np.ndarray, # (X, Y, Z, C) float image
                    plan:dict):        # from `plan_grid`
     "Move `image` onto the planned grid (bilinear XY / linear Z, half-voxel centres), each channel kept in its range"
     img = np.asarray(image, np.float32)
-    (x, y, _), (tx, ty, tz) = plan['in_shape'], plan['out_shape']
     if plan['z_mode'] == 'crop': img = _z_fit(img, plan)
-    t = torch.from_numpy(np.ascontiguousarray(img.T))  # (C, Z, Y, X), free for Fortran-ordered NIfTI data
-    if plan['z_mode'] == 'resample':
-        t = F.interpolate(t[None], size=(tz, ty, tx), mode='trilinear', align_corners=False)[0]
-    elif (x, y) != (tx, ty): t = F.interpolate(t, size=(ty, tx), mode='bilinear', align_corners=False)
-    else: t = t.clone()                                                 # a new array: the input is never modified
+    t = _resize(torch.from_numpy(np.ascontiguousarray(img.T)), plan)   # (C, Z, Y, X), free for Fortran-ordered data
     lo, hi = img.reshape(-1, img.shape[-1], order='F').min(0), img.reshape(-1, img.shape[-1], order='F').max(0)
     t.clamp_(torch.from_numpy(lo)[:, None, None, None], torch.from_numpy(hi)[:, None, None, None])   # in place
     out = t.numpy().T                                                   # back to (X, Y, Z, C), Fortran order

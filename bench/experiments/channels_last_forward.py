@@ -1,7 +1,7 @@
-"""#21 item 1 option: the whole forward in `channels_last_3d` with layers that keep that layout — the 1×1×1 convolutions
+"""#21 item 1 option: the whole forward in `channels_last_3d`, which seg3d's layers keep — the 1×1×1 convolutions
 and the 2×2×2 up-convolutions as plain GEMMs over (voxels, channels) rows, instance norm through `batch_norm` on the
-channels-last tensor (batch 1: the same statistics, no `contiguous()` copy) — against the eager forward, side by side,
-bf16 weights, full width. Patches the classes in this process only (an experiment, not the library's code).
+channels-last tensor (batch 1: the same statistics, no `contiguous()` copy; see 02_model) — against the channels-first
+eager forward, side by side, bf16 weights, full width.
 `python bench/experiments/channels_last_forward.py [--shape 1 2 32 128 128] [--train] [--windows]`; `--train` times the
 bf16 autocast training step (forward, cross-entropy, backward, fused Adam; batch 1) eager vs channels-last instead;
 `--windows` times seg3d's own predictor (`predict_probs`, the seed's network in 32×256×256 windows, overlap 0.25, bf16,
@@ -9,45 +9,12 @@ over a 2×32×1024×512 volume) with `seg3d.predictor.CHANNELS_LAST` False and T
 `--dice MODELS DATA` evaluates a trained model (e.g. `demo_out/models_3d demo_out/preprocessed`) on its test split in
 bf16 channels-first, bf16 channels-last and fp32: mean foreground Dice of each."""
 import argparse, copy, time
-import torch, torch.nn as nn, torch.nn.functional as F
-from seg3d.model import ResNet3DSeg, PointwiseConv3d, UpConv3d, model_summary
+import torch, torch.nn.functional as F
+from seg3d.model import ResNet3DSeg, model_summary
 from seg3d.core import hold_freed_memory
 from forward_profile import matmul_peak, median, breakdown
 
 CL = torch.channels_last_3d
-
-def pw_cl(self, x):
-    "1×1×1 conv on a channels-last x: (voxels, C) @ W.T, output channels-last"
-    if self.stride != (1, 1, 1): x = x[:, :, ::self.stride[0], ::self.stride[1], ::self.stride[2]]
-    rows = x.permute(0, 2, 3, 4, 1)                                       # a view when x is channels-last
-    if not rows.is_contiguous(): rows = rows.contiguous()
-    y = rows @ self.weight.flatten(1).t()
-    if self.bias is not None: y = y + self.bias.to(y.dtype)
-    return y.permute(0, 4, 1, 2, 3)                                       # (B, C', D, H, W), channels-last
-
-def up_cl(self, x):
-    "2×2×2 stride-2 transposed conv on a channels-last x: one GEMM, one depth-to-space copy into channels-last"
-    B, _, D, H, W = x.shape
-    c = self.out_channels
-    y = x.permute(0, 2, 3, 4, 1) @ self.weight.flatten(1)                 # (B, D, H, W, c·8) ordered (c, i, j, k)
-    y = y.view(B, D, H, W, c, 2, 2, 2).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, 2 * D, 2 * H, 2 * W, c)
-    if self.bias is not None: y = y + self.bias.to(y.dtype)
-    return y.permute(0, 4, 1, 2, 3)
-
-def inorm_cl(self, x):
-    "Instance norm of a batch-1 channels-last x through batch_norm (the same statistics: one sample)"
-    if x.shape[0] != 1: return nn.InstanceNorm3d.forward(self, x.contiguous())
-    return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
-
-def train_step_time(m, x, y) -> float:
-    "Median of 3 bf16 autocast training steps (after 2 warm-up steps)"
-    opt = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
-    def step():
-        with torch.autocast('cpu', dtype=torch.bfloat16): p = m(x)
-        F.cross_entropy(p.float(), y).backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-    return median(step)
 
 WINDOWS = """
 import json, time, torch
@@ -88,10 +55,7 @@ def train_main(shape):
     base, x = ResNet3DSeg(), torch.randn(*shape)
     y = torch.randint(0, 5, (shape[0], *shape[2:]))
     t_e = train_step_time(copy.deepcopy(base), x, y)
-    orig = PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward
-    PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = pw_cl, up_cl, inorm_cl
-    try: t_c = train_step_time(copy.deepcopy(base).to(memory_format=CL), x.contiguous(memory_format=CL), y)
-    finally: PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = orig
+    t_c = train_step_time(copy.deepcopy(base).to(memory_format=CL), x.contiguous(memory_format=CL), y)
     print(f"bf16 training step on {tuple(shape)}: eager {t_e:.3f} s, channels-last layers {t_c:.3f} s ({t_e / t_c:.2f}×)")
 
 if __name__ == '__main__':
@@ -122,15 +86,11 @@ if __name__ == '__main__':
         ref32 = base(x)
         eager = m(xb).float()
         t_e = median(lambda: m(xb)); p_e = breakdown(lambda: m(xb))
-        orig = PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward
-        PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = pw_cl, up_cl, inorm_cl
-        try:
-            mc = copy.deepcopy(m).to(memory_format=CL)
-            xc = xb.contiguous(memory_format=CL)
-            cl = mc(xc).float()
-            cl32 = copy.deepcopy(base).to(memory_format=CL)(x.contiguous(memory_format=CL))
-            t_c = median(lambda: mc(xc)); p_c = breakdown(lambda: mc(xc))
-        finally: PointwiseConv3d.forward, UpConv3d.forward, nn.InstanceNorm3d.forward = orig
+        mc = copy.deepcopy(m).to(memory_format=CL)
+        xc = xb.contiguous(memory_format=CL)
+        cl = mc(xc).float()
+        cl32 = copy.deepcopy(base).to(memory_format=CL)(x.contiguous(memory_format=CL))
+        t_c = median(lambda: mc(xc)); p_c = breakdown(lambda: mc(xc))
     rel = lambda t, r: float((t - r).abs().max() / r.abs().max())
     print(f"forward {gf:.1f} GFLOP on {tuple(a.shape)}; bf16 matmul peak {peak:.2f} TFLOP/s (measured now)")
     for name, t, p in [('eager, bf16 weights', t_e, p_e), ('channels-last layers, bf16 weights', t_c, p_c)]:
