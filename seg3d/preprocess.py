@@ -933,6 +933,19 @@ def _channel_names(dj:dict) -> list:
     return [names[k] for k in sorted(names, key=int)]
 
 # %% ../nbs/00_preprocess.ipynb #5762d331
+def _json_classes(labels) -> int:
+    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region list)}, the MSD's {\"0\": name},"
+    " or a list of names in label order"
+    if isinstance(labels, (list, tuple)) and labels: return len(labels)
+    if isinstance(labels, dict) and labels and all(str(k).strip().isdigit() for k in labels):
+        return max(int(k) for k in labels) + 1
+    if isinstance(labels, dict):
+        values = [v for v in labels.values() if not isinstance(v, list)]
+        if values and all(isinstance(v, int) or str(v).strip().isdigit() for v in values):
+            return max(map(int, values)) + 1
+    raise CaseError(f"dataset.json: 'labels' is {labels!r}; expected {{name: value}} (nnU-Net), {{\"0\": name}} (MSD) "
+                    f"or a list of class names")
+
 def expected_contents(fp:dict,                 # `dataset_fingerprint`
                       channels:int|None=None,  # stated by the user (wins)
                       num_classes:int|None=None   # stated by the user (wins)
@@ -942,7 +955,7 @@ def expected_contents(fp:dict,                 # `dataset_fingerprint`
     if channels is None and _channel_names(dj): channels = len(_channel_names(dj))
     if channels is None and ds.get('channels'): channels = int(max(ds['channels'], key=lambda c: ds['channels'][c]))
     if num_classes is None and dj.get('labels'):
-        num_classes = max(int(v) for v in dj['labels'].values() if not isinstance(v, list)) + 1
+        num_classes = _json_classes(dj['labels'])
     if num_classes is None and ds.get('class_voxels'):
         present = {int(v) for v in ds['class_voxels']}
         k = next(k for k in range(len(present) + 1) if k not in present)        # 0..K−1 all occur somewhere
