@@ -1,7 +1,8 @@
 """This checkout against an earlier commit, side by side in one run (#18: nothing lost): seed-size inference (sliding
 window and the whole volume layer by layer), the full-width training step, and preprocessing at seed size. Each
 measurement runs in a fresh process, alternating between the two code bases, repeated; medians are printed with the
-ratio now/base (< 1: faster now). `python bench/bench_compare.py --base 61e2563` (slow: about ten minutes)."""
+ratio now/base (< 1: faster now); the order alternates (base, now, now, base, …) so a drift of a shared machine
+over the run does not fall on one side. `python bench/bench_compare.py --base 61e2563` (slow: about ten minutes)."""
 import argparse, json, os, statistics, subprocess, sys, tempfile
 from pathlib import Path
 from common import machine, row
@@ -74,8 +75,9 @@ if __name__ == '__main__':
                  ('preprocessing 4 cases 400×900×20×2 → 512×1024×32, 2 workers', PREP)]
         for name, code in [c for c in cases if not a.only or a.only in c[0]]:
             res = {'base': [], 'now': []}
-            for _ in range(a.repeats):
-                for k, tree in (('base', base), ('now', ROOT)): res[k].append(run(code, tree))
+            for i in range(a.repeats):          # ABBA order: a drift of the machine over the run falls on both
+                pair = (('base', base), ('now', ROOT))
+                for k, tree in pair if i % 2 == 0 else pair[::-1]: res[k].append(run(code, tree))
             t = {k: statistics.median(v[0] for v in res[k]) for k in res}
             mem = {k: max(v[1] for v in res[k]) for k in res}
             row(name, f"{t['base']:.2f} s, {mem['base']:.2f} GiB", f"{t['now']:.2f} s, {mem['now']:.2f} GiB", f"{t['now'] / t['base']:.3f}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
+import contextlib, copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
 from pathlib import Path
 import numpy as np
 import torch
@@ -19,11 +19,12 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
                          channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['SPILL_MIN', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts', 'gaussian_weights',
-           'sliding_window_probs', 'Arena', 'release_pages', 'chunked_conv', 'norm_', 'fused_conv_norm', 'LayerByLayer',
-           'whole_volume_forward', 'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights',
-           'cpu_has_amx', 'use_channels_last', 'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image',
-           'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
+__all__ = ['SPILL_MIN', 'GRAM_RATIO', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts',
+           'gaussian_weights', 'sliding_window_probs', 'Arena', 'release_pages', 'chunked_conv', 'norm_', 'gram_pays',
+           'linear_moments', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets', 'swap_channels',
+           'entropy', 'spill_folder', 'bf16_weights', 'cpu_has_amx', 'use_channels_last', 'predict_probs',
+           'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps',
+           'postprocess', 'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -98,7 +99,7 @@ class Arena:
     "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
     def __init__(self, spill=None,                 # a folder: big buffers are maps of temporary files there
                  spill_min:int|None=None):   # bytes from which a buffer spills (None: `SPILL_MIN`)
-        self.free, self.live, self.peak, self.spill = [], {}, 0, spill
+        self.free, self.live, self.peak, self.high, self.spill = [], {}, 0, 0, spill
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
     def release(self, *ts):
         "Hand back the buffers of tensors that are no longer used"
@@ -116,15 +117,16 @@ def empty(self:Arena, shape,   # the tensor's shape
         return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
     n = max(1, math.prod(shape) * dtype.itemsize)
     fits = [b for b in self.free if b.numel() >= n]
-    if fits:
-        buf = min(fits, key=lambda b: b.numel())
-        self.free = [b for b in self.free if b is not buf]
-    else:
-        self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
-        buf = self._buffer(n)
+    buf = min(fits, key=lambda b: b.numel()) if fits else self._buffer(n)
+    self.free = [b for b in self.free if b is not buf]
     t = buf[:n].view(dtype).view(shape)
     self.live[t.data_ptr()] = buf
-    self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
+    live = sum(b.numel() for b in self.live.values())
+    self.high = max(self.high, live)
+    self.free.sort(key=lambda b: b.numel())
+    while self.free and live + sum(b.numel() for b in self.free) > self.high:
+        self.free.pop(0)                       # held memory never above what live tensors once needed: the smallest go
+    self.peak = max(self.peak, live + sum(b.numel() for b in self.free))
     return t
 
 # %% ../nbs/02a_predictor.ipynb #75c99edc
@@ -148,6 +150,15 @@ def _buffer(self:Arena, n:int) -> torch.Tensor:
     mm.madvise(mmap.MADV_RANDOM)                      # map only the pages touched (no read-ahead of neighbours)
     _SPILLED.add(mm)
     return torch.frombuffer(mm, dtype=torch.uint8)
+
+# %% ../nbs/02a_predictor.ipynb #a60078f4
+@patch
+def recycle(self:Arena, keep=()):
+    "End of a pass: every buffer is free again except those holding a tensor of `keep` (the caller's now: forgotten)"
+    inside = lambda t, b: b.data_ptr() <= t.data_ptr() < b.data_ptr() + b.numel()
+    for p, buf in list(self.live.items()):
+        del self.live[p]
+        if not any(inside(t, buf) for t in keep): self.free.append(buf)
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e004
 def _spans(n:int, step:int) -> list:
@@ -297,6 +308,53 @@ def _released(t:torch.Tensor) -> torch.Tensor:
     release_pages()
     return t
 
+# %% ../nbs/02a_predictor.ipynb #9c167e2a
+GRAM_RATIO = 4   # statistics from the input's covariance when in_channels × this ≤ outputs per input voxel
+
+def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
+                   budget:int=2**22,   # elements per chunk
+                   ax:int|None=None    # axis to chunk along (None: the longest)
+                  ) -> tuple:
+    "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32, Chan-merged"
+    C = x.shape[1]
+    ax = ax or 2 + max(range(3), key=lambda d: x.shape[2 + d])
+    n = 0
+    for a, b in _spans(x.shape[ax], max(1, budget // max(1, C * x[0, 0].numel() // x.shape[ax]))):
+        f = x[_at(ax, a, b)][0].reshape(C, -1).float()
+        m, k = f.mean(1), f.shape[1]
+        f = f - m[:, None]                                    # a new tensor: `x` itself is never written
+        g, m = (f @ f.t()).double(), m.double()
+        release_pages()
+        if n == 0:
+            n, mean, m2 = k, m, g
+            continue
+        d = m - mean
+        mean, m2, n = mean + d * (k / (n + k)), m2 + g + torch.outer(d, d) * (n * k / (n + k)), n + k
+    return mean, m2 / n
+
+def gram_pays(conv:nn.Module) -> bool:
+    "Are `conv`'s output statistics cheaper from its input's covariance (a narrow `PointwiseConv3d` or `UpConv3d`)?"
+    outs = conv.out_channels * (8 if isinstance(conv, UpConv3d) else 1)
+    return isinstance(conv, (PointwiseConv3d, UpConv3d)) and conv.in_channels * GRAM_RATIO <= outs
+
+def linear_moments(conv:nn.Module,     # a `PointwiseConv3d` (any stride) or `UpConv3d`
+                   x:torch.Tensor,     # its (1, C, Z, Y, X) input
+                   budget:int=2**22,   # elements per chunk
+                   ax:int|None=None    # axis to chunk the input along (None: the longest)
+                  ) -> tuple:
+    "Per-channel mean and biased variance (fp64) of `conv(x)`, from x's channel means and covariance alone"
+    if isinstance(conv, UpConv3d): W = conv.weight.double().flatten(2).permute(2, 1, 0)     # (8 offsets, out, in)
+    elif isinstance(conv, PointwiseConv3d):
+        W = conv.weight.double().flatten(1)[None]                                          # (1, out, in)
+        x = x[(..., *[slice(None, None, s) for s in conv.stride])]
+    else: raise TypeError(f"linear_moments takes a PointwiseConv3d or UpConv3d, got {type(conv).__name__}")
+    mu, cov = _input_moments(x, budget, ax)
+    m = W @ mu.to(W.device)                                                                # (offsets, out)
+    if conv.bias is not None: m = m + conv.bias.double()
+    v = ((W @ cov.to(W.device)) * W).sum(-1)                                               # wᵀΣw per offset
+    mean = m.mean(0)
+    return mean, (v + (m - mean)**2).mean(0)               # the offsets' mixture: within plus between
+
 # %% ../nbs/02a_predictor.ipynb #7b5eae37
 def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> torch.Tensor:
     "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters), + add[at], ReLU, `then`"
@@ -317,12 +375,13 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
                     arena:Arena|None=None    # where the output is allocated
                    ) -> torch.Tensor:
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output:
-    a pass over chunks computes the statistics, a second recomputes each chunk and writes the result (into `out`, which
-    may be `add`)"""
+    the statistics are stored (batch norm in eval mode), follow from the input (`gram_pays`) or come from a first pass
+    over the chunks; a pass computes each chunk and writes the result (into `out`, which may be `add`)"""
     shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
     spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
-    mu, var = (norm.running_mean.float(), norm.running_var.float()) if _running(norm) else \
-              _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
+    if _running(norm): mu, var = norm.running_mean.float(), norm.running_var.float()
+    elif gram_pays(conv): mu, var = _norm_stats(norm, *linear_moments(conv, x, budget, _spill_axis(arena)))
+    else: mu, var = _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         t = _finish_chunk(rows(a, b), mu, var, w, b_, norm.eps, add, relu, then, _at(ax, a, b))
@@ -338,14 +397,14 @@ class LayerByLayer(Steps):
     "The network's steps over a whole (1, C, Z, Y, X) volume, in "
     "chunks of about `budget` elements, tensors from an `Arena`"
     def __init__(self, budget:int=2**22,   # elements per chunk
-                 spill=None):         # a folder for big tensors (see `Arena`)
-        self.budget, self.arena, self.kept = budget, Arena(spill), set()
+                 spill=None,          # a folder for big tensors (see `Arena`)
+                 arena=None):         # an `Arena` to take them from (None: a new one)
+        self.budget, self.arena, self.kept = budget, Arena(spill) if arena is None else arena, set()
     def pad(self, x): return pad_to_16(x)
     def cnr(self, seq, x, then=None):
-        if then is not None:  # never stored: statistics from a first pass, then each chunk straight into `then`
-            return fused_conv_norm(
-                seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget, arena=self.arena
-            )
+        if then is not None or _running(seq[1]) or gram_pays(seq[0]):   # statistics known before the output: one pass
+            return fused_conv_norm(seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget,
+                                   arena=self.arena)
         return norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget, relu=len(seq) > 2)
     def residual(self, last, h, short, x):
         if not isinstance(last[0], PointwiseConv3d):
@@ -408,18 +467,23 @@ def whole_volume_forward(model:nn.Module,         # a network with a `run(x, ste
                          x:torch.Tensor,           # (B, C, Z, Y, X) input
                          budget:int=2**22,         # elements per chunk
                          pooled:list|None=None,    # with tasks: receives the pooled deepest features (B, C)
-                         spill=None                # a folder: keep big activations in temporary files there
+                         spill=None,               # a folder: keep big activations in temporary files there
+                         arena:Arena|None=None     # reuse this arena's buffers, and leave them there (None: a new one)
                         ) -> torch.Tensor:
     "The segmentation logits of `model(x)` computed layer by layer in chunks: the same logits in bounded memory"
+    if arena is not None and spill is not None and Path(spill) != Path(arena.spill or ''):
+        raise ValueError(f"spill {spill} differs from the arena's ({arena.spill}): give one or the other")
     if not hasattr(model, 'run') or torch.is_grad_enabled(): return _seg_forward(model, x, pooled)
     if x.shape[0] != 1:
         parts = [[] if pooled is not None else None for _ in x]
-        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill) for xi, p in zip(x, parts)])
+        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill, arena) for xi, p in zip(x, parts)])
         if pooled is not None and parts[0]: pooled.append(torch.cat([p[0] for p in parts]))
         return out
     if x.device.type == 'cpu': trim_freed_memory()       # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
-    steps = LayerByLayer(budget, spill)
-    return model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
+    steps = LayerByLayer(budget, spill, arena)
+    y = model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
+    if arena is not None: arena.recycle(keep=[y])
+    return y
 
 def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
     "Segmentation logits of one eager pass; with tasks and a list `pooled`, the pooled features appended to it"
@@ -486,13 +550,14 @@ def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) 
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False, out_dtype=torch.float32,
-                spill=None):
+                arena=None):
     "Batch forward: probabilities (`out_dtype`) averaged over the mirrorings `flips` (bf16 weights: bf16 input, no "
-    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
+    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]}); "
+    "`whole`: one pass layer by layer, its big tensors from `arena`"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
-    net = (lambda t, p: whole_volume_forward(model, t, pooled=p, spill=spill)) if whole else \
+    net = (lambda t, p: whole_volume_forward(model, t, pooled=p, arena=arena)) if whole else \
         (lambda t, p: _seg_forward(model, t, p))
     autocast = lambda: torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16,
                                       enabled=dtype is not None and wdtype != torch.bfloat16)
@@ -554,8 +619,10 @@ def use_channels_last(device   # where the model runs
     return cpu_has_amx() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
-def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
-    "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
+def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill,
+            arenas:dict) -> tuple:
+    "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward; "
+    "a layer-by-layer pass takes its big tensors from `arenas`' arena for its spill folder (added when missing)"
     bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
@@ -563,7 +630,9 @@ def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision,
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
     if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
-    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
+    arena = arenas.setdefault(sp, Arena(sp)) if big else None
+    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32,
+                            arena)
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -580,14 +649,15 @@ def predict_probs(models:list,             # networks (an ensemble)
                   device='cpu',            # where the models run
                   classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
                   dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
-                  spill=None               # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
+                  spill=None,              # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
+                  arenas:dict|None=None    # {spill folder: `Arena`} reused by layer-by-layer passes (None: this call's)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
-    flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
+    flips, total, n, arenas = flip_sets(tta_axes) if tta_axes else [[]], None, 0, {} if arenas is None else arenas
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill)
+        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill, arenas)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
@@ -665,6 +735,7 @@ class Predictor:
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
+        self.arenas = None                   # inside `holding_memory`: the layer-by-layer passes' buffers
         self._check_policy(window)           # before any model moves to the device
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)
@@ -746,7 +817,7 @@ def probs(self:Predictor,
     run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
                                 precision=self.precision, device=self.device, classes=classes,
-                                dtype=self.dtype, spill=self.spill).cpu()
+                                dtype=self.dtype, spill=self.spill, arenas=self.arenas).cpu()
     if not self.mc_samples: return run()
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
@@ -780,6 +851,18 @@ def labels(self:Predictor,
           ) -> np.ndarray:
     "The label map (uint8, the probabilities' axis order), postprocessed when the predictor has steps"
     return self.postprocessed(argmax_u8(probs), voxel_mm3)
+
+# %% ../nbs/02a_predictor.ipynb #0dcfce41
+@patch
+@contextlib.contextmanager
+def holding_memory(self:Predictor):
+    "Inside: layer-by-layer passes of this predictor reuse one set of big buffers from call to call; freed at the exit"
+    if self.arenas is not None:                 # nested: the outer block holds them
+        yield self
+        return
+    self.arenas = {}
+    try: yield self
+    finally: self.arenas = None
 
 # %% ../nbs/02a_predictor.ipynb #55e3ba39
 @patch
