@@ -620,9 +620,10 @@ def use_channels_last(device   # where the model runs
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill,
-            arenas:dict) -> tuple:
+            arenas:dict|None) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward; "
-    "a layer-by-layer pass takes its big tensors from `arenas`' arena for its spill folder (added when missing)"
+    "a layer-by-layer pass takes its big tensors from `arenas`' arena for its spill folder (added when missing; "
+    "`arenas` None: its own, freed when it ends)"
     bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
@@ -630,7 +631,7 @@ def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision,
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
     if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
-    arena = arenas.setdefault(sp, Arena(sp)) if big else None
+    arena = arenas.setdefault(sp, Arena(sp)) if big and arenas is not None else None
     return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32,
                             arena)
 
@@ -650,10 +651,11 @@ def predict_probs(models:list,             # networks (an ensemble)
                   classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
                   dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
                   spill=None,              # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
-                  arenas:dict|None=None    # {spill folder: `Arena`} reused by layer-by-layer passes (None: this call's)
+                  arenas:dict|None=None    # {spill folder: `Arena`} for layer-by-layer passes (None: the call's own)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
-    flips, total, n, arenas = flip_sets(tta_axes) if tta_axes else [[]], None, 0, {} if arenas is None else arenas
+    flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
+    if arenas is None and len(models) * max(mc_samples, 1) * len(flips) > 1: arenas = {}   # passes share buffers
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
