@@ -192,15 +192,14 @@ def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction 
     "Per-case metrics over a dataset; also the best and worst cases' image, truth and prediction for pictures"
     from tqdm.auto import tqdm
     rows, pics = [], {}
-    with predictor.holding_memory():                      # one case's big buffers serve the next
-        for i in tqdm(range(len(ds)), desc='evaluate', unit='case', disable=not progress):
-            s = ds[i]
-            r, pred = _case_row(predictor, s, ds, truth or {}, keep_dir)
-            rows.append(r)
-            score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
-            for k, better in (('best', lambda a, b: a > b), ('worst', lambda a, b: a < b)):
-                if k in keep and (k not in pics or better(score, pics[k][0])):
-                    pics[k] = (score, s['case'], s['image'][0].numpy(), s['label'].numpy(), pred)
+    for i in tqdm(range(len(ds)), desc='evaluate', unit='case', disable=not progress):
+        s = ds[i]
+        r, pred = _case_row(predictor, s, ds, truth or {}, keep_dir)
+        rows.append(r)
+        score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
+        for k, better in (('best', lambda a, b: a > b), ('worst', lambda a, b: a < b)):
+            if k in keep and (k not in pics or better(score, pics[k][0])):
+                pics[k] = (score, s['case'], s['image'][0].numpy(), s['label'].numpy(), pred)
     return rows, pics
 
 # %% ../nbs/04_evaluate.ipynb #01035fa5

@@ -94,14 +94,13 @@ def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, sav
     from tqdm.auto import tqdm
     cases = dict(old)
     bar = tqdm(list(inputs), desc='predict', unit='case', disable=not progress)
-    with pred.holding_memory():                             # one case's big buffers serve the next
-        for case in bar:
-            prev = old.get(case)
-            if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
-            e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
-            cases[case] = dict(e, settings=settings)
-            bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
-            write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
+    for case in bar:
+        prev = old.get(case)
+        if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
+        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
+        cases[case] = dict(e, settings=settings)
+        bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
+        write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
     return cases
 
 # %% ../nbs/05_inference.ipynb #818348f1

@@ -651,11 +651,10 @@ def predict_probs(models:list,             # networks (an ensemble)
                   classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
                   dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
                   spill=None,              # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
-                  arenas:dict|None=None    # {spill folder: `Arena`} for layer-by-layer passes (None: the call's own)
+                  arenas:dict|None=None    # {spill folder: `Arena`} shared by layer-by-layer passes (None: own)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
-    if arenas is None and len(models) * max(mc_samples, 1) * len(flips) > 1: arenas = {}   # passes share buffers
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
