@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import contextlib, copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
+import copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
 from pathlib import Path
 import numpy as np
 import torch
@@ -99,7 +99,7 @@ class Arena:
     "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
     def __init__(self, spill=None,                 # a folder: big buffers are maps of temporary files there
                  spill_min:int|None=None):   # bytes from which a buffer spills (None: `SPILL_MIN`)
-        self.free, self.live, self.peak, self.high, self.spill = [], {}, 0, 0, spill
+        self.free, self.live, self.peak, self.spill = [], {}, 0, spill
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
     def release(self, *ts):
         "Hand back the buffers of tensors that are no longer used"
@@ -117,16 +117,15 @@ def empty(self:Arena, shape,   # the tensor's shape
         return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
     n = max(1, math.prod(shape) * dtype.itemsize)
     fits = [b for b in self.free if b.numel() >= n]
-    buf = min(fits, key=lambda b: b.numel()) if fits else self._buffer(n)
-    self.free = [b for b in self.free if b is not buf]
+    if fits:
+        buf = min(fits, key=lambda b: b.numel())
+        self.free = [b for b in self.free if b is not buf]
+    else:
+        self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
+        buf = self._buffer(n)
     t = buf[:n].view(dtype).view(shape)
     self.live[t.data_ptr()] = buf
-    live = sum(b.numel() for b in self.live.values())
-    self.high = max(self.high, live)
-    self.free.sort(key=lambda b: b.numel())
-    while self.free and live + sum(b.numel() for b in self.free) > self.high:
-        self.free.pop(0)                       # held memory never above what live tensors once needed: the smallest go
-    self.peak = max(self.peak, live + sum(b.numel() for b in self.free))
+    self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
     return t
 
 # %% ../nbs/02a_predictor.ipynb #75c99edc
@@ -150,15 +149,6 @@ def _buffer(self:Arena, n:int) -> torch.Tensor:
     mm.madvise(mmap.MADV_RANDOM)                      # map only the pages touched (no read-ahead of neighbours)
     _SPILLED.add(mm)
     return torch.frombuffer(mm, dtype=torch.uint8)
-
-# %% ../nbs/02a_predictor.ipynb #a60078f4
-@patch
-def recycle(self:Arena, keep=()):
-    "End of a pass: every buffer is free again except those holding a tensor of `keep` (the caller's now: forgotten)"
-    inside = lambda t, b: b.data_ptr() <= t.data_ptr() < b.data_ptr() + b.numel()
-    for p, buf in list(self.live.items()):
-        del self.live[p]
-        if not any(inside(t, buf) for t in keep): self.free.append(buf)
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e004
 def _spans(n:int, step:int) -> list:
@@ -308,7 +298,7 @@ def _released(t:torch.Tensor) -> torch.Tensor:
     release_pages()
     return t
 
-# %% ../nbs/02a_predictor.ipynb #9c167e2a
+# %% ../nbs/02a_predictor.ipynb #6098c83d
 GRAM_RATIO = 4   # statistics from the input's covariance when in_channels × this ≤ outputs per input voxel
 
 def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
@@ -397,9 +387,8 @@ class LayerByLayer(Steps):
     "The network's steps over a whole (1, C, Z, Y, X) volume, in "
     "chunks of about `budget` elements, tensors from an `Arena`"
     def __init__(self, budget:int=2**22,   # elements per chunk
-                 spill=None,          # a folder for big tensors (see `Arena`)
-                 arena=None):         # an `Arena` to take them from (None: a new one)
-        self.budget, self.arena, self.kept = budget, Arena(spill) if arena is None else arena, set()
+                 spill=None):         # a folder for big tensors (see `Arena`)
+        self.budget, self.arena, self.kept = budget, Arena(spill), set()
     def pad(self, x): return pad_to_16(x)
     def cnr(self, seq, x, then=None):
         if then is not None or _running(seq[1]) or gram_pays(seq[0]):   # statistics known before the output: one pass
@@ -467,23 +456,18 @@ def whole_volume_forward(model:nn.Module,         # a network with a `run(x, ste
                          x:torch.Tensor,           # (B, C, Z, Y, X) input
                          budget:int=2**22,         # elements per chunk
                          pooled:list|None=None,    # with tasks: receives the pooled deepest features (B, C)
-                         spill=None,               # a folder: keep big activations in temporary files there
-                         arena:Arena|None=None     # reuse this arena's buffers, and leave them there (None: a new one)
+                         spill=None                # a folder: keep big activations in temporary files there
                         ) -> torch.Tensor:
     "The segmentation logits of `model(x)` computed layer by layer in chunks: the same logits in bounded memory"
-    if arena is not None and spill is not None and Path(spill) != Path(arena.spill or ''):
-        raise ValueError(f"spill {spill} differs from the arena's ({arena.spill}): give one or the other")
     if not hasattr(model, 'run') or torch.is_grad_enabled(): return _seg_forward(model, x, pooled)
     if x.shape[0] != 1:
         parts = [[] if pooled is not None else None for _ in x]
-        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill, arena) for xi, p in zip(x, parts)])
+        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill) for xi, p in zip(x, parts)])
         if pooled is not None and parts[0]: pooled.append(torch.cat([p[0] for p in parts]))
         return out
     if x.device.type == 'cpu': trim_freed_memory()       # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
-    steps = LayerByLayer(budget, spill, arena)
-    y = model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
-    if arena is not None: arena.recycle(keep=[y])
-    return y
+    steps = LayerByLayer(budget, spill)
+    return model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
 
 def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
     "Segmentation logits of one eager pass; with tasks and a list `pooled`, the pooled features appended to it"
@@ -550,14 +534,13 @@ def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) 
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False, out_dtype=torch.float32,
-                arena=None):
+                spill=None):
     "Batch forward: probabilities (`out_dtype`) averaged over the mirrorings `flips` (bf16 weights: bf16 input, no "
-    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]}); "
-    "`whole`: one pass layer by layer, its big tensors from `arena`"
+    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
-    net = (lambda t, p: whole_volume_forward(model, t, pooled=p, arena=arena)) if whole else \
+    net = (lambda t, p: whole_volume_forward(model, t, pooled=p, spill=spill)) if whole else \
         (lambda t, p: _seg_forward(model, t, p))
     autocast = lambda: torch.autocast(torch.device(device).type, dtype=dtype or torch.bfloat16,
                                       enabled=dtype is not None and wdtype != torch.bfloat16)
@@ -619,11 +602,8 @@ def use_channels_last(device   # where the model runs
     return cpu_has_amx() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
-def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill,
-            arenas:dict|None) -> tuple:
-    "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward; "
-    "a layer-by-layer pass takes its big tensors from `arenas`' arena for its spill folder (added when missing; "
-    "`arenas` None: its own, freed when it ends)"
+def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
+    "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
     bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
@@ -631,9 +611,7 @@ def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision,
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
     if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
-    arena = arenas.setdefault(sp, Arena(sp)) if big and arenas is not None else None
-    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32,
-                            arena)
+    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -650,15 +628,14 @@ def predict_probs(models:list,             # networks (an ensemble)
                   device='cpu',            # where the models run
                   classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
                   dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
-                  spill=None,              # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
-                  arenas:dict|None=None    # {spill folder: `Arena`} shared by layer-by-layer passes (None: own)
+                  spill=None               # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill, arenas)
+        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
@@ -736,7 +713,6 @@ class Predictor:
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        self.arenas = None                   # inside `holding_memory`: the layer-by-layer passes' buffers
         self._check_policy(window)           # before any model moves to the device
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)
@@ -818,7 +794,7 @@ def probs(self:Predictor,
     run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
                                 precision=self.precision, device=self.device, classes=classes,
-                                dtype=self.dtype, spill=self.spill, arenas=self.arenas).cpu()
+                                dtype=self.dtype, spill=self.spill).cpu()
     if not self.mc_samples: return run()
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
@@ -852,18 +828,6 @@ def labels(self:Predictor,
           ) -> np.ndarray:
     "The label map (uint8, the probabilities' axis order), postprocessed when the predictor has steps"
     return self.postprocessed(argmax_u8(probs), voxel_mm3)
-
-# %% ../nbs/02a_predictor.ipynb #0dcfce41
-@patch
-@contextlib.contextmanager
-def holding_memory(self:Predictor):
-    "Inside: layer-by-layer passes of this predictor reuse one set of big buffers from call to call; freed at the exit"
-    if self.arenas is not None:                 # nested: the outer block holds them
-        yield self
-        return
-    self.arenas = {}
-    try: yield self
-    finally: self.arenas = None
 
 # %% ../nbs/02a_predictor.ipynb #55e3ba39
 @patch
