@@ -173,6 +173,10 @@ def _at(axis:int, a:int, b:int) -> tuple:
     "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
     return (slice(None),) * axis + (slice(a, b),)
 
+def _longest(shape) -> int:
+    "The longest spatial axis (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) shape"
+    return 2 + max(range(3), key=lambda d: shape[2 + d])
+
 # %% ../nbs/02a_predictor.ipynb #014e9c4b
 def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
     "A function giving output slices [a, b) along `ax` of a `Conv3d`/`PointwiseConv3d` from x's slices, halo included"
@@ -193,7 +197,7 @@ def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
 def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
     """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`ax`; None: the output's longest), and a
     function giving the output's slices [a, b) along it from x's matching slices"""
-    longest = lambda shape: ax or 2 + max(range(3), key=lambda d: shape[2 + d])
+    longest = lambda shape: ax or _longest(shape)
     if isinstance(conv, UpConv3d):
         shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
         ax = longest(shape)
@@ -266,19 +270,22 @@ def _norm_stats(norm:nn.Module, mean, var) -> tuple:
     return mean.float(), var.float()
 
 # %% ../nbs/02a_predictor.ipynb #361c7b43
+def _chan_merge(acc, k:int, m, m2) -> tuple:
+    "Running (n, mean, M2) merged with a chunk's count `k`, mean `m` and centred sums of squares (C,) or of products "
+    "(C, C)"
+    if acc is None: return k, m, m2
+    n, mean, M2 = acc
+    d = m - mean
+    dd = torch.outer(d, d) if m2.dim() == 2 else d * d
+    return n + k, mean + d * (k / (n + k)), M2 + m2 + dd * (n * k / (n + k))
+
 def _channel_moments(chunks) -> tuple:
     "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
-    n = 0
+    acc = None
     for t in chunks:
         m, v = _chunk_moments(t[0].flatten(1))
-        k = t[0, 0].numel()
-        if n == 0:
-            n, mean, m2 = k, m, v * k
-            continue
-        d = m - mean
-        mean = mean + d * (k / (n + k))
-        m2 = m2 + v * k + d * d * (n * k / (n + k))
-        n += k
+        acc = _chan_merge(acc, t[0, 0].numel(), m, v * t[0, 0].numel())
+    n, mean, m2 = acc
     return mean, m2 / n
 
 # %% ../nbs/02a_predictor.ipynb #b7248cd4
@@ -306,20 +313,14 @@ def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
                    ax:int|None=None    # axis to chunk along (None: the longest)
                   ) -> tuple:
     "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32, Chan-merged"
-    C = x.shape[1]
-    ax = ax or 2 + max(range(3), key=lambda d: x.shape[2 + d])
-    n = 0
-    for a, b in _spans(x.shape[ax], max(1, budget // max(1, C * x[0, 0].numel() // x.shape[ax]))):
+    C, ax, acc = x.shape[1], ax or _longest(x.shape), None
+    for a, b in _row_spans(x.shape, ax, 0, False, budget):
         f = x[_at(ax, a, b)][0].reshape(C, -1).float()
-        m, k = f.mean(1), f.shape[1]
+        m = f.mean(1)
         f = f - m[:, None]                                    # a new tensor: `x` itself is never written
-        g, m = (f @ f.t()).double(), m.double()
+        acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
         release_pages()
-        if n == 0:
-            n, mean, m2 = k, m, g
-            continue
-        d = m - mean
-        mean, m2, n = mean + d * (k / (n + k)), m2 + g + torch.outer(d, d) * (n * k / (n + k)), n + k
+    n, mean, m2 = acc
     return mean, m2 / n
 
 def gram_pays(conv:nn.Module) -> bool:
