@@ -66,11 +66,13 @@ class UpConv3d(nn.ConvTranspose3d):
     def forward(self, x):
         if _exporting(): return super().forward(x)
         if channels_last(x): return self._rows(x)
+        B, c, _, D, H, W = (y := self.products(x)).shape
+        return y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
+    def products(self, x):
+        "Channels-first: the (B, c, 8, D, H, W) output before the shuffle, offset (i, j, k) at index 4i + 2j + k"
         B, _, D, H, W = x.shape
-        c = self.out_channels
-        y = _bmm(self.weight.flatten(1).t(), x.flatten(2))                          # (B, c·8, D·H·W)
-        y = y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
-        return y if self.bias is None else y + self.bias.to(y.dtype).view(1, c, 1, 1, 1)
+        y = _bmm(self.weight.flatten(1).t(), x.flatten(2)).view(B, self.out_channels, 8, D, H, W)
+        return y if self.bias is None else y + self.bias.to(y.dtype).view(1, -1, 1, 1, 1, 1)
     def _rows(self, x):
         "Channels-last: (voxels, Cin) rows times W, then the 2×2×2 shuffle straight into a channels-last output"
         B, _, D, H, W = x.shape

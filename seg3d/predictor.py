@@ -20,11 +20,11 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
 
 # %% auto #0
 __all__ = ['SPILL_MIN', 'GRAM_RATIO', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts',
-           'gaussian_weights', 'sliding_window_probs', 'Arena', 'release_pages', 'chunked_conv', 'norm_', 'gram_pays',
-           'linear_moments', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward', 'flip_sets', 'swap_channels',
-           'entropy', 'spill_folder', 'bf16_weights', 'cpu_has_amx', 'use_channels_last', 'predict_probs',
-           'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps',
-           'postprocess', 'add_policy_args', 'policy_from_args']
+           'gaussian_weights', 'sliding_window_probs', 'Arena', 'anonymous_map', 'release_pages', 'chunked_conv',
+           'norm_', 'gram_pays', 'linear_moments', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
+           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'cpu_has_amx', 'use_channels_last',
+           'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8',
+           'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -132,6 +132,11 @@ def empty(self:Arena, shape,   # the tensor's shape
 _SPILLED = weakref.WeakSet()      # memory maps of spill files that are alive (a tensor or an arena holds each)
 SPILL_MIN = 2**25                 # bytes from which a spilling arena's buffer is a file
 
+def anonymous_map(n:int) -> mmap.mmap:
+    "`n` bytes of private anonymous memory (shared where the platform has no flags, e.g. Windows)"
+    if not hasattr(mmap, 'MAP_PRIVATE'): return mmap.mmap(-1, n)
+    return mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
 def release_pages():
     "Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
     "which it may reclaim), the process's resident memory shrinks to what the next chunk touches"
@@ -142,7 +147,7 @@ def _buffer(self:Arena, n:int) -> torch.Tensor:
     "A new buffer of `n` bytes: heap, anonymous map, or (spilling) a map of an unlinked temporary file"
     if self.spill is None or n < self.spill_min:
         big = n >= 2**20
-        return torch.frombuffer(mmap.mmap(-1, n), dtype=torch.uint8) if big else torch.empty(n, dtype=torch.uint8)
+        return torch.frombuffer(anonymous_map(n), dtype=torch.uint8) if big else torch.empty(n, dtype=torch.uint8)
     with tempfile.TemporaryFile(dir=self.spill, prefix='seg3d-spill-') as f:
         f.truncate(n)
         mm = mmap.mmap(f.fileno(), n)                 # the map keeps the file alive; closing it deletes the file
@@ -354,6 +359,18 @@ def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> tor
     if relu: t.relu_()
     return t if then is None else then(t)
 
+def _late_shuffle(conv:nn.Module, add, then) -> bool:
+    "Can the steps after `conv` run before its 2×2×2 shuffle (an `UpConv3d` followed by per-voxel steps only)?"
+    pointwise = then is None or (isinstance(then, PointwiseConv3d) and then.stride == (1, 1, 1))
+    return isinstance(conv, UpConv3d) and add is None and pointwise
+
+def _shuffle_into(out:torch.Tensor,   # (1, C, 2d, 2h, 2w), any strides (a chunk of the output)
+                  t:torch.Tensor):    # (1, C, 8, d, h, w): offset (i, j, k) at 4i + 2j + k, as `UpConv3d.products`
+    "Write each voxel's 8 offsets of `t` as its 2×2×2 block of `out`: one strided copy, no shuffled temporary"
+    _, C, _, d, h, w = t.shape
+    out.unflatten(4, (w, 2)).unflatten(3, (h, 2)).unflatten(2, (d, 2)).copy_(
+        t.view(1, C, 2, 2, 2, d, h, w).permute(0, 1, 5, 2, 6, 3, 7, 4))
+
 # %% ../nbs/02a_predictor.ipynb #136eb163
 def fused_conv_norm(conv:nn.Module,          # the convolution
                     norm:nn.Module,          # its normalization layer
@@ -367,8 +384,13 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
                    ) -> torch.Tensor:
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output:
     the statistics are stored (batch norm in eval mode), follow from the input (`gram_pays`) or come from a first pass
-    over the chunks; a pass computes each chunk and writes the result (into `out`, which may be `add`)"""
+    over the chunks; a pass computes each chunk and writes the result (into `out`, which may be `add`). After an
+    `UpConv3d`, norm, ReLU and a pointwise `then` run on its products before the 2×2×2 shuffle (`_late_shuffle`)"""
     shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
+    late = _late_shuffle(conv, add, then)
+    if late:
+        rows = lambda a, b: conv.products(x[_at(ax, a // 2, b // 2)])                    # (1, c, 8, d, h, w)
+        if then is not None: then = lambda t, _f=then: _f(t.flatten(2, 3)).unflatten(2, (8, -1))
     spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
     if _running(norm): mu, var = norm.running_mean.float(), norm.running_var.float()
     elif gram_pays(conv): mu, var = _norm_stats(norm, *linear_moments(conv, x, budget, _spill_axis(arena)))
@@ -376,10 +398,9 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
     w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
     for a, b in spans:
         t = _finish_chunk(rows(a, b), mu, var, w, b_, norm.eps, add, relu, then, _at(ax, a, b))
-        if out is None:
-            out = (arena or Arena()).empty(tuple(shape[ax] if d == ax else n for d, n in enumerate(t.shape)), t.dtype,
-                                           t.device)
-        out[_at(ax, a, b)] = t
+        if out is None: out = (arena or Arena()).empty((1, t.shape[1], *shape[2:]), t.dtype, t.device)
+        if late: _shuffle_into(out[_at(ax, a, b)], t)
+        else: out[_at(ax, a, b)] = t
         release_pages()
     return out
 
