@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import CaseError, resolve_device, resolve_precision, amp_dtype, trim_freed_memory
+from .core import CaseError, resolve_device, resolve_precision, amp_dtype, cpu_has_fast_bf16, trim_freed_memory
 from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, raw_slabs,
                               unreorient_probs, PreprocessSettings)
 from .data import Config, config_from_dict, normalize, channel_stats
@@ -22,7 +22,7 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
 __all__ = ['SPILL_MIN', 'GRAM_RATIO', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts',
            'gaussian_weights', 'sliding_window_probs', 'Arena', 'anonymous_map', 'release_pages', 'chunked_conv',
            'norm_', 'gram_pays', 'linear_moments', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
-           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'cpu_has_amx', 'use_channels_last',
+           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'use_channels_last',
            'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8',
            'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
 
@@ -320,9 +320,9 @@ def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
     "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32, Chan-merged"
     C, ax, acc = x.shape[1], ax or _longest(x.shape), None
     for a, b in _row_spans(x.shape, ax, 0, False, budget):
-        f = x[_at(ax, a, b)][0].reshape(C, -1).float()
+        f = x[_at(ax, a, b)][0].reshape(C, -1).to(torch.float32, copy=True)   # a copy: `x` is never written
         m = f.mean(1)
-        f = f - m[:, None]                                    # a new tensor: `x` itself is never written
+        f.sub_(m[:, None])
         acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
         release_pages()
     n, mean, m2 = acc
@@ -609,19 +609,13 @@ def bf16_weights(precision:str,   # resolved precision
     return precision == 'bf16' and torch.device(device).type == 'cpu'
 
 # %% ../nbs/02a_predictor.ipynb #59cfc5c0
-CHANNELS_LAST = 'auto'     # bf16 windows on a CPU in channels-last layout: True, False, or 'auto' (CPUs with AMX)
-
-@functools.cache
-def cpu_has_amx() -> bool:
-    "Does this CPU have AMX's bf16 tiles (Linux: the `amx_bf16` flag in /proc/cpuinfo)?"
-    try: return 'amx_bf16' in Path('/proc/cpuinfo').read_text()
-    except OSError: return False
+CHANNELS_LAST = 'auto'     # bf16 windows on a CPU in channels-last layout: True, False, or 'auto' (CPUs with fast bf16)
 
 def use_channels_last(device   # where the model runs
                      ) -> bool:
-    "Run bf16 windows channels-last on `device`? (`CHANNELS_LAST`; 'auto': on CPUs with AMX)"
+    "Run bf16 windows channels-last on `device`? (`CHANNELS_LAST`; 'auto': on CPUs with AMX or AVX-512-BF16)"
     if torch.device(device).type != 'cpu': return False
-    return cpu_has_amx() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
+    return cpu_has_fast_bf16() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
