@@ -19,12 +19,12 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
                          channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
 
 # %% auto #0
-__all__ = ['SPILL_MIN', 'GRAM_RATIO', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST', 'window_starts',
-           'gaussian_weights', 'sliding_window_probs', 'Arena', 'anonymous_map', 'release_pages', 'chunked_conv',
-           'norm_', 'gram_pays', 'linear_moments', 'fused_conv_norm', 'LayerByLayer', 'whole_volume_forward',
-           'flip_sets', 'swap_channels', 'entropy', 'spill_folder', 'bf16_weights', 'use_channels_last',
-           'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image', 'Predictor', 'argmax_u8',
-           'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
+__all__ = ['SPILL_MIN', 'ROW_MAX', 'GRAM_RATIO', 'WHOLE_CHANNELS_LAST', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST',
+           'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'anonymous_map', 'release_pages',
+           'chunked_conv', 'norm_', 'gram_pays', 'linear_moments', 'fused_conv_norm', 'LayerByLayer',
+           'whole_volume_forward', 'whole_channels_last', 'flip_sets', 'swap_channels', 'entropy', 'spill_folder',
+           'bf16_weights', 'use_channels_last', 'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image',
+           'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -96,10 +96,12 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
 # %% ../nbs/02a_predictor.ipynb #a7d1e002
 class Arena:
     "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
-    "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files there"
+    "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files "
+    "there; with `channels_last`, 5-D tensors are laid out channels-last"
     def __init__(self, spill=None,                 # a folder: big buffers are maps of temporary files there
-                 spill_min:int|None=None):   # bytes from which a buffer spills (None: `SPILL_MIN`)
-        self.free, self.live, self.peak, self.spill = [], {}, 0, spill
+                 spill_min:int|None=None,    # bytes from which a buffer spills (None: `SPILL_MIN`)
+                 channels_last:bool=False):  # hand out 5-D tensors in `torch.channels_last_3d` layout
+        self.free, self.live, self.peak, self.spill, self.cl = [], {}, 0, spill, channels_last
         self.spill_min = SPILL_MIN if spill_min is None else spill_min
     def release(self, *ts):
         "Hand back the buffers of tensors that are no longer used"
@@ -112,9 +114,12 @@ def empty(self:Arena, shape,   # the tensor's shape
           dtype,                # and dtype
           device='cpu'          # where (not the CPU: PyTorch's allocator)
          ) -> torch.Tensor:
-    "An uninitialized tensor: the smallest free buffer that holds it, else a new one"
-    if torch.device(device).type != 'cpu':
-        return torch.empty(shape, dtype=dtype, device=device)  # the CUDA caching allocator reuses
+    "An uninitialized tensor (channels-last if the arena is and it is 5-D): the smallest free buffer that holds it, "
+    "else a new one"
+    cl = self.cl and len(shape) == 5
+    if torch.device(device).type != 'cpu':                    # the CUDA caching allocator reuses
+        layout = torch.channels_last_3d if cl else torch.contiguous_format
+        return torch.empty(shape, dtype=dtype, device=device, memory_format=layout)
     n = max(1, math.prod(shape) * dtype.itemsize)
     fits = [b for b in self.free if b.numel() >= n]
     if fits:
@@ -123,7 +128,8 @@ def empty(self:Arena, shape,   # the tensor's shape
     else:
         self.free = [b for b in self.free if b.numel() > n]  # too small for what comes now: give them back
         buf = self._buffer(n)
-    t = buf[:n].view(dtype).view(shape)
+    t = buf[:n].view(dtype)
+    t = t.view(shape[0], *shape[2:], shape[1]).permute(0, 4, 1, 2, 3) if cl else t.view(shape)
     self.live[t.data_ptr()] = buf
     self.peak = max(self.peak, sum(b.numel() for b in [*self.free, *self.live.values()]))
     return t
@@ -160,9 +166,41 @@ def _spans(n:int, step:int) -> list:
     "[(start, stop)] chunks of `step` covering range(n)"
     return [(a, min(a + step, n)) for a in range(0, n, max(1, step))]
 
-def _spill_axis(arena) -> int|None:
-    "Chunk along Z (2) when `arena` spills: each channel's chunk is then one contiguous run of its file"
-    return 2 if arena is not None and arena.spill is not None else None
+ROW_MAX = 8   # a channels-last pass chunks along Z when one Z slice holds at most ROW_MAX × budget elements
+
+def _z_fits(shape, budget:int) -> bool:
+    "Does one Z slice of a (1, C, Z, Y, X) `shape` hold at most `ROW_MAX` × `budget` elements?"
+    return math.prod(shape[1:]) // max(1, shape[2]) <= ROW_MAX * budget
+
+def _chunk_axis(arena, shape, budget:int) -> int|None:
+    "Chunk along Z (2) when `arena` spills (each channel's chunk one contiguous run of its file) or is channels-last "
+    "and a Z slice of `shape` (output and input channels) fits (each chunk one contiguous slab); else None: the longest"
+    if arena is None: return None
+    return 2 if arena.spill is not None or (arena.cl and _z_fits(shape, budget)) else None
+
+def _cl(t:torch.Tensor) -> bool:
+    "Are a 5-D `t`'s channels innermost (a channels-last tensor or any slab of one)?"
+    return t.dim() == 5 and t.shape[1] > 1 and t.stride(1) == 1 and t[0, 0].numel() > 1
+
+def _slab_axis(t:torch.Tensor, budget:int) -> tuple|None:
+    "For a channels-last `t`: the axis of its slabs (Z when a Z slice fits, else the longest) and the slices in one "
+    "slab of about `budget` elements; None for a channels-first `t`"
+    if not _cl(t): return None
+    ax = 2 if _z_fits(t.shape, budget) else _longest(t.shape)
+    return ax, max(1, budget // max(1, math.prod(t.shape[1:]) // max(1, t.shape[ax])))
+
+def _slabs(t:torch.Tensor, budget:int) -> list:
+    "Indices of pieces of a (1, C, Z, Y, X) `t` of about `budget` elements: slabs of a channels-last `t` "
+    "(`_slab_axis`: runs of whole voxels), channel ranges otherwise"
+    if (plan := _slab_axis(t, budget)) is not None:
+        return [_at(plan[0], a, b) for a, b in _spans(t.shape[plan[0]], plan[1])]
+    return [(slice(None), slice(a, b)) for a, b in _spans(t.shape[1], _channel_step(t, budget))]
+
+def _each_slab(t:torch.Tensor, budget:int, fn):
+    "fn(index) for `t`'s pieces (`_slabs`); spill files' pages are dropped after each"
+    for i in _slabs(t, budget):
+        fn(i)
+        release_pages()
 
 def _each(n:int, step:int, fn):
     "fn(a, b) for the chunks [a, b) of range(n); spill files' pages are dropped after each"
@@ -183,12 +221,17 @@ def _longest(shape) -> int:
     return 2 + max(range(3), key=lambda d: shape[2 + d])
 
 # %% ../nbs/02a_predictor.ipynb #014e9c4b
+def _slab(x:torch.Tensor, ax:int, a:int, b:int) -> torch.Tensor:
+    "Slices [a, b) of `x` along `ax`; a channels-last slab made contiguous (a copy of whole-voxel runs) unless it is"
+    s = x[_at(ax, a, b)]
+    return s.contiguous(memory_format=torch.channels_last_3d) if _cl(s) and not channels_last(s) else s
+
 def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
     "A function giving output slices [a, b) along `ax` of a `Conv3d`/`PointwiseConv3d` from x's slices, halo included"
     k, s, p, N = conv.kernel_size[ax - 2], conv.stride[ax - 2], conv.padding[ax - 2], x.shape[ax]
     def rows(a, b):
         lo, hi = a * s - p, (b - 1) * s - p + k  # input slices of output slices a..b-1, halo included
-        xs = x[_at(ax, max(lo, 0), min(hi, N))]
+        xs = _slab(x, ax, max(lo, 0), min(hi, N))
         if isinstance(conv, PointwiseConv3d): return conv(xs)
         if lo < 0 or hi > N:  # the volume's border: zeros, as padding gives
             pad = [0] * 6
@@ -199,17 +242,18 @@ def _conv_slices(conv:nn.Module, x:torch.Tensor, ax:int):
     return rows
 
 # %% ../nbs/02a_predictor.ipynb #aff4c5a4
-def _conv_rows(conv:nn.Module, x:torch.Tensor, ax:int|None=None) -> tuple:
-    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`ax`; None: the output's longest), and a
-    function giving the output's slices [a, b) along it from x's matching slices"""
-    longest = lambda shape: ax or _longest(shape)
-    if isinstance(conv, UpConv3d):
-        shape = (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
-        ax = longest(shape)
-        return shape, ax, lambda a, b: conv(x[_at(ax, a // 2, b // 2)])
+def _conv_shape(conv:nn.Module, x:torch.Tensor) -> tuple:
+    "Output shape of `conv` (a Conv3d, `PointwiseConv3d` or `UpConv3d`) on a (1, C, Z, Y, X) `x`"
+    if isinstance(conv, UpConv3d): return (1, conv.out_channels, *[2 * s for s in x.shape[2:]])
     geometry = zip(x.shape[2:], conv.kernel_size, conv.stride, conv.padding)
-    shape = (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in geometry])
-    ax = longest(shape)
+    return (1, conv.out_channels, *[(n + 2 * p - k) // s + 1 for n, k, s, p in geometry])
+
+def _conv_rows(conv:nn.Module, x:torch.Tensor, arena=None, budget:int=2**22) -> tuple:
+    """Output shape of `conv` on a (1, C, Z, Y, X) `x`, the axis to chunk (`_chunk_axis`: Z, or the output's longest),
+    and a function giving the output's slices [a, b) along it from x's matching slices"""
+    shape = _conv_shape(conv, x)
+    ax = _chunk_axis(arena, (1, shape[1] + x.shape[1], *shape[2:]), budget) or _longest(shape)
+    if isinstance(conv, UpConv3d): return shape, ax, lambda a, b: conv(_slab(x, ax, a // 2, b // 2))
     return shape, ax, _conv_slices(conv, x, ax)
 
 # %% ../nbs/02a_predictor.ipynb #125b92ed
@@ -221,18 +265,20 @@ def _row_spans(shape, ax:int, cin:int, upconv:bool, budget:int) -> list:
 def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpConv3d`
                  x:torch.Tensor,          # (1, C, Z, Y, X) input
                  budget:int=2**22,        # elements per chunk
-                 arena:Arena|None=None    # where the output is allocated
-                ) -> torch.Tensor:
+                 arena:Arena|None=None,   # where the output is allocated
+                 moments:bool=False       # also return the output's per-channel (mean, variance), fp64
+                ) -> torch.Tensor|tuple:
     "`conv(x)` for a (1, C, Z, Y, X) `x` (Conv3d, `PointwiseConv3d` "
     "or `UpConv3d`), in chunks along one axis into one output"
-    shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
-    out = None
+    shape, ax, rows = _conv_rows(conv, x, arena, budget)
+    out, acc = None, None
     for a, b in _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget):
         y = rows(a, b)
-        if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)
+        if moments: acc = _chan_merge(acc, *_moments_of(y))                          # while the chunk is in cache
+        if out is None: out = (arena or Arena()).empty(shape, y.dtype, y.device)       # channels-last if the arena is
         out[_at(ax, a, b)] = y
         release_pages()
-    return out
+    return (out, (acc[1], acc[2] / acc[0])) if moments else out
 
 # %% ../nbs/02a_predictor.ipynb #5ae5b5b2
 def _norm_chunk(norm:nn.Module, ys:torch.Tensor, a:int, b:int, ws, bs, cpg:int) -> torch.Tensor:
@@ -247,9 +293,12 @@ def _norm_chunk(norm:nn.Module, ys:torch.Tensor, a:int, b:int, ws, bs, cpg:int) 
 def norm_(norm:nn.Module,     # an instance, group or batch norm layer
           y:torch.Tensor,     # (1, C, Z, Y, X) conv output, normalized in place
           budget:int=2**22,   # elements per chunk
-          relu:bool=False     # then ReLU, chunk by chunk
+          relu:bool=False,    # then ReLU, chunk by chunk
+          moments=None        # y's per-channel (mean, variance) if known: a channels-last `y` then takes one pass
          ) -> torch.Tensor:
-    "Normalize a (1, C, ...) `y` in place with `norm`'s own function, a few channels (whole groups) at a time"
+    """Normalize a (1, C, ...) `y` in place with `norm`'s own function, a few channels (whole groups) at a time; a
+    channels-last `y` in slabs instead (`_slab_axis`), with its statistics from a first pass"""
+    if (plan := _slab_axis(y, budget)) is not None: return _norm_slabs(norm, y, *plan, relu, moments)
     C, per = y.shape[1], y[0, 0].numel()
     cpg = C // norm.num_groups if isinstance(norm, nn.GroupNorm) else 1
     w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)
@@ -266,13 +315,13 @@ def _running(norm:nn.Module) -> bool:
     return not isinstance(norm, nn.GroupNorm) and not norm.training and getattr(norm, 'running_mean', None) is not None
 
 def _norm_stats(norm:nn.Module, mean, var) -> tuple:
-    "Per-channel mean and biased variance (fp32) as `norm` uses them, from each channel's (fp64) over the volume"
+    "Per-channel mean and biased variance (fp64) as `norm` uses them, from each channel's over the volume"
     if isinstance(norm, nn.GroupNorm):
         g, k = norm.num_groups, mean.numel() // norm.num_groups
         gm = mean.view(g, k).mean(1)
         gv = ((var + mean**2).view(g, k).mean(1) - gm**2).clamp_min(0)
-        return gm.repeat_interleave(k).float(), gv.repeat_interleave(k).float()
-    return mean.float(), var.float()
+        return gm.repeat_interleave(k), gv.repeat_interleave(k)
+    return mean, var
 
 # %% ../nbs/02a_predictor.ipynb #361c7b43
 def _chan_merge(acc, k:int, m, m2) -> tuple:
@@ -284,25 +333,50 @@ def _chan_merge(acc, k:int, m, m2) -> tuple:
     dd = torch.outer(d, d) if m2.dim() == 2 else d * d
     return n + k, mean + d * (k / (n + k)), M2 + m2 + dd * (n * k / (n + k))
 
+def _moments_of(t:torch.Tensor) -> tuple:
+    "A chunk's voxel count, per-channel mean and centred sum of squares (fp64): a (1, C, ...) chunk, channels-first "
+    "or channels-last, or (voxels, C) rows"
+    if t.dim() == 2: k, (m, v) = t.shape[0], _row_moments(t)
+    elif _cl(t): k, (m, v) = t[0, 0].numel(), _row_moments(_voxel_rows(t))
+    else: k, (m, v) = t[0, 0].numel(), _chunk_moments(t[0].flatten(1))
+    return k, m, v * k
+
 def _channel_moments(chunks) -> tuple:
-    "Per-channel mean and biased variance (fp64) over (1, C, ...) `chunks`: exact per chunk, merged with Chan's formula"
+    "Per-channel mean and biased variance (fp64) over `chunks` (`_moments_of`): exact per chunk, merged with Chan's "
+    "formula"
     acc = None
-    for t in chunks:
-        m, v = _chunk_moments(t[0].flatten(1))
-        acc = _chan_merge(acc, t[0, 0].numel(), m, v * t[0, 0].numel())
+    for t in chunks: acc = _chan_merge(acc, *_moments_of(t))
     n, mean, m2 = acc
     return mean, m2 / n
 
 # %% ../nbs/02a_predictor.ipynb #b7248cd4
+def _moment_dtype(t:torch.Tensor) -> torch.dtype:
+    "What a chunk's moments are computed in: fp32, or fp64 for fp64 data"
+    return torch.float64 if t.dtype == torch.float64 else torch.float32
+
 def _chunk_moments(f:torch.Tensor, budget:int=2**22) -> tuple:
     "Per-row mean and biased variance (fp64) of a (C, n) chunk, a few rows at a time in fp32 (small temporaries)"
     ms, vs = [], []
     for a, b in _spans(f.shape[0], max(1, budget // max(1, f.shape[1]))):
-        g = f[a:b].float()
+        g = f[a:b].to(_moment_dtype(f), copy=True)             # a copy: the chunk is never written
         m = g.mean(1)
         ms.append(m)
         vs.append(g.sub_(m[:, None]).square_().mean(1))   # two passes: no cancellation (var_mean is 20× slower)
     return torch.cat(ms).double(), torch.cat(vs).double()
+
+def _voxel_rows(t:torch.Tensor) -> torch.Tensor:
+    "A channels-last (1, C, z, Y, X) chunk as its (voxels, C) rows: a view of a Z slab, a copy otherwise"
+    return t[0].permute(1, 2, 3, 0).reshape(-1, t.shape[1])
+
+def _row_moments(r:torch.Tensor, budget:int=2**22) -> tuple:
+    "Per-column mean and biased variance (fp64) of (n, C) rows, a few rows at a time in fp32, Chan-merged"
+    acc = None
+    for a, b in _spans(r.shape[0], max(1, budget // max(1, r.shape[1]))):
+        g = r[a:b].to(_moment_dtype(r), copy=True)             # a copy: the rows are never written
+        m = g.mean(0)
+        acc = _chan_merge(acc, b - a, m.double(), g.sub_(m).square_().sum(0).double())
+    n, mean, m2 = acc
+    return mean, m2 / n
 
 # %% ../nbs/02a_predictor.ipynb #a1ce3413
 def _released(t:torch.Tensor) -> torch.Tensor:
@@ -317,13 +391,21 @@ def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
                    budget:int=2**22,   # elements per chunk
                    ax:int|None=None    # axis to chunk along (None: the longest)
                   ) -> tuple:
-    "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32, Chan-merged"
+    "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32 (fp64 for fp64 "
+    "data), Chan-merged"
     C, ax, acc = x.shape[1], ax or _longest(x.shape), None
     for a, b in _row_spans(x.shape, ax, 0, False, budget):
-        f = x[_at(ax, a, b)][0].reshape(C, -1).to(torch.float32, copy=True)   # a copy: `x` is never written
-        m = f.mean(1)
-        f.sub_(m[:, None])
-        acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
+        c = x[_at(ax, a, b)]
+        if _cl(c):                                            # (voxels, C) rows, centred: fᵀf
+            f = _voxel_rows(c).to(_moment_dtype(c), copy=True)   # a copy: `x` is never written
+            m = f.mean(0)
+            f.sub_(m)
+            acc = _chan_merge(acc, f.shape[0], m.double(), (f.t() @ f).double())
+        else:                                                 # (C, voxels) rows, centred: f fᵀ
+            f = c[0].reshape(C, -1).to(_moment_dtype(c), copy=True)
+            m = f.mean(1)
+            f.sub_(m[:, None])
+            acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
         release_pages()
     n, mean, m2 = acc
     return mean, m2 / n
@@ -353,16 +435,47 @@ def linear_moments(conv:nn.Module,     # a `PointwiseConv3d` (any stride) or `Up
 
 # %% ../nbs/02a_predictor.ipynb #7b5eae37
 def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> torch.Tensor:
-    "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters), + add[at], ReLU, `then`"
-    t = F.batch_norm(c, mu.to(c.device), var.to(c.device), w, b_, False, 0.0, eps)
+    "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters; fp64 for fp64), + add[at], ReLU, "
+    "`then`"
+    p = dict(device=c.device, dtype=torch.float64 if c.dtype == torch.float64 else torch.float32)
+    w, b_ = [None if v is None else v.to(**p) for v in (w, b_)]
+    t = F.batch_norm(c, mu.to(**p), var.to(**p), w, b_, False, 0.0, eps)
     if add is not None: t.add_(add[at])
     if relu: t.relu_()
     return t if then is None else then(t)
+
+def _norm_slabs(norm:nn.Module, y:torch.Tensor, ax:int, step:int, relu:bool, moments=None) -> torch.Tensor:
+    "`norm_` of a channels-last `y` in slabs of `step` slices along `ax`: the statistics (stored, given as y's "
+    "per-channel `moments`, or from a first pass over the slabs), then each slab normalized in place"
+    spans = _spans(y.shape[ax], step)
+    if _running(norm): mu, var = norm.running_mean, norm.running_var
+    elif moments is not None: mu, var = _norm_stats(norm, *moments)
+    else: mu, var = _norm_stats(norm, *_channel_moments(_released(y[_at(ax, a, b)]) for a, b in spans))
+    w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)     # cast per chunk (`_finish_chunk`)
+    for a, b in spans:
+        y[_at(ax, a, b)] = _finish_chunk(y[_at(ax, a, b)], mu, var, w, b_, norm.eps, None, relu, None, None)
+        release_pages()
+    return y
 
 def _late_shuffle(conv:nn.Module, add, then) -> bool:
     "Can the steps after `conv` run before its 2×2×2 shuffle (an `UpConv3d` followed by per-voxel steps only)?"
     pointwise = then is None or (isinstance(then, PointwiseConv3d) and then.stride == (1, 1, 1))
     return isinstance(conv, UpConv3d) and add is None and pointwise
+
+def _product_rows(conv:nn.Module, W:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
+    "Channels-last: an `UpConv3d`'s products of a channels-last chunk `x` as (voxels · 8, c) rows, ordered (voxel, "
+    "offset (i, j, k)); `W` is its weight as (in, 8 · c), offset-major"
+    y = _voxel_rows(x) @ W
+    if conv.bias is not None: y = y + conv.bias.to(y.dtype).repeat(8)
+    return y.view(-1, conv.out_channels)
+
+def _shuffle_rows_into(out:torch.Tensor,   # (1, C, 2d, 2h, 2w), any strides (a chunk of the output)
+                       t:torch.Tensor,     # (d · h · w · 8, C) rows, as `_product_rows`
+                       dhw):               # (d, h, w)
+    "Write each voxel's 8 rows of `t` as its 2×2×2 block of `out`: one copy, no shuffled temporary"
+    d, h, w = dhw
+    o = out[0].permute(1, 2, 3, 0).unflatten(2, (w, 2)).unflatten(1, (h, 2)).unflatten(0, (d, 2))
+    o.copy_(t.view(d, h, w, 2, 2, 2, -1).permute(0, 3, 1, 4, 2, 5, 6))
 
 def _shuffle_into(out:torch.Tensor,   # (1, C, 2d, 2h, 2w), any strides (a chunk of the output)
                   t:torch.Tensor):    # (1, C, 8, d, h, w): offset (i, j, k) at 4i + 2j + k, as `UpConv3d.products`
@@ -385,42 +498,56 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
     """conv → norm → (+ `add`) → (ReLU) → (`then`) over a whole (1, C, Z, Y, X) `x` without storing the conv's output:
     the statistics are stored (batch norm in eval mode), follow from the input (`gram_pays`) or come from a first pass
     over the chunks; a pass computes each chunk and writes the result (into `out`, which may be `add`). After an
-    `UpConv3d`, norm, ReLU and a pointwise `then` run on its products before the 2×2×2 shuffle (`_late_shuffle`)"""
-    shape, ax, rows = _conv_rows(conv, x, _spill_axis(arena))
-    late = _late_shuffle(conv, add, then)
-    if late:
-        rows = lambda a, b: conv.products(x[_at(ax, a // 2, b // 2)])                    # (1, c, 8, d, h, w)
+    `UpConv3d`, norm, ReLU and a pointwise `then` run on its products before the 2×2×2 shuffle (`_late_shuffle`), as
+    (1, c, 8, d, h, w) products channels-first or as (voxels · 8, c) rows channels-last"""
+    shape, ax, rows = _conv_rows(conv, x, arena, budget)
+    late, put = _late_shuffle(conv, add, then), lambda o, t, a, b: o.copy_(t)
+    if late and _cl(x):                                                                 # (voxels · 8, c) rows
+        half = lambda a, b: [(b - a) // 2 if d == ax else n for d, n in enumerate(x.shape) if d >= 2]
+        W = conv.weight.permute(0, 2, 3, 4, 1).reshape(conv.in_channels, -1).to(x.dtype)
+        rows = lambda a, b: _product_rows(conv, W, _slab(x, ax, a // 2, b // 2))
+        if then is not None: then = lambda t, _f=then: F.linear(t, _f.weight.flatten(1), _f.bias)
+        put = lambda o, t, a, b: _shuffle_rows_into(o, t, half(a, b))
+    elif late:                                                                          # (1, c, 8, d, h, w)
+        rows = lambda a, b: conv.products(x[_at(ax, a // 2, b // 2)])
         if then is not None: then = lambda t, _f=then: _f(t.flatten(2, 3)).unflatten(2, (8, -1))
+        put = lambda o, t, a, b: _shuffle_into(o, t)
     spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
-    if _running(norm): mu, var = norm.running_mean.float(), norm.running_var.float()
-    elif gram_pays(conv): mu, var = _norm_stats(norm, *linear_moments(conv, x, budget, _spill_axis(arena)))
+    if _running(norm): mu, var = norm.running_mean, norm.running_var
+    elif gram_pays(conv):
+        mu, var = _norm_stats(norm, *linear_moments(conv, x, budget, _chunk_axis(arena, x.shape, budget)))
     else: mu, var = _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
-    w, b_ = [None if getattr(norm, k, None) is None else getattr(norm, k).float() for k in ('weight', 'bias')]
+    w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)     # cast per chunk (`_finish_chunk`)
     for a, b in spans:
         t = _finish_chunk(rows(a, b), mu, var, w, b_, norm.eps, add, relu, then, _at(ax, a, b))
         if out is None: out = (arena or Arena()).empty((1, t.shape[1], *shape[2:]), t.dtype, t.device)
-        if late: _shuffle_into(out[_at(ax, a, b)], t)
-        else: out[_at(ax, a, b)] = t
+        put(out[_at(ax, a, b)], t, a, b)
         release_pages()
     return out
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e008
 class LayerByLayer(Steps):
     "The network's steps over a whole (1, C, Z, Y, X) volume, in "
-    "chunks of about `budget` elements, tensors from an `Arena`"
-    def __init__(self, budget:int=2**22,   # elements per chunk
-                 spill=None):         # a folder for big tensors (see `Arena`)
-        self.budget, self.arena, self.kept = budget, Arena(spill), set()
-    def pad(self, x): return pad_to_16(x)
+    "chunks of about `budget` elements, tensors from an `Arena` (channels-first, or channels-last)"
+    def __init__(self, budget:int=2**22,       # elements per chunk
+                 spill=None,              # a folder for big tensors (see `Arena`)
+                 channels_last=False):    # activations channels-last (chunked along Z where a slice fits)
+        self.budget, self.arena, self.kept = budget, Arena(spill, channels_last=channels_last), set()
+    def pad(self, x):
+        x = pad_to_16(x)
+        return x.contiguous(memory_format=torch.channels_last_3d) if self.arena.cl else x
     def cnr(self, seq, x, then=None):
         if then is not None or _running(seq[1]) or gram_pays(seq[0]):   # statistics known before the output: one pass
             return fused_conv_norm(seq[0], seq[1], x, relu=len(seq) > 2, then=then, budget=self.budget,
                                    arena=self.arena)
-        return norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget, relu=len(seq) > 2)
+        if not self.arena.cl:
+            return norm_(seq[1], chunked_conv(seq[0], x, self.budget, self.arena), self.budget, relu=len(seq) > 2)
+        y, mom = chunked_conv(seq[0], x, self.budget, self.arena, moments=True)      # statistics as it is written
+        return norm_(seq[1], y, self.budget, relu=len(seq) > 2, moments=mom)
     def residual(self, last, h, short, x):
         if not isinstance(last[0], PointwiseConv3d):
             y = self.cnr(last, h)
-            _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(short[:, a:b]).relu_())
+            _each_slab(y, self.budget, lambda i: y[i].add_(short[i]).relu_())
             return y
         out = None if short is x and x.data_ptr() in self.kept else short     # the widest tensor is never stored twice
         return fused_conv_norm(last[0], last[1], h, relu=True, add=short, out=out, budget=self.budget, arena=self.arena)
@@ -442,6 +569,12 @@ def dropout(self:LayerByLayer, drop, x):      # Monte Carlo dropout, in place
 @patch
 def cat(self:LayerByLayer, y, f):
     out, c = self.arena.empty((1, y.shape[1] + f.shape[1], *y.shape[2:]), y.dtype, y.device), y.shape[1]
+    if (plan := _slab_axis(out, self.budget)) is not None:                    # slabs: both parts of each
+        def both(a, b):
+            out[_at(plan[0], a, b)][:, :c].copy_(y[_at(plan[0], a, b)])
+            out[_at(plan[0], a, b)][:, c:].copy_(f[_at(plan[0], a, b)])
+        _each(out.shape[plan[0]], plan[1], both)
+        return out
     _each(c, _channel_step(y, self.budget), lambda a, b: out[:, a:b].copy_(y[:, a:b]))
     _each(f.shape[1], _channel_step(f, self.budget), lambda a, b: out[:, c + a:c + b].copy_(f[:, a:b]))
     return out
@@ -449,7 +582,7 @@ def cat(self:LayerByLayer, y, f):
 # %% ../nbs/02a_predictor.ipynb #afa1a84b
 @patch
 def add(self:LayerByLayer, y, p):
-    _each(y.shape[1], _channel_step(y, self.budget), lambda a, b: y[:, a:b].add_(p[:, a:b]))
+    _each_slab(y, self.budget, lambda i: y[i].add_(p[i]))
     return y
 @patch
 def conv(self:LayerByLayer, conv, x): return chunked_conv(conv, x, self.budget, self.arena)
@@ -457,7 +590,12 @@ def conv(self:LayerByLayer, conv, x): return chunked_conv(conv, x, self.budget, 
 def crop(self:LayerByLayer, y, size):
     if tuple(y.shape[2:]) == tuple(size): return y
     out = self.arena.empty((*y.shape[:2], *size), y.dtype, y.device)
-    _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
+    if (plan := _slab_axis(out, self.budget)) is not None:                    # slabs: the first voxels of each
+        def piece(a, b, ax=plan[0]):
+            o = out[_at(ax, a, b)]
+            o.copy_(crop_to(y[_at(ax, a, b)], o.shape[2:]))
+        _each(size[plan[0] - 2], plan[1], piece)
+    else: _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
     return out
 
 # %% ../nbs/02a_predictor.ipynb #5cc171e9
@@ -478,18 +616,30 @@ def whole_volume_forward(model:nn.Module,         # a network with a `run(x, ste
                          x:torch.Tensor,           # (B, C, Z, Y, X) input
                          budget:int=2**22,         # elements per chunk
                          pooled:list|None=None,    # with tasks: receives the pooled deepest features (B, C)
-                         spill=None                # a folder: keep big activations in temporary files there
+                         spill=None,               # a folder: keep big activations in temporary files there
+                         channels_last=None        # activations channels-last (None: `whole_channels_last`)
                         ) -> torch.Tensor:
     "The segmentation logits of `model(x)` computed layer by layer in chunks: the same logits in bounded memory"
     if not hasattr(model, 'run') or torch.is_grad_enabled(): return _seg_forward(model, x, pooled)
     if x.shape[0] != 1:
         parts = [[] if pooled is not None else None for _ in x]
-        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill) for xi, p in zip(x, parts)])
+        out = torch.cat([whole_volume_forward(model, xi[None], budget, p, spill, channels_last)
+                         for xi, p in zip(x, parts)])
         if pooled is not None and parts[0]: pooled.append(torch.cat([p[0] for p in parts]))
         return out
     if x.device.type == 'cpu': trim_freed_memory()       # measured at the seed's size: 2.87 → 2.61 GiB peak, same time
-    steps = LayerByLayer(budget, spill)
-    return model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
+    cl = whole_channels_last(x) if channels_last is None else channels_last
+    steps = LayerByLayer(budget, spill, cl)
+    y = model.run(x, steps) if pooled is None else model.run(x, steps, pooled)
+    return y.contiguous() if cl else y                # the logits channels-first, as `model(x)` gives them
+
+WHOLE_CHANNELS_LAST = False   # the layer-by-layer pass channels-last: True, False, or 'auto' (bf16 where CHANNELS_LAST)
+
+def whole_channels_last(x:torch.Tensor   # the (1, C, Z, Y, X) input
+                       ) -> bool:
+    "Does the layer-by-layer pass run channels-last (`WHOLE_CHANNELS_LAST`; 'auto': bf16 where `use_channels_last`)?"
+    if WHOLE_CHANNELS_LAST != 'auto': return bool(WHOLE_CHANNELS_LAST)
+    return x.dtype == torch.bfloat16 and use_channels_last(x.device)
 
 def _seg_forward(model:nn.Module, x:torch.Tensor, pooled:list|None=None) -> torch.Tensor:
     "Segmentation logits of one eager pass; with tasks and a list `pooled`, the pooled features appended to it"
