@@ -166,6 +166,25 @@ def _spans(n:int, step:int) -> list:
     "[(start, stop)] chunks of `step` covering range(n)"
     return [(a, min(a + step, n)) for a in range(0, n, max(1, step))]
 
+def _each(n:int, step:int, fn):
+    "fn(a, b) for the chunks [a, b) of range(n); spill files' pages are dropped after each"
+    for a, b in _spans(n, step):
+        fn(a, b)
+        release_pages()
+
+def _channel_step(t:torch.Tensor, budget:int) -> int:
+    "Channels of a (1, C, ...) tensor in about `budget` elements"
+    return max(1, budget // max(1, t[0, 0].numel()))
+
+def _at(axis:int, a:int, b:int) -> tuple:
+    "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
+    return (slice(None),) * axis + (slice(a, b),)
+
+def _longest(shape) -> int:
+    "The longest spatial axis (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) shape"
+    return 2 + max(range(3), key=lambda d: shape[2 + d])
+
+# %% ../nbs/02a_predictor.ipynb #3a401b80
 ROW_MAX = 8   # a channels-last pass chunks along Z when one Z slice holds at most ROW_MAX × budget elements
 
 def _z_fits(shape, budget:int) -> bool:
@@ -202,23 +221,6 @@ def _each_slab(t:torch.Tensor, budget:int, fn):
         fn(i)
         release_pages()
 
-def _each(n:int, step:int, fn):
-    "fn(a, b) for the chunks [a, b) of range(n); spill files' pages are dropped after each"
-    for a, b in _spans(n, step):
-        fn(a, b)
-        release_pages()
-
-def _channel_step(t:torch.Tensor, budget:int) -> int:
-    "Channels of a (1, C, ...) tensor in about `budget` elements"
-    return max(1, budget // max(1, t[0, 0].numel()))
-
-def _at(axis:int, a:int, b:int) -> tuple:
-    "Index of [a, b) along spatial `axis` (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) tensor"
-    return (slice(None),) * axis + (slice(a, b),)
-
-def _longest(shape) -> int:
-    "The longest spatial axis (2 Z, 3 Y, 4 X) of a (1, C, Z, Y, X) shape"
-    return 2 + max(range(3), key=lambda d: shape[2 + d])
 
 # %% ../nbs/02a_predictor.ipynb #014e9c4b
 def _slab(x:torch.Tensor, ax:int, a:int, b:int) -> torch.Tensor:
@@ -457,6 +459,8 @@ def _norm_slabs(norm:nn.Module, y:torch.Tensor, ax:int, step:int, relu:bool, mom
         release_pages()
     return y
 
+
+# %% ../nbs/02a_predictor.ipynb #f1621c54
 def _late_shuffle(conv:nn.Module, add, then) -> bool:
     "Can the steps after `conv` run before its 2×2×2 shuffle (an `UpConv3d` followed by per-voxel steps only)?"
     pointwise = then is None or (isinstance(then, PointwiseConv3d) and then.stride == (1, 1, 1))
