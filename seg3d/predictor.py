@@ -398,16 +398,11 @@ def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
     C, ax, acc = x.shape[1], ax or _longest(x.shape), None
     for a, b in _row_spans(x.shape, ax, 0, False, budget):
         c = x[_at(ax, a, b)]
-        if _cl(c):                                            # (voxels, C) rows, centred: fᵀf
-            f = _voxel_rows(c).to(_moment_dtype(c), copy=True)   # a copy: `x` is never written
-            m = f.mean(0)
-            f.sub_(m)
-            acc = _chan_merge(acc, f.shape[0], m.double(), (f.t() @ f).double())
-        else:                                                 # (C, voxels) rows, centred: f fᵀ
-            f = c[0].reshape(C, -1).to(_moment_dtype(c), copy=True)
-            m = f.mean(1)
-            f.sub_(m[:, None])
-            acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
+        f = _voxel_rows(c).t() if _cl(c) else c[0].reshape(C, -1)                # (C, voxels), a view if it can
+        f = f.to(_moment_dtype(c), copy=True)                                    # a copy: `x` is never written
+        m = f.mean(1)
+        f.sub_(m[:, None])
+        acc = _chan_merge(acc, f.shape[1], m.double(), (f @ f.t()).double())
         release_pages()
     n, mean, m2 = acc
     return mean, m2 / n
@@ -446,13 +441,18 @@ def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> tor
     if relu: t.relu_()
     return t if then is None else then(t)
 
+def _layer_stats(norm:nn.Module, moments, chunks) -> tuple:
+    "The mean and variance `norm` normalizes with: its stored ones (batch norm in eval mode), else from per-channel "
+    "`moments()` (a callable; None: a pass over the `chunks`, a generator)"
+    if _running(norm): return norm.running_mean, norm.running_var
+    return _norm_stats(norm, *(moments() if moments is not None else _channel_moments(chunks)))
+
 def _norm_slabs(norm:nn.Module, y:torch.Tensor, ax:int, step:int, relu:bool, moments=None) -> torch.Tensor:
     "`norm_` of a channels-last `y` in slabs of `step` slices along `ax`: the statistics (stored, given as y's "
     "per-channel `moments`, or from a first pass over the slabs), then each slab normalized in place"
     spans = _spans(y.shape[ax], step)
-    if _running(norm): mu, var = norm.running_mean, norm.running_var
-    elif moments is not None: mu, var = _norm_stats(norm, *moments)
-    else: mu, var = _norm_stats(norm, *_channel_moments(_released(y[_at(ax, a, b)]) for a, b in spans))
+    mu, var = _layer_stats(norm, None if moments is None else lambda: moments,
+                           (_released(y[_at(ax, a, b)]) for a, b in spans))
     w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)     # cast per chunk (`_finish_chunk`)
     for a, b in spans:
         y[_at(ax, a, b)] = _finish_chunk(y[_at(ax, a, b)], mu, var, w, b_, norm.eps, None, relu, None, None)
@@ -517,10 +517,8 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
         if then is not None: then = lambda t, _f=then: _f(t.flatten(2, 3)).unflatten(2, (8, -1))
         put = lambda o, t, a, b: _shuffle_into(o, t)
     spans = _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget)
-    if _running(norm): mu, var = norm.running_mean, norm.running_var
-    elif gram_pays(conv):
-        mu, var = _norm_stats(norm, *linear_moments(conv, x, budget, _chunk_axis(arena, x.shape, budget)))
-    else: mu, var = _norm_stats(norm, *_channel_moments(_released(rows(a, b)) for a, b in spans))
+    from_input = lambda: linear_moments(conv, x, budget, _chunk_axis(arena, x.shape, budget))
+    mu, var = _layer_stats(norm, from_input if gram_pays(conv) else None, (_released(rows(a, b)) for a, b in spans))
     w, b_ = getattr(norm, 'weight', None), getattr(norm, 'bias', None)     # cast per chunk (`_finish_chunk`)
     for a, b in spans:
         t = _finish_chunk(rows(a, b), mu, var, w, b_, norm.eps, add, relu, then, _at(ax, a, b))
@@ -573,11 +571,11 @@ def dropout(self:LayerByLayer, drop, x):      # Monte Carlo dropout, in place
 @patch
 def cat(self:LayerByLayer, y, f):
     out, c = self.arena.empty((1, y.shape[1] + f.shape[1], *y.shape[2:]), y.dtype, y.device), y.shape[1]
-    if (plan := _slab_axis(out, self.budget)) is not None:                    # slabs: both parts of each
-        def both(a, b):
-            out[_at(plan[0], a, b)][:, :c].copy_(y[_at(plan[0], a, b)])
-            out[_at(plan[0], a, b)][:, c:].copy_(f[_at(plan[0], a, b)])
-        _each(out.shape[plan[0]], plan[1], both)
+    if _cl(out):                                                   # slabs of whole voxels: both parts of each
+        def both(i):
+            out[i][:, :c].copy_(y[i])
+            out[i][:, c:].copy_(f[i])
+        _each_slab(out, self.budget, both)
         return out
     _each(c, _channel_step(y, self.budget), lambda a, b: out[:, a:b].copy_(y[:, a:b]))
     _each(f.shape[1], _channel_step(f, self.budget), lambda a, b: out[:, c + a:c + b].copy_(f[:, a:b]))
@@ -594,12 +592,7 @@ def conv(self:LayerByLayer, conv, x): return chunked_conv(conv, x, self.budget, 
 def crop(self:LayerByLayer, y, size):
     if tuple(y.shape[2:]) == tuple(size): return y
     out = self.arena.empty((*y.shape[:2], *size), y.dtype, y.device)
-    if (plan := _slab_axis(out, self.budget)) is not None:                    # slabs: the first voxels of each
-        def piece(a, b, ax=plan[0]):
-            o = out[_at(ax, a, b)]
-            o.copy_(crop_to(y[_at(ax, a, b)], o.shape[2:]))
-        _each(size[plan[0] - 2], plan[1], piece)
-    else: _each(y.shape[1], _channel_step(out, self.budget), lambda a, b: out[:, a:b].copy_(crop_to(y[:, a:b], size)))
+    _each_slab(out, self.budget, lambda i: out[i].copy_(crop_to(y[i], out[i].shape[2:])))   # the first voxels
     return out
 
 # %% ../nbs/02a_predictor.ipynb #5cc171e9
