@@ -49,13 +49,18 @@ def write_json(path,   # file to write
     return atomic_write(path, lambda t: t.write_text(json.dumps(obj, indent=1, default=_json_default)))
 
 # %% ../nbs/000_core.ipynb #2417a393
+class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    "Appends an option's default to its help, unless the help already says it or there is none to show"
+    def _get_help_string(self, action):
+        h = action.help or ''
+        if 'default' in h or any(action.default is v for v in (None, False, argparse.SUPPRESS)): return h
+        return super()._get_help_string(action)
+
 def cli_parser(prog:str,          # the command's name
                description:str    # one line on what it does
               ) -> argparse.ArgumentParser:
     "An argument parser for seg3d's command-line tools, showing defaults in `--help`"
-    return argparse.ArgumentParser(
-        prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    return argparse.ArgumentParser(prog=prog, description=description, formatter_class=_ShowDefaults)
 
 # %% ../nbs/000_core.ipynb #ad6d0bd3
 def writable_folder(folder    # output folder

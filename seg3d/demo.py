@@ -134,8 +134,8 @@ def demo_cli(argv=None):   # arguments (None: the command line)
                    help=f"training epochs (default {DEMO_EPOCHS}; {DEMO_EPOCHS // 2} with --multitask)")
     p.add_argument('--shape', type=int, nargs=3, default=list(DEMO_SHAPE), metavar=('X', 'Y', 'Z'),
                    help="preprocessed grid; the seed's is 512 1024 32")
-    p.add_argument('--mc_samples', type=int, default=4)
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--mc_samples', type=int, default=4, help="Monte Carlo dropout passes for the uncertainty map")
+    p.add_argument('--seed', type=int, default=0, help="seeds the cohort, the split and training")
     p.add_argument('--multitask', action='store_true', help="also learn each subject's atrophy label (a "
                    "classification head beside the segmentation)")
     a = p.parse_args(argv)

@@ -879,17 +879,19 @@ def _cli_config(data, out, config, overrides:dict) -> Config:
 # %% ../nbs/03_train.ipynb #d26e75b8
 def _train_parser():
     "seg3d_train's options"
-    p = cli_parser('seg3d_train', train_cli.__doc__)
+    p, d = cli_parser('seg3d_train', train_cli.__doc__), Config()
+    dflt = lambda v: f"(default: --config's, else {v})"
     p.add_argument('data', help="folder written by seg3d_preprocess")
     p.add_argument('out', help="output folder for checkpoints, metrics and plots")
     p.add_argument('--config', help="JSON file of Config fields (partial is fine); options below override it")
-    p.add_argument('--epochs', type=int)
-    p.add_argument('--batch_size', type=int)
-    p.add_argument('--lr', type=float)
+    p.add_argument('--epochs', type=int, help=f"passes over the training cases {dflt(d.epochs)}")
+    p.add_argument('--batch_size', type=int, help=f"volumes (or patches) per step {dflt(d.batch_size)}")
+    p.add_argument('--lr', type=float, help=f"Adam's learning rate {dflt(f'{d.lr:g}')}")
     p.add_argument('--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volume)")
-    p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'])
-    p.add_argument('--workers', type=int, help="DataLoader worker processes")
-    p.add_argument('--grad_accum', type=int, help="optimizer step every N batches")
+    p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="'auto': bf16 where the hardware "
+                   f"runs it fast (fp16 on older GPUs), else fp32 {dflt(d.precision)}")
+    p.add_argument('--workers', type=int, help=f"DataLoader worker processes {dflt(d.num_workers)}")
+    p.add_argument('--grad_accum', type=int, help=f"optimizer step every N batches {dflt(d.grad_accum)}")
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
 
@@ -898,7 +900,7 @@ def _run_args(p):
     "seg3d_train's options for cross-validation, logging, tasks, the best checkpoint and resuming"
     p.add_argument('--fold', type=int, help="train this cross-validation fold (0-based) into OUT/fold_K")
     p.add_argument('--folds', type=int, help="folds of the cross-validation (default 5; OUT/splits_final.json)")
-    p.add_argument('--progress', choices=['bar', 'none'], default='bar')
+    p.add_argument('--progress', choices=['bar', 'none'], default='bar', help="a progress bar per epoch, or none")
     p.add_argument('--tensorboard', metavar='DIR', help="log losses, lr, Dice and an overlay to TensorBoard in DIR")
     p.add_argument('--case_labels', metavar='CSV', help="case-level labels for classification heads (default: DATA's "
                    "case_labels.csv if there is one; 'none': segmentation only)")
