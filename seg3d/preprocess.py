@@ -21,15 +21,16 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
 
 # %% auto #0
 __all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES',
-           'INTENSITY_SCHEMES', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine',
-           'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes',
-           'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs',
-           'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image',
-           'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings', 'prepare',
-           'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'preprocess_case', 'case_fingerprint',
-           'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents', 'integrity_errors', 'intensity_schemes',
-           'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
-           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+           'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix',
+           'output_affine', 'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot',
+           'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine',
+           'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
+           'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings',
+           'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'preprocess_case',
+           'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents', 'integrity_errors',
+           'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
+           'read_case_labels', 'write_case_labels', 'carry_case_labels', 'default_workers', 'select_part',
+           'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -1020,6 +1021,28 @@ def intensity_schemes(
                    if k == 'ct' else dict(scheme=k))
     return out
 
+# %% ../nbs/00_preprocess.ipynb #b8481b2e
+CT_AIR = -500.0   # a channel whose 0.5th percentile lies below this (air is −1000 HU) in most cases holds CT values
+
+def ct_like_channels(fp:dict    # `dataset_fingerprint`
+                    ) -> dict:
+    "{channel: (cases whose 0.5th percentile is below `CT_AIR`, cases)} for the channels where most cases look like CT"
+    out = {}
+    for c in range(max((len(r.get('intensity') or []) for r in fp['cases']), default=0)):
+        lows = [r['intensity'][c]['percentiles'][0] for r in fp['cases']
+                if c < len(r.get('intensity') or []) and r['intensity'][c].get('percentiles')]
+        n = sum(v < CT_AIR for v in lows)
+        if lows and 2 * n > len(lows): out[c] = (n, len(lows))
+    return out
+
+def _intensity_warnings(fp:dict, s:PreprocessSettings) -> list:
+    "A warning for each channel that looks like CT but is not normalized as CT"
+    schemes = [i.get('scheme') for i in s.intensity or []]
+    return [f"channel {c} looks like CT (0.5th percentile below {CT_AIR:g}, air in Hounsfield units, in {n} of {m} "
+            f"cases) but is normalized '{schemes[c]}'; to keep its Hounsfield units give --intensity ct, or name the "
+            "channel CT in dataset.json's channel_names"
+            for c, (n, m) in ct_like_channels(fp).items() if c < len(schemes) and schemes[c] != 'ct']
+
 # %% ../nbs/00_preprocess.ipynb #ddba97df
 def _case_plan(r:dict, s:PreprocessSettings) -> dict:
     "What the grid does to one fingerprinted case: reorientation, "
@@ -1056,13 +1079,13 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
               s:PreprocessSettings,     # resolved settings (grid, orientation, intensity, channels, classes)
               far:float=2.0             # warn for cases whose XY scale is this many times off the median's
              ) -> dict:
-    "The decisions for every case, warnings for unusual ones, and a grid suggested by the data"
+    "The decisions for every case, warnings for unusual cases and channels, and a grid suggested by the data"
     cases = {r['case']: _case_plan(r, s) for r in fp['cases']}
     if not cases: return dict(grid=list(s.target), cases={}, warnings=[])
     shape = np.median([c['shape'] for c in cases.values()], 0)
     return dict(grid=list(s.target), z_policy=s.z_policy, orientation=s.orientation, intensity=s.intensity,
                 channels=s.channels, num_classes=s.num_classes, suggested_grid=[int(-(-v // 16) * 16) for v in shape],
-                cases=cases, warnings=_plan_warnings(cases, far))
+                cases=cases, warnings=_plan_warnings(cases, far) + _intensity_warnings(fp, s))
 
 # %% ../nbs/00_preprocess.ipynb #4553fac4
 def resolve_settings(fp:dict,                # `dataset_fingerprint`
@@ -1418,6 +1441,7 @@ def _print_summary(rep:dict, dst:Path):
         f"preprocessed {t['ok']} of {t['cases']} case(s) ({t['skipped']} "
         f"up to date, {t['failed']} failed) in {t['seconds']:.1f} s"
     )
+    for w in ((rep.get('config') or {}).get('plan') or {}).get('warnings') or []: print(f"  warning: {w}")
     for e in rep['cases']:
         if e['status'] != 'ok': print(f"  FAILED {e['case']}: {e['error']}")
     print(f"outputs: {dst/'images'}, {dst/'labels'}\nreport:  {dst/'preprocessing_report.json'}")
