@@ -15,11 +15,11 @@ from .core import CaseError, atomic_write, hold_freed_memory, trim_freed_memory,
 from .data import Config
 
 # %% auto #0
-__all__ = ['EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'channels_last', 'PointwiseConv3d', 'UpConv3d',
-           'fp32_weight_grads', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to', 'Steps',
-           'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d', 'ClassHead', 'ResNet3DSeg',
-           'pool_features', 'split_output', 'count_params', 'mc_dropout', 'model_summary', 'save_checkpoint',
-           'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+__all__ = ['PER_VOXEL', 'EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'channels_last', 'PointwiseConv3d', 'UpConv3d',
+           'fp32_weight_grads', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to',
+           'late_ok', 'Steps', 'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
+           'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output', 'count_params', 'mc_dropout', 'model_summary',
+           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -81,6 +81,18 @@ class UpConv3d(nn.ConvTranspose3d):
         y = y.view(B, D, H, W, c, 2, 2, 2).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, 2 * D, 2 * H, 2 * W, c)
         if self.bias is not None: y = y + self.bias.to(y.dtype)
         return y.permute(0, 4, 1, 2, 3)
+    def late(self, x, after):
+        "This layer, then `after` (per-voxel layers, norms, a pointwise head) run on the products before the 2×2×2 "
+        "shuffle, which moves only `after`'s output (see `late_ok`)"
+        B, _, D, H, W = x.shape
+        if channels_last(x):                                 # rows (voxel, offset, c): a channels-last (B, c, D, H, 8W)
+            y = x.permute(0, 2, 3, 4, 1) @ self.weight.permute(0, 2, 3, 4, 1).flatten(1)
+            if self.bias is not None: y = y + self.bias.to(y.dtype).repeat(8)
+            z = after(y.view(B, D, H, 8 * W, self.out_channels).permute(0, 4, 1, 2, 3)).permute(0, 2, 3, 4, 1)
+            z = z.reshape(B, D, H, W, 2, 2, 2, -1).permute(0, 1, 4, 2, 5, 3, 6, 7)
+            return z.reshape(B, 2 * D, 2 * H, 2 * W, -1).permute(0, 4, 1, 2, 3)
+        z = after(self.products(x).flatten(2, 3))            # (B, c, 8·D, H, W): offset-major slabs
+        return z.reshape(B, -1, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, -1, 2 * D, 2 * H, 2 * W)
 
 # %% ../nbs/02_model.ipynb #4a1f0c08
 _WGRAD_FP32 = False
@@ -167,16 +179,29 @@ def crop_to(y:torch.Tensor,   # (B, C, Z, Y, X) tensor
     "The first `size` voxels of each spatial axis of a (B, C, Z, Y, X) tensor"
     return y[(..., *[slice(0, s) for s in size])]
 
+# %% ../nbs/02_model.ipynb #bd59600a
+PER_VOXEL = (nn.ReLU, nn.InstanceNorm3d, nn.BatchNorm3d, nn.GroupNorm, nn.Identity)   # pool over all voxels, or none
+
+def late_ok(seq:nn.Sequential,   # a `conv_norm_relu`
+            then                 # what follows it (None: nothing)
+           ) -> bool:
+    "Can `seq`'s layers after its `UpConv3d`, then `then`, run before the 2×2×2 shuffle (`UpConv3d.late`)?"
+    return (isinstance(seq[0], UpConv3d) and all(isinstance(m, PER_VOXEL) for m in seq[1:])
+            and isinstance(then, PointwiseConv3d) and then.stride == (1, 1, 1))
+
 # %% ../nbs/02_model.ipynb #79413152
 class Steps:
     "The steps a seg3d network is made of, as plain PyTorch modules and ops: what `forward` runs"
     def pad(self, x): return x if torch.jit.is_tracing() else pad_to_16(x)   # exported graphs take multiples of 16
     def cnr(self, seq, x, then=None):
-        "A `conv_norm_relu` (or conv → norm); then `then` (e.g. the head) on its output"
+        "A `conv_norm_relu` (or conv → norm); then `then` (e.g. the head) on its output: before the shuffle of an "
+        "`UpConv3d` where it can (`late_ok`)"
+        if late_ok(seq, then) and not _exporting(): return seq[0].late(x, lambda t: then(seq[1:](t)))
         return seq(x) if then is None else then(seq(x))
     def residual(self, last, h, short, x):
-        "ReLU(`last`(h) + shortcut): the end of a residual block whose input was `x`"
-        return F.relu(last(h) + short)
+        "ReLU(`last`(h) + shortcut): the end of a residual block whose input was `x` (in place on `last`'s output)"
+        y = last(h)
+        return y.add_(short).relu_() if y.dtype == torch.result_type(y, short) else F.relu(y + short)
     def stage(self, net, stage, x):
         "A stage of blocks; recomputed in the backward pass when `net.checkpointing`"
         if net.checkpointing and net.training and x.requires_grad: return checkpoint(stage, x, use_reentrant=False)
