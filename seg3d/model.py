@@ -51,9 +51,9 @@ class PointwiseConv3d(nn.Conv3d):
         if self.bias is not None: y = y + self.bias.to(y.dtype)[:, None]
         return y.unflatten(2, x.shape[2:])
     def _rows(self, x):
-        "Channels-last: (voxels, Cin) rows times Wᵀ — no reorder — and the output channels-last too"
-        y = x.permute(0, 2, 3, 4, 1).contiguous() @ self.weight.flatten(1).t()    # a view unless strided
-        if self.bias is not None: y = y + self.bias.to(y.dtype)
+        "Channels-last: (voxels, Cin) rows times Wᵀ — no reorder — and the output channels-last too; the bias added "
+        "inside the product (one pass, rounded once)"
+        y = F.linear(x.permute(0, 2, 3, 4, 1).contiguous(), self.weight.flatten(1), self.bias)   # a view unless strided
         return y.permute(0, 4, 1, 2, 3)
 
 # %% ../nbs/02_model.ipynb #c2c549db
