@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #b493f512
 from __future__ import annotations
-import pickle, copy, os, sys, contextlib, math
+import pickle, copy, os, sys, contextlib, functools, math
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -16,8 +16,8 @@ from .data import Config
 
 # %% auto #0
 __all__ = ['PER_VOXEL', 'EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'channels_last', 'PointwiseConv3d', 'UpConv3d',
-           'fp32_weight_grads', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16', 'crop_to',
-           'late_ok', 'Steps', 'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
+           'fp32_weight_grads', 'conv_wgrad_ok', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16',
+           'crop_to', 'late_ok', 'Steps', 'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
            'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output', 'count_params', 'mc_dropout', 'model_summary',
            'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
 
@@ -100,7 +100,8 @@ _WGRAD_FP32 = False
 @contextlib.contextmanager
 def fp32_weight_grads(enable:bool=True    # turn the fp32 weight gradients on (or off)
                      ):
-    "Inside: `Conv3d` layers under CPU autocast compute their weight gradients in fp32"
+    "Inside: `Conv3d` layers under CPU autocast whose low-precision weight gradient is wrong for their geometry "
+    "(`conv_wgrad_ok`) compute it in fp32"
     global _WGRAD_FP32
     old, _WGRAD_FP32 = _WGRAD_FP32, enable
     try: yield
@@ -110,30 +111,52 @@ def fp32_weight_grads(enable:bool=True    # turn the fp32 weight gradients on (o
 class _ConvWGradFp32(torch.autograd.Function):
     "conv3d (no bias) whose weight gradient is computed in fp32; forward and input gradient in the inputs' dtype"
     @staticmethod
-    def forward(ctx, x, w, stride, padding):
+    def forward(ctx, x, w, stride, padding, dilation):
         ctx.save_for_backward(x, w)
-        ctx.stride, ctx.padding = stride, padding
-        return F.conv3d(x, w, None, stride, padding)
+        ctx.geometry = stride, padding, dilation
+        return F.conv3d(x, w, None, stride, padding, dilation)
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        gx = torch.nn.grad.conv3d_input(x.shape, w, g, ctx.stride, ctx.padding) if ctx.needs_input_grad[0] else None
+        gx = torch.nn.grad.conv3d_input(x.shape, w, g, *ctx.geometry) if ctx.needs_input_grad[0] else None
         gw = None
         if ctx.needs_input_grad[1]:
-            gw = torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), ctx.stride, ctx.padding).to(w.dtype)
-        return gx, gw, None, None
+            gw = torch.nn.grad.conv3d_weight(x.float(), w.shape, g.float(), *ctx.geometry).to(w.dtype)
+        return gx, gw, None, None, None
+
+# %% ../nbs/02_model.ipynb #3e0f5984
+def _out_len(n:int, k:int, s:int, p:int, d:int) -> int: return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+@functools.lru_cache(None)
+def conv_wgrad_ok(x_shape:tuple,                 # the input's (B, C, D, H, W)
+                  w_shape:tuple,                 # the weight's (out, in, kD, kH, kW)
+                  stride:tuple=(1, 1, 1), padding:tuple=(1, 1, 1), dilation:tuple=(1, 1, 1),
+                  dtype:torch.dtype=torch.bfloat16
+                 ) -> bool:
+    "Is this CPU's `dtype` conv3d weight gradient right for exactly this geometry? Three tries on random data "
+    "against fp32 (within 5 % of the largest entry); remembered"
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad(), torch.autocast('cpu', enabled=False):
+        x = torch.randn(x_shape, generator=g)
+        out = [_out_len(*a) for a in zip(x_shape[2:], w_shape[2:], stride, padding, dilation)]
+        gy = torch.randn(x_shape[0], w_shape[0], *out, generator=g)
+        wgrad = lambda dt: torch.nn.grad.conv3d_weight(x.to(dt), w_shape, gy.to(dt), stride, padding, dilation).float()
+        ref = wgrad(torch.float32)
+        return all(float((wgrad(dtype) - ref).abs().max() / ref.abs().max()) < 0.05 for _ in range(3))
 
 # %% ../nbs/02_model.ipynb #06fb5cb4
 class Conv3d(nn.Conv3d):
-    "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast"
+    "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast, where the "
+    "low-precision one is wrong for its geometry (`conv_wgrad_ok`)"
     def forward(self, x):
         plain = self.bias is None and self.groups == 1 and self.padding_mode == 'zeros' \
             and isinstance(self.padding, tuple)
         if _WGRAD_FP32 and plain and torch.is_grad_enabled() and x.device.type == 'cpu' \
                 and torch.is_autocast_enabled('cpu') and not _exporting():
-            dt = torch.get_autocast_dtype('cpu')
-            with torch.autocast('cpu', enabled=False):
-                return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), self.stride, self.padding)
+            dt, geo = torch.get_autocast_dtype('cpu'), (self.stride, self.padding, self.dilation)
+            if not conv_wgrad_ok(tuple(x.shape), tuple(self.weight.shape), *geo, dt):
+                with torch.autocast('cpu', enabled=False):
+                    return _ConvWGradFp32.apply(x.to(dt), self.weight.to(dt), *geo)
         return super().forward(x)
 
 # %% ../nbs/02_model.ipynb #e865a3fd

@@ -18,7 +18,7 @@ from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, 
 from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases,
                         load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
-                         split_output)
+                         conv_wgrad_ok, split_output)
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer',
@@ -276,22 +276,11 @@ def _task_metrics(self:Learner, seen:list) -> dict:
 @functools.lru_cache(None)
 def bf16_conv_grads_ok() -> bool:
     "True if bf16 Conv3d weight gradients on this CPU match fp32 ones for inputs two slices deep (the fault above)"
-    g = torch.Generator().manual_seed(0)
-    for ch, hw in ((16, 8), (32, 16)):
-        x = torch.randn(2, ch, 2, hw, hw, generator=g)
-        w = torch.randn(ch, ch, 3, 3, 3, generator=g) * 0.1
-        def grad(dtype):
-            wp = w.to(dtype).clone().requires_grad_()
-            F.conv3d(x.to(dtype), wp, padding=1).float().square().sum().backward()
-            return wp.grad.float()
-        ref = grad(torch.float32)
-        for _ in range(3):
-            if not float((grad(torch.bfloat16) - ref).abs().max() / ref.abs().max()) < 0.05: return False
-    return True
+    return all(conv_wgrad_ok((2, ch, 2, hw, hw), (ch, ch, 3, 3, 3)) for ch, hw in ((16, 8), (32, 16)))
 
 BF16_GRAD_FAULT = (
-    "bf16 Conv3d weight gradients are wrong on this CPU (oneDNN's avx512_core_bf16 kernel, inputs two slices "
-    "deep; seg3d.train.bf16_conv_grads_ok)"
+    "bf16 Conv3d weight gradients are wrong on this CPU for some shapes (oneDNN's avx512_core_bf16 kernel; "
+    "seg3d.train.bf16_conv_grads_ok)"
 )
 
 # %% ../nbs/03_train.ipynb #5c220dab
@@ -303,7 +292,8 @@ class MixedPrecision(Callback):
         l = self.learn
         l.precision = resolve_precision(l.cfg.precision, l.device)
         wgrad32 = l.device.type == 'cpu' and l.precision == 'bf16' and not bf16_conv_grads_ok()
-        l.precision_note = f'{BF16_GRAD_FAULT}: convolution weight gradients in fp32' if wgrad32 else None
+        l.precision_note = (f'{BF16_GRAD_FAULT}: weight gradients in fp32 for the convolutions whose geometry '
+                            'fails the check, conv_wgrad_ok') if wgrad32 else None
         self.wgrad = fp32_weight_grads(wgrad32)
         self.wgrad.__enter__()  # also covers backward and checkpoint recomputation
         dtype = amp_dtype(l.precision)
