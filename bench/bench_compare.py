@@ -21,16 +21,25 @@ t = time.perf_counter(); p = predict_probs([m], x, 5, window={win}, overlap=0.25
 print(json.dumps(dict(t=time.perf_counter() - t)))
 '''
 STEP = '''
-import torch, time, json
+import torch, time, json, contextlib
 try: from seg3d.core import hold_freed_memory
 except ImportError: from seg3d.model import hold_freed_memory
 from seg3d.model import ResNet3DSeg
 hold_freed_memory(); torch.manual_seed(0)
 m = ResNet3DSeg(); x = torch.randn(1, 2, 32, 128, 128); y = torch.randint(0, 5, (1, 32, 128, 128))
-opt = torch.optim.Adam(m.parameters(), 1e-3)
+try:                                                   # what training runs: its optimizer, its weight-gradient guard
+    from seg3d.train import make_optimizer, Config
+    opt = make_optimizer(m, Config())[0]
+except ImportError: opt = torch.optim.Adam(m.parameters(), 1e-3)
+try:
+    from seg3d.train import bf16_conv_grads_ok
+    from seg3d.model import fp32_weight_grads
+    guard = lambda: fp32_weight_grads(not bf16_conv_grads_ok())
+except ImportError: guard = contextlib.nullcontext
 def step():
-    with torch.autocast('cpu', dtype=torch.bfloat16): loss = torch.nn.functional.cross_entropy(m(x).float(), y)
-    loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    with guard():
+        with torch.autocast('cpu', dtype=torch.bfloat16): loss = torch.nn.functional.cross_entropy(m(x).float(), y)
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
 step(); ts = []
 for _ in range(3):
     t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
@@ -72,7 +81,7 @@ if __name__ == '__main__':
         cases = [('seed-size inference, windows 32×256×256 (bf16)', PRED.format(win=(32, 256, 256), tta=())),
                  ('seed-size inference, whole volume layer by layer (bf16)', PRED.format(win=None, tta=())),
                  ('seed-size inference, whole volume, 2 mirrorings (tta X, bf16)', PRED.format(win=None, tta=(2,))),
-                 ('training step, full width, 1×2×32×128×128 (bf16 autocast)', STEP),
+                 ('training step, full width, 1×2×32×128×128 (bf16 autocast, as training runs it)', STEP),
                  ('preprocessing 4 cases 400×900×20×2 → 512×1024×32, 2 workers', PREP)]
         for name, code in [c for c in cases if not a.only or a.only in c[0]]:
             res = {'base': [], 'now': []}
