@@ -25,6 +25,8 @@ if __name__ == '__main__':
     t32, t16 = median_time(lambda: fwd('fp32'), 3), median_time(lambda: fwd('bf16'), 3)
     mw = copy.deepcopy(m).to(torch.bfloat16)
     with torch.no_grad(): tw = median_time(lambda: mw(x.to(torch.bfloat16)), 3)
+    mc, xc = copy.deepcopy(mw).to(memory_format=torch.channels_last_3d), x.to(torch.bfloat16).contiguous(memory_format=torch.channels_last_3d)
+    with torch.no_grad(): tc = median_time(lambda: mc(xc), 3)     # what the predictor runs where bf16 is fast (CHANNELS_LAST)
     tr = ResNet3DSeg().train(); opt = make_optimizer(tr, Config())[0]     # what training runs: fused Adam
     wgrad32 = not bf16_conv_grads_ok()                          # as training does: fp32 weight gradients where bf16 ones are wrong
     def step(dtype):
@@ -39,5 +41,6 @@ if __name__ == '__main__':
     row('forward fp32', f'{t32:.2f} s', f'{gf / t32 / 1e3:.2f} TFLOP/s = {gf / t32 / 1e3 / peak32:.0%} of fp32 peak')
     row('forward bf16 autocast', f'{t16:.2f} s', f'{t32 / t16:.2f}× fp32; {gf / t16 / 1e3:.2f} TFLOP/s = {gf / t16 / 1e3 / peak16:.0%} of bf16 peak')
     row('forward bf16 weights', f'{tw:.2f} s', f'{t32 / tw:.2f}× fp32; {gf / tw / 1e3 / peak16:.0%} of bf16 peak')
+    row('forward bf16 weights, channels-last', f'{tc:.2f} s', f'{t32 / tc:.2f}× fp32; {gf / tc / 1e3 / peak16:.0%} of bf16 peak: what the predictor runs on CPUs with fast bf16 (#21 item 1)')
     row('training step fp32', f'{s32:.2f} s', 'Adam (fused, as training runs it), batch 1')
     row('training step bf16 autocast', f'{s16:.2f} s', f'{s32 / s16:.2f}× faster than fp32 (#21 item 2: ≥ 3.5× on AMX)' + ('; fp32 weight gradients for the convolutions whose geometry fails `conv_wgrad_ok` on this CPU' if wgrad32 else ''))
