@@ -1,5 +1,6 @@
 """This checkout against an earlier commit, side by side in one run (#18: nothing lost): seed-size inference (sliding
-window, the whole volume layer by layer, and the whole volume twice — two mirrorings — in one call), the full-width training step, and preprocessing at seed size. Each
+window, the whole volume layer by layer, and the whole volume twice — two mirrorings — in one call), the full-width bf16 forward (channels-last) and training step, and preprocessing at
+seed size. Each
 measurement runs in a fresh process, alternating between the two code bases, repeated; medians are printed with the
 ratio now/base (< 1: faster now); the order alternates (base, now, now, base, …) so a drift of a shared machine
 over the run does not fall on one side. `python bench/bench_compare.py --base 61e2563` (slow: about ten minutes)."""
@@ -19,6 +20,21 @@ hold_freed_memory(); torch.manual_seed(0)
 m = ResNet3DSeg().eval(); x = torch.randn(2, 32, 1024, 512)
 t = time.perf_counter(); p = predict_probs([m], x, 5, window={win}, overlap=0.25, precision='bf16', tta_axes={tta})
 print(json.dumps(dict(t=time.perf_counter() - t)))
+'''
+FWD = '''
+import torch, time, json
+try: from seg3d.core import hold_freed_memory
+except ImportError: from seg3d.model import hold_freed_memory
+from seg3d.model import ResNet3DSeg
+hold_freed_memory(); torch.manual_seed(0)
+cl = torch.channels_last_3d
+m = ResNet3DSeg().eval().to(torch.bfloat16).to(memory_format=cl)
+x = torch.randn(1, 2, 32, 128, 128).to(torch.bfloat16).contiguous(memory_format=cl)
+with torch.no_grad():
+    m(x); ts = []
+    for _ in range(5):
+        t = time.perf_counter(); m(x); ts.append(time.perf_counter() - t)
+print(json.dumps(dict(t=sorted(ts)[2])))
 '''
 STEP = '''
 import torch, time, json, contextlib
@@ -81,6 +97,7 @@ if __name__ == '__main__':
         cases = [('seed-size inference, windows 32×256×256 (bf16)', PRED.format(win=(32, 256, 256), tta=())),
                  ('seed-size inference, whole volume layer by layer (bf16)', PRED.format(win=None, tta=())),
                  ('seed-size inference, whole volume, 2 mirrorings (tta X, bf16)', PRED.format(win=None, tta=(2,))),
+                 ('forward, full width, 1×2×32×128×128 (bf16, channels-last: what the predictor runs where bf16 is fast)', FWD),
                  ('training step, full width, 1×2×32×128×128 (bf16 autocast, as training runs it)', STEP),
                  ('preprocessing 4 cases 400×900×20×2 → 512×1024×32, 2 workers', PREP)]
         for name, code in [c for c in cases if not a.only or a.only in c[0]]:
