@@ -10,7 +10,7 @@ from seg3d.core import hold_freed_memory
 from seg3d.data import config_from_dict, SegDataset
 from seg3d.evaluate import _cases_for, confusion_matrix, overlap_from_confusion
 import seg3d.predictor
-from seg3d.predictor import predict_probs, _forward_fn
+from seg3d.predictor import predict_probs, _forward_fn, Mirrors
 from common import machine, row
 
 def fg_dice(a, b, k):
@@ -32,7 +32,7 @@ if __name__ == '__main__':
         win = tuple(a.window) if a.window else tuple(max(16, (int(d * 0.6) // 16) * 16) if d > 16 else d for d in size)
         t = time.perf_counter(); sw = predict_probs([m], img, k, window=win, overlap=a.overlap, precision=a.precision).argmax(0).numpy(); t_sw = time.perf_counter() - t
         t = time.perf_counter(); whole = predict_probs([m], img, k, precision=a.precision).argmax(0).numpy(); t_whole = time.perf_counter() - t
-        t = time.perf_counter(); one = _forward_fn(plain, [[]], 2, (), a.precision, 'cpu')(img[None])[0].argmax(0).numpy(); t_one = time.perf_counter() - t   # plain model(x)
+        t = time.perf_counter(); one = _forward_fn(plain, Mirrors(), a.precision, "cpu")(img[None])[0].argmax(0).numpy(); t_one = time.perf_counter() - t   # plain model(x)
         rows.append((fg_dice(sw, one, k), float((sw == one).mean()), fg_dice(sw, lab, k), fg_dice(one, lab, k), t_sw, t_one,
                      fg_dice(whole, one, k), float((whole == one).mean()), t_whole, win, size))
     r = np.array([x[:9] for x in rows])

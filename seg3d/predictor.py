@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_predictor.ipynb #10390768
 from __future__ import annotations
-import copy, functools, itertools, json, math, mmap, tempfile, warnings, weakref
+import copy, functools, itertools, json, math, mmap, tempfile, typing, warnings, weakref
 from pathlib import Path
 import numpy as np
 import torch
@@ -22,9 +22,10 @@ from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3D
 __all__ = ['SPILL_MIN', 'ROW_MAX', 'GRAM_RATIO', 'WHOLE_CHANNELS_LAST', 'WHOLE_VOLUME_MIN', 'SPILL_AUTO', 'CHANNELS_LAST', 'BEST',
            'window_starts', 'gaussian_weights', 'sliding_window_probs', 'Arena', 'anonymous_map', 'release_pages',
            'chunked_conv', 'norm_', 'gram_pays', 'linear_moments', 'fused_conv_norm', 'LayerByLayer',
-           'whole_volume_forward', 'whole_channels_last', 'flip_sets', 'swap_channels', 'entropy', 'spill_folder',
-           'bf16_weights', 'use_channels_last', 'predict_probs', 'checkpoints_of', 'check_ensemble', 'preprocess_image',
-           'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args', 'policy_from_args']
+           'whole_volume_forward', 'whole_channels_last', 'flip_sets', 'swap_channels', 'Mirrors', 'entropy',
+           'spill_folder', 'bf16_weights', 'use_channels_last', 'predict_probs', 'checkpoints_of', 'check_ensemble',
+           'preprocess_image', 'Predictor', 'argmax_u8', 'raw_grid_maps', 'postprocess', 'add_policy_args',
+           'policy_from_args']
 
 # %% ../nbs/02a_predictor.ipynb #95f8f6f3
 def window_starts(size:int,            # voxels along the axis
@@ -658,6 +659,13 @@ def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
     for a, b in pairs: idx[a], idx[b] = b, a
     return probs[:, idx]
 
+class Mirrors(typing.NamedTuple):
+    "Test-time mirroring: the flips (lists of spatial axes, `flip_sets`), the left-right axis, and the class pairs a "
+    "flip of that axis swaps"
+    flips: list = [[]]
+    lr_axis: int = 2
+    lr_pairs: tuple = ()
+
 # %% ../nbs/02a_predictor.ipynb #d40480ee
 def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
             eps:float=1e-8,       # guards log(0)
@@ -688,10 +696,10 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
     return out
 
 # %% ../nbs/02a_predictor.ipynb #b77c63eb
-def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) -> torch.Tensor:
-    "Probabilities of `net` averaged over the mirrorings `flips` of `x`, each mirrored back (left/right classes "
-    "swapped); with `feats`, each mirroring's pooled task features are appended there"
-    out = None
+def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None) -> torch.Tensor:
+    "Probabilities of `net` averaged over the `mirrors` of `x`, each mirrored back (left/right classes swapped); with "
+    "`feats`, each mirroring's pooled task features are appended there"
+    out, (flips, lr_axis, lr_pairs) = None, mirrors
     for i, f in enumerate(flips):
         dims, pooled = [a + 2 for a in f], [] if feats is not None else None
         p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype)
@@ -702,10 +710,9 @@ def _mirrored(net, x, flips, lr_axis:int, lr_pairs, out_dtype, feats:dict|None) 
     return out.div_(len(flips)) if len(flips) > 1 else out
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
-def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=False, out_dtype=torch.float32,
-                spill=None):
-    "Batch forward: probabilities (`out_dtype`) averaged over the mirrorings `flips` (bf16 weights: bf16 input, no "
-    "autocast); with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
+def _forward_fn(model, mirrors:Mirrors, precision, device, *, whole:bool=False, out_dtype=torch.float32, spill=None):
+    "Batch forward: probabilities (`out_dtype`) averaged over the `mirrors` (bf16 weights: bf16 input, no autocast); "
+    "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
@@ -716,7 +723,7 @@ def _forward_fn(model, flips, lr_axis, lr_pairs, precision, device, whole:bool=F
     def fwd(x):
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
         with torch.no_grad(), autocast():
-            return _mirrored(net, x, flips, lr_axis, lr_pairs, out_dtype, fwd.feats if tasks else None)
+            return _mirrored(net, x, mirrors, out_dtype, fwd.feats if tasks else None)
     fwd.feats = {}
     return fwd
 
@@ -765,7 +772,7 @@ def use_channels_last(device   # where the model runs
     return cpu_has_fast_bf16() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
-def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision, device, dtype, spill) -> tuple:
+def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, *, dtype, spill) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
     bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
@@ -774,7 +781,8 @@ def _runner(m:nn.Module, image, whole:bool, flips, lr_axis, lr_pairs, precision,
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
     if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
-    return run, _forward_fn(run, flips, lr_axis, lr_pairs, precision, device, big, dtype if big else torch.float32, sp)
+    return run, _forward_fn(run, mirrors, precision, device, whole=big, out_dtype=dtype if big else torch.float32,
+                            spill=sp)
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -794,11 +802,11 @@ def predict_probs(models:list,             # networks (an ensemble)
                   spill=None               # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
                  ) -> torch.Tensor:
     "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
-    flips, total, n = flip_sets(tta_axes) if tta_axes else [[]], None, 0
+    mirrors, total, n = Mirrors(flip_sets(tta_axes) if tta_axes else [[]], lr_axis, lr_pairs), None, 0
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        run, fwd = _runner(m, image, whole, flips, lr_axis, lr_pairs, precision, device, dtype, spill)
+        run, fwd = _runner(m, image, whole, mirrors, precision, device, dtype=dtype, spill=spill)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
