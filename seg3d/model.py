@@ -64,34 +64,27 @@ class UpConv3d(nn.ConvTranspose3d):
                  bias:bool=True):  # add a bias
         super().__init__(cin, cout, 2, 2, bias=bias)
     def forward(self, x):
-        if _exporting(): return super().forward(x)
-        if channels_last(x): return self._rows(x)
-        B, c, _, D, H, W = (y := self.products(x)).shape
-        return y.view(B, c, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, c, 2 * D, 2 * H, 2 * W)
+        return super().forward(x) if _exporting() else self.late(x)
     def products(self, x):
         "Channels-first: the (B, c, 8, D, H, W) output before the shuffle, offset (i, j, k) at index 4i + 2j + k"
         B, _, D, H, W = x.shape
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2)).view(B, self.out_channels, 8, D, H, W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, -1, 1, 1, 1, 1)
-    def _rows(self, x):
-        "Channels-last: (voxels, Cin) rows times W, then the 2×2×2 shuffle straight into a channels-last output"
+    def product_rows(self, x):
+        "Channels-last: the products of a channels-last `x` as (B, D, H, W, 8·c) rows, ordered (offset (i, j, k), c) "
+        "— (voxels, Cin) rows times W, no reorder"
+        y = x.permute(0, 2, 3, 4, 1) @ self.weight.permute(0, 2, 3, 4, 1).flatten(1)
+        return y if self.bias is None else y + self.bias.to(y.dtype).repeat(8)
+    def late(self, x, after=None):
+        "This layer, with `after` (per-voxel layers, norms, a pointwise head; None: nothing) run on the products "
+        "before the 2×2×2 shuffle, which then moves only `after`'s output (see `late_ok`); the output keeps x's layout"
         B, _, D, H, W = x.shape
-        c = self.out_channels
-        y = x.permute(0, 2, 3, 4, 1) @ self.weight.flatten(1)                     # (B, D, H, W, c·8), (c, i, j, k)
-        y = y.view(B, D, H, W, c, 2, 2, 2).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, 2 * D, 2 * H, 2 * W, c)
-        if self.bias is not None: y = y + self.bias.to(y.dtype)
-        return y.permute(0, 4, 1, 2, 3)
-    def late(self, x, after):
-        "This layer, then `after` (per-voxel layers, norms, a pointwise head) run on the products before the 2×2×2 "
-        "shuffle, which moves only `after`'s output (see `late_ok`)"
-        B, _, D, H, W = x.shape
-        if channels_last(x):                                 # rows (voxel, offset, c): a channels-last (B, c, D, H, 8W)
-            y = x.permute(0, 2, 3, 4, 1) @ self.weight.permute(0, 2, 3, 4, 1).flatten(1)
-            if self.bias is not None: y = y + self.bias.to(y.dtype).repeat(8)
-            z = after(y.view(B, D, H, 8 * W, self.out_channels).permute(0, 4, 1, 2, 3)).permute(0, 2, 3, 4, 1)
-            z = z.reshape(B, D, H, W, 2, 2, 2, -1).permute(0, 1, 4, 2, 5, 3, 6, 7)
+        after = after or (lambda t: t)
+        if channels_last(x):                       # rows (voxel, offset, c) are a channels-last (B, c, D, H, 8W)
+            y = self.product_rows(x).view(B, D, H, 8 * W, self.out_channels).permute(0, 4, 1, 2, 3)
+            z = after(y).permute(0, 2, 3, 4, 1).reshape(B, D, H, W, 2, 2, 2, -1).permute(0, 1, 4, 2, 5, 3, 6, 7)
             return z.reshape(B, 2 * D, 2 * H, 2 * W, -1).permute(0, 4, 1, 2, 3)
-        z = after(self.products(x).flatten(2, 3))            # (B, c, 8·D, H, W): offset-major slabs
+        z = after(self.products(x).flatten(2, 3))  # (B, c, 8·D, H, W): offset-major slabs
         return z.reshape(B, -1, 2, 2, 2, D, H, W).permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(B, -1, 2 * D, 2 * H, 2 * W)
 
 # %% ../nbs/02_model.ipynb #4a1f0c08

@@ -467,15 +467,8 @@ def _late_shuffle(conv:nn.Module, add, then) -> bool:
     pointwise = then is None or (isinstance(then, PointwiseConv3d) and then.stride == (1, 1, 1))
     return isinstance(conv, UpConv3d) and add is None and pointwise
 
-def _product_rows(conv:nn.Module, W:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
-    "Channels-last: an `UpConv3d`'s products of a channels-last chunk `x` as (voxels · 8, c) rows, ordered (voxel, "
-    "offset (i, j, k)); `W` is its weight as (in, 8 · c), offset-major"
-    y = _voxel_rows(x) @ W
-    if conv.bias is not None: y = y + conv.bias.to(y.dtype).repeat(8)
-    return y.view(-1, conv.out_channels)
-
 def _shuffle_rows_into(out:torch.Tensor,   # (1, C, 2d, 2h, 2w), any strides (a chunk of the output)
-                       t:torch.Tensor,     # (d · h · w · 8, C) rows, as `_product_rows`
+                       t:torch.Tensor,     # (d · h · w · 8, C) rows: `UpConv3d.product_rows`, flattened
                        dhw):               # (d, h, w)
     "Write each voxel's 8 rows of `t` as its 2×2×2 block of `out`: one copy, no shuffled temporary"
     d, h, w = dhw
@@ -509,8 +502,7 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
     late, put = _late_shuffle(conv, add, then), lambda o, t, a, b: o.copy_(t)
     if late and _cl(x):                                                                 # (voxels · 8, c) rows
         half = lambda a, b: [(b - a) // 2 if d == ax else n for d, n in enumerate(x.shape) if d >= 2]
-        W = conv.weight.permute(0, 2, 3, 4, 1).reshape(conv.in_channels, -1).to(x.dtype)
-        rows = lambda a, b: _product_rows(conv, W, _slab(x, ax, a // 2, b // 2))
+        rows = lambda a, b: conv.product_rows(_slab(x, ax, a // 2, b // 2)).view(-1, conv.out_channels)
         if then is not None: then = lambda t, _f=then: F.linear(t, _f.weight.flatten(1), _f.bias)
         put = lambda o, t, a, b: _shuffle_rows_into(o, t, half(a, b))
     elif late:                                                                          # (1, c, 8, d, h, w)
