@@ -142,11 +142,12 @@ def raw_truth(data_dir    # folder written by seg3d_preprocess
 
 # %% ../nbs/04_evaluate.ipynb #42519f42
 def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
-                  label_path,        # label file on the same grid
-                  num_classes:int    # K
+                  label_path,        # label file on the same grid (NIfTI, NRRD, MetaImage: what `load_label` reads)
+                  num_classes:int,   # K
+                  loaded=None        # `load_label(label_path)`'s result, if it was read already
                  ) -> dict:
     "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
-    lab, limg = load_label(label_path, num_classes)
+    lab, limg = loaded or load_label(label_path, num_classes)
     if lab.shape != pred.shape:
         raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
     m = segmentation_metrics(pred, lab, num_classes, spacing=tuple(float(z) for z in limg.header.get_zooms()[:3]))
@@ -176,8 +177,11 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
         np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
     if s['case'] in truth:
         path, plan = truth[s['case']]
-        vox = float(abs(np.linalg.det(nib.load(path).affine[:3, :3])))
-        r['raw'] = label_metrics(predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T, path, k)
+        try:
+            lab = load_label(path, k)                                   # NIfTI, NRRD, MetaImage
+            vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
+            r['raw'] = label_metrics(predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T, path, k, lab)
+        except CaseError as e: r['raw_error'] = str(e)                  # e.g. the raw label changed since preprocessing
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
 
@@ -354,15 +358,15 @@ def _write_csv(path, rows, class_names):
 
 # %% ../nbs/04_evaluate.ipynb #9af7ccb2
 def _raw_summary(rows:list) -> dict|None:
-    "Means of the raw-grid scores over the cases that have one"
+    "Means of the raw-grid scores over the cases that have one; the cases whose raw label could not be scored"
     raw = [r['raw'] for r in rows if r.get('raw')]
-    if not raw: return None
+    failed = {r['case']: r['raw_error'] for r in rows if r.get('raw_error')}
+    if not raw and not failed: return None
     mean = lambda k: (
         float(np.mean([m[k] for m in raw if m[k] is not None])) if any(m[k] is not None for m in raw) else None
     )
-    return dict(
-        cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'), mean_fg_dice=mean('mean_fg_dice')
-    )
+    return dict(cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'),
+                mean_fg_dice=mean('mean_fg_dice'), **({'failed': failed} if failed else {}))
 
 # %% ../nbs/04_evaluate.ipynb #4abd5eba
 def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, names:list):
@@ -438,9 +442,10 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
         lines.append(f"without the postprocessing: mean foreground Dice {plain:.4f}")
     lines += [_task_line(t, m) for t, m in (section.get('tasks') or {}).items()]
     raw = section.get('raw_grid')
-    if raw:
+    if raw and raw['cases']:
         lines.append(f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} | mean foreground Dice "
                      f"{raw['mean_fg_dice']:.4f} | {raw['cases']} case(s)")
+    lines += [f"  not scored on its raw grid: {c}: {e}" for c, e in ((raw or {}).get('failed') or {}).items()]
     return '\n'.join(lines)
 
 # %% ../nbs/04_evaluate.ipynb #fa3d85ee

@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder,
                         hold_freed_memory, atomic_write)
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part,
-                              is_dicom_dir, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
+                              is_dicom_dir, reorient, _check_pair, PreprocessSettings, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -44,16 +44,21 @@ def find_inputs(src    # an image file or DICOM folder, a folder of them, or an 
 
 # %% ../nbs/05_inference.ipynb #f603e658
 def _find_label(label_dir, case:str) -> Path|None:
-    "`label_dir/<case>.nii[.gz]`, if there is one"
+    "`label_dir/<case>` in a format seg3d reads (`.nii.gz`, `.nii`, `.nrrd`, `.mha` …), if there is one"
     if not label_dir: return None
-    return next((Path(label_dir)/f'{case}{s}' for s in NIFTI_SUFFIXES if (Path(label_dir)/f'{case}{s}').exists()), None)
+    return next((p for s in IMAGE_SUFFIXES if (p := Path(label_dir)/f'{case}{s}').exists()), None)
 
-def _case_metrics(label_dir, case:str, r:dict, num_classes:int) -> dict|None:
-    "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid"
+def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float) -> dict|None:
+    "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid "
+    "(the label reoriented and resampled as preprocessing makes the training labels); a label on another grid than the "
+    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`"
     path = _find_label(label_dir, case)
     if path is None: return None
-    m = label_metrics(r['label_original'], path, num_classes)
-    truth = resample_label(load_label(path, num_classes)[0], r['plan'])  # as preprocessing makes the training labels
+    lab = load_label(path, num_classes)
+    _check_pair(r['ref'], lab[1], scan, path, tol)
+    m = label_metrics(r['label_original'], path, num_classes, lab)
+    t = r['plan'].get('orient')
+    truth = resample_label(reorient(lab[0], t) if t else lab[0], r['plan'])
     spacing = np.linalg.norm(np.asarray(r['affine_preprocessed'])[:3, :3], axis=0)
     pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing=spacing)
     return dict(m, preprocessed={k: pre[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
@@ -72,15 +77,19 @@ def _write_case(out:Path, case:str, r:dict, save_probabilities:bool) -> dict:
 
 # %% ../nbs/05_inference.ipynb #56e3990d
 def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space:str, save_probabilities:bool) -> dict:
-    "Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem"
+    "Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem (a label that "
+    "cannot score the written prediction: `metrics_error`)"
     t0, e = time.time(), dict(case=case, inputs=[str(p) for p in paths], status='failed', error=None)
     try:
         safe_case(case)
         r = predictor.predict_case(paths, space, both=bool(labels), probs=save_probabilities)
         e.update(files=_write_case(out, case, r, save_probabilities), original_shape=list(r['ref'].shape),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
-                 metrics=_case_metrics(labels, case, r, predictor.cfg.num_classes), sha256=[sha256(p) for p in paths],
-                 status='ok', **({'classes': r['classes']} if r.get('classes') else {}))
+                 sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
+        tol = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol)   # the training's tolerance
+        try: e['metrics'] = _case_metrics(labels, case, r, predictor.cfg.num_classes, paths[0], tol)
+        except CaseError as err: e.update(metrics=None, metrics_error=str(err))   # predicted, but its label is unusable
+        e['status'] = 'ok'
     except CaseError as err: e['error'] = str(err)
     except Exception as err:
         e.update(error=f"{paths[0] if paths else case}: {type(err).__name__}: {err}", traceback=traceback.format_exc())
@@ -193,6 +202,7 @@ def _print_report(rep:dict, output):
     print(f"predicted {s['ok']} of {s['cases']} case(s), {s['failed']} failed" + scores)
     for c in rep['cases']:
         if c['status'] != 'ok': print(f"  FAILED {c['case']}: {c['error']}")
+        elif c.get('metrics_error'): print(f"  NOT SCORED {c['case']} (predicted): {c['metrics_error']}")
     answers = [(c['case'], t, v) for c in rep['cases'] for t, v in (c.get('classes') or {}).items()]
     for case, t, v in answers[:10]:
         spread = '' if v['uncertainty'] is None else f" ± {v['uncertainty']:.3f}"
