@@ -254,11 +254,13 @@ def case_name(path    # a file, or a folder of DICOM files
 
 def safe_case(name:str    # a case name taken from a file name
              ) -> str:
-    "Return `name` if it is safe as a file name inside an output folder, else raise `CaseError`"
-    if not re.fullmatch(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*', name or '') or name in ('.', '..'):
+    "Return `name` if it is safe as a file name inside an output folder, else raise `CaseError`: letters of any "
+    "script, digits, spaces and `_ . + - ( ) [ ] , = @ # ~`, not starting with `.`, `-` or a space"
+    if not re.fullmatch(r"\w[\w .+()\[\],=@#~-]*", name or '') or name.endswith(' '):
         raise CaseError(
-            f"case name {name!r} is not a plain file name (letters, digits, "
-            "'_', '.', '+', '-'); it could escape the output folder"
+            f"case name {name!r} is not a plain file name (letters, digits, spaces, "
+            "'_', '.', '+', '-', '(', ')', '[', ']', ',', '=', '@', '#', '~'; no leading '.', '-' or space); "
+            "it could escape the output folder or hide there"
         )
     return name
 
