@@ -362,6 +362,8 @@ def _load(path:Path, max_voxels:int):
         ) from None
     if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
         raise CaseError(f"{path}: expected a NIfTI-1/2 image, got {type(img).__name__}")
+    if (dt := img.get_data_dtype()).kind == 'c' or dt.fields:   # complex, RGB: a cast would drop or mix parts
+        raise CaseError(f"{path}: voxel type {dt} ({'complex' if dt.kind == 'c' else 'RGB'}); expected real values")
     n = int(np.prod(img.shape)) if img.shape else 0
     if max_voxels and n > max_voxels:
         raise CaseError(f"{path}: {n:,} values exceed the memory guard max_voxels={max_voxels:,}")
