@@ -1,14 +1,17 @@
 """#21 item 1: where the full-width bf16 forward spends its time, per option, measured side by side in one run.
-`python bench/experiments/forward_profile.py [--shape 1 2 32 128 128] [--only eager,channels_last,compile,fused_norm]`
+`python bench/experiments/forward_profile.py [--shape 1 2 32 128 128] [--only eager,channels_last,compile,fused_norm,onednn_norm]`
 Prints, for each option: median forward time, achieved TFLOP/s as a share of the bf16 matmul peak measured in the same
 run, and the profile grouped by kind of work (convolutions, matrix products, norms, copies/reorders, ReLU, adds,
 fused kernels of torch.compile, the rest). `fused_norm`: the convolutions eager, each norm → (+ shortcut) → ReLU one
-torch.compile'd function with fp32 statistics on the bf16 conv output (one reduction pass, one pointwise pass)."""
+torch.compile'd function with fp32 statistics on the bf16 conv output (one reduction pass, one pointwise pass).
+`onednn_norm`: the channels-last model; each instance norm (+ shortcut) (+ ReLU) after a convolution as a statistics pass
+(`torch.batch_norm_update_stats`, fp32) and one oneDNN pass (`mkldnn._convolution_pointwise`: a depthwise 1×1×1
+convolution holding the norm's scale and shift, with the shortcut's sum and the ReLU as post-ops) — no compiler."""
 import argparse, copy, time
 import torch
 from torch.profiler import profile, ProfilerActivity
 import torch.nn as nn
-from seg3d.model import ResNet3DSeg, model_summary, Steps
+from seg3d.model import ResNet3DSeg, model_summary, Steps, UpConv3d
 from seg3d.core import hold_freed_memory
 
 KINDS = [('conv', ('convolution', 'conv3d', 'mkldnn_conv')), ('matmul', ('bmm', 'addmm', 'aten::mm', 'matmul', 'linear')),
@@ -40,8 +43,31 @@ class FusedSteps(Steps):
         for blk in stage: x = blk.run(x, self)
         return x
 
+_PW = torch.ops.mkldnn._convolution_pointwise
+
+def _onednn_norm_act(norm, c, short=None, relu=False, into_short=False):
+    "norm(c) (+ short) (ReLU) for a channels-last (1, C, ...) `c`: fp32 statistics, then one oneDNN pass"
+    C, z, o = c.shape[1], [0, 0, 0], [1, 1, 1]
+    mu, var = torch.batch_norm_update_stats(c, torch.zeros(C), torch.ones(C), 1.0)   # fp32 buffers: fp32 results
+    s = torch.rsqrt(var + norm.eps) * norm.weight.float(); t = norm.bias.float() - mu * s
+    W, B = s.to(c.dtype).view(C, 1, 1, 1, 1), t.to(c.dtype)
+    if short is None: return _PW(c, W, B, z, o, o, C, 'relu' if relu else 'none', [], '')
+    if into_short: return torch.ops.mkldnn._convolution_pointwise_.binary(short, c, W, B, z, o, o, C, 'add', None, 'relu', [], '')
+    return _PW.binary(c, short, W, B, z, o, o, C, 'add', None, None, [], '').relu_()
+
+class OneDNNSteps(Steps):
+    "Channels-last eager convolutions; each instance norm (+ shortcut) (+ ReLU) after one as `_onednn_norm_act`"
+    def cnr(self, seq, x, then=None):
+        if then is not None or isinstance(seq[0], UpConv3d): return super().cnr(seq, x, then)   # the late shuffle as is
+        return _onednn_norm_act(seq[1], seq[0](x), relu=len(seq) > 2)
+    def residual(self, last, h, short, x):
+        return _onednn_norm_act(last[1], last[0](h), short, relu=True, into_short=short is not x)   # a block's own sum
+    def stage(self, net, stage, x):
+        for blk in stage: x = blk.run(x, self)
+        return x
+
 class Fused(nn.Module):
-    def __init__(self, m): super().__init__(); self.m, self.steps = m, FusedSteps()
+    def __init__(self, m, steps=None): super().__init__(); self.m, self.steps = m, steps or FusedSteps()
     def forward(self, x): return self.m.run(x, self.steps)
 
 def matmul_peak(n=4096):
@@ -99,6 +125,10 @@ if __name__ == '__main__':
         with torch.no_grad(): mf(x)
         print(f"fused_norm: first call (compilation) {time.perf_counter() - t0:.0f} s")
         variants['fused norm+add+ReLU (compiled), convs eager'] = (mf, x)
+    if 'onednn_norm' in a.only:
+        mc = copy.deepcopy(m).to(memory_format=torch.channels_last_3d)
+        variants['channels-last, norm (+ add) + ReLU as oneDNN post-ops'] = (Fused(mc, OneDNNSteps()),
+                                                                              x.contiguous(memory_format=torch.channels_last_3d))
     for name, (net, inp) in variants.items():
         with torch.no_grad():
             err = float((net(inp).float() - ref).abs().max() / ref.abs().max())
