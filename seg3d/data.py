@@ -104,6 +104,7 @@ class DataSettings:
     in_channels:int|None=None                  # image channels; None: from the data
     num_classes:int|None=None                  # classes incl. background; None: from the data
     class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
+    ignore_label:int|None=None                 # label value of unannotated voxels (no loss, no score); None: the data's
 
 # %% ../nbs/01_data.ipynb #9e08d357
 @dataclass
@@ -204,6 +205,9 @@ def _check_config_values(cfg:Config, source:str):
         raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
+    if cfg.ignore_label is not None and cfg.num_classes is not None and not cfg.num_classes <= cfg.ignore_label <= 255:
+        raise ValueError(f"{source}: ignore_label must be a label value above the classes 0..{cfg.num_classes - 1} "
+                         f"(at most 255), got {cfg.ignore_label}")
 
 # %% ../nbs/01_data.ipynb #45b8b8ac
 def config_from_dict(d:dict,                  # fields of `Config` (partial is fine)
@@ -511,7 +515,8 @@ def _dataset_labels(folder:Path) -> list|None:
     for f in (folder/'dataset.json', folder.parent/'dataset.json'):
         if f.exists():
             labels = json.loads(f.read_text()).get('labels')
-            if isinstance(labels, dict): return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1]))]
+            if isinstance(labels, dict):                                  # nnU-Net's 'ignore' is not a class
+                return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1])) if n != 'ignore']
     return None
 
 # %% ../nbs/01_data.ipynb #f99ea6b5
@@ -593,9 +598,10 @@ def _channels_from(cfg:Config, prep:dict, metas:dict, folder:Path) -> int:
         raise CaseError(f"{folder}: case {bad[0]!r} has {n} channel(s); expected in_channels={chans}")
     return chans
 
-def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str) -> tuple:
-    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's, else those found"
-    top = max(max(m['classes']) for m in metas.values())
+def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str, ignore=None) -> tuple:
+    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's, else those found "
+    "(the ignore label is none of them)"
+    top = max(max([c for c in m['classes'] if c != ignore] or [0]) for m in metas.values())
     names = _dataset_labels(folder)
     k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
     if top >= k:
@@ -613,7 +619,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
     chans = _channels_from(cfg, prep, metas, folder)
-    k, names = _classes_from(cfg, prep, metas, folder, source)
+    ignore = cfg.ignore_label if cfg.ignore_label is not None else prep.get('ignore_label')
+    k, names = _classes_from(cfg, prep, metas, folder, source, ignore)
     report = json.loads((folder/'preprocessing_report.json').read_text())['cases']      # failed cases are cases too
     table = load_case_labels(cfg, [e['case'] for e in report])
     out = dataclasses.replace(
@@ -623,6 +630,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
         in_channels=int(chans),
         num_classes=int(k),
         class_names=list(names),
+        ignore_label=ignore,
         class_weights=cfg.class_weights or seed_class_weights(k),
     )
     grid_zyx = list(reversed(out.target_shape))
@@ -831,8 +839,9 @@ def _load(self:SegDataset, case:str, rng) -> dict:
     if self.patch:
         locs = meta['locations']
         center = None
-        if locs and rng.random() < self.cfg.fg_ratio:
-            pts = locs[sorted(locs)[rng.integers(len(locs))]]
+        cls = sorted(c for c in locs if self.cfg.ignore_label is None or int(c) != self.cfg.ignore_label)
+        if cls and rng.random() < self.cfg.fg_ratio:                  # a class, then one of its voxels, at the centre
+            pts = locs[cls[rng.integers(len(cls))]]
             center = pts[rng.integers(len(pts))]
         start = patch_start(meta['shape'][1:], self.patch, center, rng)
         region = [slice(a, a + p) for a, p in zip(start, self.patch)]     # only these chunks are read and decoded

@@ -86,17 +86,24 @@ def hd95_assd(d:tuple|None    # from `surface_distances`
 def segmentation_metrics(pred,              # predicted label map
                          target,            # ground-truth label map of the same shape
                          num_classes:int,   # K
-                         spacing=None       # voxel size per axis (mm; None: 1)
+                         spacing=None,      # voxel size per axis (mm; None: 1)
+                         ignore:int|None=None   # label value of unannotated voxels in `target`: left out
                         ) -> dict:
-    "IoU, Dice (per class and means), HD95, ASSD (mm), volumes and the confusion matrix of one case"
+    "IoU, Dice (per class and means), HD95, ASSD (mm), volumes and the confusion matrix of one case; with unannotated "
+    "voxels the overlaps and volumes count the annotated ones, and distances are left out (no surface is known)"
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
         raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
-    cm = confusion_matrix(pred, target, num_classes)
+    partial = ignore is not None and bool((unknown := target == ignore).any())
+    cm = confusion_matrix(pred[~unknown], target[~unknown], num_classes) if partial else \
+        confusion_matrix(pred, target, num_classes)
     iou, dice = overlap_from_confusion(cm)
     vox = float(np.prod(spacing)) if spacing is not None else 1.0
     hd, asd, flags = [None] * num_classes, [None] * num_classes, [None] * num_classes
     for c in range(1, num_classes):
+        if partial:
+            flags[c] = 'partial_annotation'
+            continue
         p, t = pred == c, target == c
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
         hd[c], asd[c] = hd95_assd(surface_distances(p, t, spacing))
@@ -144,13 +151,14 @@ def raw_truth(data_dir    # folder written by seg3d_preprocess
 def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
                   label_path,        # label file on the same grid (NIfTI, NRRD, MetaImage: what `load_label` reads)
                   num_classes:int,   # K
-                  loaded=None        # `load_label(label_path)`'s result, if it was read already
+                  loaded=None,       # `load_label(label_path)`'s result, if it was read already
+                  ignore:int|None=None   # label value of unannotated voxels (left out)
                  ) -> dict:
     "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
-    lab, limg = loaded or load_label(label_path, num_classes)
+    lab, limg = loaded or load_label(label_path, num_classes, ignore=ignore)
     if lab.shape != pred.shape:
         raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
-    m = segmentation_metrics(pred, lab, num_classes, spacing=tuple(float(z) for z in limg.header.get_zooms()[:3]))
+    m = segmentation_metrics(pred, lab, num_classes, tuple(float(z) for z in limg.header.get_zooms()[:3]), ignore)
     return dict(
         label=str(label_path),
         **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')},
@@ -166,21 +174,23 @@ def _classes_row(cl:dict, s:dict, names:dict) -> dict:
 def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
     t0, k, spacing, samples = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case']), []
+    ign = predictor.cfg.ignore_label                                     # unannotated voxels: not scored
     probs, gt = predictor.probs(s['image'], samples), s['label'].numpy()
     pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
-    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing))
+    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign))
     if (cl := predictor.case_classes(samples)): r['classes'] = _classes_row(cl, s, predictor.cfg.model.tasks)
     if predictor.postprocess:                                           # the score without it, beside
-        plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing)
+        plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing, ign)
         r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
     if keep_dir is not None:  # out-of-fold predictions, for choosing postprocessing
         np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
     if s['case'] in truth:
         path, plan = truth[s['case']]
         try:
-            lab = load_label(path, k)                                   # NIfTI, NRRD, MetaImage
+            lab = load_label(path, k, ignore=ign)                       # NIfTI, NRRD, MetaImage
             vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
-            r['raw'] = label_metrics(predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T, path, k, lab)
+            raw = predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T
+            r['raw'] = label_metrics(raw, path, k, lab, ign)
         except CaseError as e: r['raw_error'] = str(e)                  # e.g. the raw label changed since preprocessing
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
@@ -519,7 +529,8 @@ def _oof_dice(files:list, steps:list, k:int) -> np.ndarray:
     for f in files:
         d = np.load(f)
         pred = postprocess(d['pred'], steps, float(d['voxel_mm3'])) if steps else d['pred']
-        per_case.append(overlap_from_confusion(confusion_matrix(pred, d['truth'], k))[1])
+        known = d['truth'] < k                                             # an ignore label (≥ K) is not scored
+        per_case.append(overlap_from_confusion(confusion_matrix(pred[known], d['truth'][known], k))[1])
     dice = np.array([[np.nan if v is None else v for v in row] for row in per_case], float)
     return np.nanmean(dice, 0) if len(dice) else np.full(k, np.nan)
 

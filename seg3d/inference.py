@@ -48,19 +48,19 @@ def _find_label(label_dir, case:str) -> Path|None:
     if not label_dir: return None
     return next((p for s in IMAGE_SUFFIXES if (p := Path(label_dir)/f'{case}{s}').exists()), None)
 
-def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float) -> dict|None:
+def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float, ignore=None) -> dict|None:
     "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid "
     "(the label reoriented and resampled as preprocessing makes the training labels); a label on another grid than the "
-    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`"
+    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not scored"
     path = _find_label(label_dir, case)
     if path is None: return None
-    lab = load_label(path, num_classes)
+    lab = load_label(path, num_classes, ignore=ignore)
     _check_pair(r['ref'], lab[1], scan, path, tol)
-    m = label_metrics(r['label_original'], path, num_classes, lab)
+    m = label_metrics(r['label_original'], path, num_classes, lab, ignore)
     t = r['plan'].get('orient')
     truth = resample_label(reorient(lab[0], t) if t else lab[0], r['plan'])
     spacing = np.linalg.norm(np.asarray(r['affine_preprocessed'])[:3, :3], axis=0)
-    pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing=spacing)
+    pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing, ignore)
     return dict(m, preprocessed={k: pre[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
 
 # %% ../nbs/05_inference.ipynb #73fc5e8e
@@ -86,8 +86,8 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
         e.update(files=_write_case(out, case, r, save_probabilities), original_shape=list(r['ref'].shape),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
-        tol = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol)   # the training's tolerance
-        try: e['metrics'] = _case_metrics(labels, case, r, predictor.cfg.num_classes, paths[0], tol)
+        tol, cfg = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol), predictor.cfg
+        try: e['metrics'] = _case_metrics(labels, case, r, cfg.num_classes, paths[0], tol, cfg.ignore_label)
         except CaseError as err: e.update(metrics=None, metrics_error=str(err))   # predicted, but its label is unusable
         e['status'] = 'ok'
     except CaseError as err: e['error'] = str(err)

@@ -442,8 +442,9 @@ def load_image(paths:list,           # one 3D/4D file, or one 3D file per channe
 # %% ../nbs/00_preprocess.ipynb #dc3582ab
 def _check_label_values(a:np.ndarray,    # the label voxels as stored (integers, or floats after scaling)
                         path:Path,          # the file, named in errors
-                        num_classes:int|None):
-    "Raise `CaseError` unless every value is an integer class id in 0..num_classes-1 (0..255 when None)"
+                        num_classes:int|None,
+                        ignore:int|None=None):   # also allowed: the value of unannotated voxels
+    "Raise `CaseError` unless every value is an integer class id in 0..num_classes-1 (0..255 when None), or `ignore`"
     if not np.issubdtype(a.dtype, np.integer):
         bad = ~np.isfinite(a) | (a != np.round(a))
         if bad.any():
@@ -453,15 +454,15 @@ def _check_label_values(a:np.ndarray,    # the label voxels as stored (integers,
     lo, hi = a.min(), a.max()
     if lo < 0: raise CaseError(f"{path}: negative label value {lo}; expected class ids >= 0")
     limit = (num_classes - 1) if num_classes else 255
-    if hi > limit:
-        raise CaseError(
-            f"{path}: label values {sorted(set(np.unique(a[a > limit]).tolist()))[:5]} outside the classes 0..{limit}"
-        )
+    if hi > limit and (outside := sorted(set(np.unique(a[a > limit]).tolist()) - {ignore})):
+        also = f" or the ignore label {ignore}" if ignore is not None else ''
+        raise CaseError(f"{path}: label values {outside[:5]} outside the classes 0..{limit}{also}")
 
 # %% ../nbs/00_preprocess.ipynb #1fd8a29b
 def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
                num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
-               max_voxels:int=0        # refuse bigger volumes (0: no guard)
+               max_voxels:int=0,       # refuse bigger volumes (0: no guard)
+               ignore:int|None=None    # also allowed: the value of unannotated voxels (nnU-Net's ignore label)
               ):
     "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
     path = Path(path)
@@ -470,7 +471,7 @@ def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
     if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
     scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
     a = _read(img, path, dtype=np.float64 if scaled else None).reshape(shape, order='F')
-    _check_label_values(a, path, num_classes)
+    _check_label_values(a, path, num_classes, ignore)
     return np.asfortranarray(a.astype(np.uint8)), img
 
 # %% ../nbs/00_preprocess.ipynb #546ab7f4
@@ -641,6 +642,7 @@ class PreprocessSettings:
         'auto'  # per channel 'ct', 'zscore' or 'none' (resolved: with statistics); 'auto': dataset.json
     )
     label_resampling:str='nearest'  # labels onto the grid: 'nearest' or 'linear' (nnU-Net's: each class like the image)
+    ignore_label:int|None=None      # the label value of unannotated voxels (nnU-Net's 'ignore'; above every class)
 
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
@@ -650,9 +652,10 @@ class PreprocessSettings:
     def suffix(self): return '.nii.gz' if self.compresslevel else '.nii'
 
     def key(self):
-        "What the outputs depend on (the default label resampling left out, so older folders stay valid)"
+        "What the outputs depend on (default label resampling and no ignore label left out: older folders stay valid)"
         k = {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
         if k['label_resampling'] == 'nearest': del k['label_resampling']
+        if k['ignore_label'] is None: del k['ignore_label']
         return k
 
 # %% ../nbs/00_preprocess.ipynb #d1475746
@@ -667,6 +670,9 @@ def _check_settings(s:PreprocessSettings):
         raise ValueError(f"compresslevel must be in [0, 9], got {s.compresslevel}")
     if s.label_resampling not in LABEL_RESAMPLING:
         raise ValueError(f"label_resampling must be one of {LABEL_RESAMPLING}, got {s.label_resampling!r}")
+    if s.ignore_label is not None and not (1 <= s.ignore_label <= 255 and s.ignore_label >= (s.num_classes or 1)):
+        raise ValueError(f"ignore_label must be a label value in 1..255 above the classes "
+                         f"0..{(s.num_classes or 1) - 1}, got {s.ignore_label!r}")
 
 # %% ../nbs/00_preprocess.ipynb #c0e6551a
 def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
@@ -762,7 +768,7 @@ def _preprocess_files(case:RawCase, s:PreprocessSettings, outs:dict, e:dict):
     image, ref = load_image(case.images, s.channels, s.max_voxels)
     label = None
     if case.label:
-        label, lref = load_label(case.label, s.num_classes, s.max_voxels)
+        label, lref = load_label(case.label, s.num_classes, s.max_voxels, s.ignore_label)
         _check_pair(ref, lref, case.images[0], case.label, s.affine_tol)
     image, label, plan, affine = prepare(image, ref.affine, s, label)
     e.update(_describe(case, image, ref, label, plan, s, affine))
@@ -939,21 +945,32 @@ def _channel_names(dj:dict) -> list:
 
 # %% ../nbs/00_preprocess.ipynb #5762d331
 def _json_classes(labels) -> int:
-    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region list)}, the MSD's {\"0\": name},"
-    " or a list of names in label order"
+    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region list)} (its 'ignore' label not a "
+    "class), the MSD's {\"0\": name}, or a list of names in label order"
     if isinstance(labels, (list, tuple)) and labels: return len(labels)
     if isinstance(labels, dict) and labels and all(str(k).strip().isdigit() for k in labels):
         return max(int(k) for k in labels) + 1
     if isinstance(labels, dict):
-        values = [v for v in labels.values() if not isinstance(v, list)]
+        values = [v for k, v in labels.items() if not isinstance(v, list) and k != 'ignore']
         if values and all(isinstance(v, int) or str(v).strip().isdigit() for v in values):
             return max(map(int, values)) + 1
     raise CaseError(f"dataset.json: 'labels' is {labels!r}; expected {{name: value}} (nnU-Net), {{\"0\": name}} (MSD) "
                     f"or a list of class names")
 
+def _json_ignore(labels) -> int|None:
+    "The value of nnU-Net's 'ignore' label in a dataset.json's `labels` (unannotated voxels), if it names one; nnU-Net "
+    "requires it to be the highest value"
+    if not isinstance(labels, dict) or 'ignore' not in labels: return None
+    v, k = labels['ignore'], _json_classes(labels)
+    if not (isinstance(v, int) or str(v).strip().isdigit()) or not k <= int(v) <= 255:
+        raise CaseError(f"dataset.json: the 'ignore' label is {v!r}; expected an integer above every class "
+                        f"(0..{k - 1}) and at most 255, as nnU-Net requires")
+    return int(v)
+
 def expected_contents(fp:dict,                 # `dataset_fingerprint`
                       channels:int|None=None,  # stated by the user (wins)
-                      num_classes:int|None=None   # stated by the user (wins)
+                      num_classes:int|None=None,  # stated by the user (wins)
+                      ignore:int|None=None     # the ignore label (not a class), if there is one
                      ) -> tuple:
     "Channels and classes every case must have: stated, else dataset.json's, else the dataset's own (majority; 0..K−1)"
     dj, ds = fp.get('dataset_json') or {}, fp['dataset']
@@ -962,7 +979,7 @@ def expected_contents(fp:dict,                 # `dataset_fingerprint`
     if num_classes is None and dj.get('labels'):
         num_classes = _json_classes(dj['labels'])
     if num_classes is None and ds.get('class_voxels'):
-        present = {int(v) for v in ds['class_voxels']}
+        present = {int(v) for v in ds['class_voxels']} - {ignore}
         k = next(k for k in range(len(present) + 1) if k not in present)        # 0..K−1 all occur somewhere
         num_classes = k if k >= 2 else None
     return channels, num_classes
@@ -981,7 +998,8 @@ def _expected_why(fp:dict, channels, num_classes, stated:dict) -> tuple:
 def integrity_errors(fp:dict,              # `dataset_fingerprint`
                      channels:int|None,    # channels every case must have
                      num_classes:int|None, # classes every label map must stay within
-                     stated:dict           # {'channels': …, 'classes': …} as the user gave them (None: decided here)
+                     stated:dict,          # {'channels': …, 'classes': …} as the user gave them (None: decided here)
+                     ignore:int|None=None  # the ignore label, allowed beside the classes
                     ) -> dict:
     "{case: error} for the cases whose channel count or label values differ from what the dataset expects"
     errs, (why_c, why_k) = {}, _expected_why(fp, channels, num_classes, stated)
@@ -992,7 +1010,7 @@ def integrity_errors(fp:dict,              # `dataset_fingerprint`
                 f"{img}: {r['channels']} channel(s); expected {channels} ({why_c}); --channels states the count"
             )
             continue
-        bad = sorted(int(v) for v in r['labels'] if num_classes and int(v) >= num_classes)
+        bad = sorted(int(v) for v in r['labels'] if num_classes and int(v) >= num_classes and int(v) != ignore)
         if bad:
             errs[r['case']] = (
                 f"{lab}: label value(s) {bad} outside the classes 0..{num_classes - 1} ({why_k}); to accept "
@@ -1096,8 +1114,10 @@ def resolve_settings(fp:dict,                # `dataset_fingerprint`
                      s:PreprocessSettings    # the user's settings; 'auto' and None fields are decided from the data
                     ) -> PreprocessSettings:
     "Settings with what the data decide filled in: channels and "
-    "classes, the orientation, each channel's intensity scheme"
-    channels, num_classes = expected_contents(fp, s.channels, s.num_classes)
+    "classes (and the ignore label: stated, else dataset.json's), the orientation, each channel's intensity scheme"
+    dj = fp.get('dataset_json') or {}
+    ignore = s.ignore_label if s.ignore_label is not None else _json_ignore(dj.get('labels'))
+    channels, num_classes = expected_contents(fp, s.channels, s.num_classes, ignore)
     orientation = s.orientation
     if orientation == 'auto': orientation = fp['dataset']['orientation']['majority_order'] if fp['cases'] else None
     intensity = s.intensity
@@ -1105,8 +1125,8 @@ def resolve_settings(fp:dict,                # `dataset_fingerprint`
         intensity == 'auto' or (isinstance(intensity, list) and all(isinstance(k, str) for k in intensity))
     ):
         intensity = intensity_schemes(fp, channels, None if intensity == 'auto' else intensity)
-    return dataclasses.replace(s, channels=channels, num_classes=num_classes, orientation=orientation,
-                               intensity=None if intensity == 'auto' else intensity)
+    return dataclasses.replace(s, channels=channels, num_classes=num_classes, ignore_label=ignore,
+                               orientation=orientation, intensity=None if intensity == 'auto' else intensity)
 
 # %% ../nbs/00_preprocess.ipynb #cbd519e9
 def _input_hashes(cases:list) -> dict:
@@ -1145,7 +1165,8 @@ def plan_dataset(src,                               # raw dataset folder
     resolved = resolve_settings(fp, s)
     bad = {r['case']: r['error'] for r in fp['failed']}
     bad |= integrity_errors(
-        fp, resolved.channels, resolved.num_classes, dict(channels=s.channels, classes=s.num_classes)
+        fp, resolved.channels, resolved.num_classes, dict(channels=s.channels, classes=s.num_classes),
+        resolved.ignore_label
     )
     plan = dict(make_plan(fp, resolved), failed=dict(sorted(bad.items())), dataset=fp['dataset'])
     write_json(out/'plan.json', plan)
@@ -1457,6 +1478,8 @@ def _settings_args(p):
     p.add_argument('--z_policy', choices=['resample', 'crop'], default='resample', help="more slices than the target")
     p.add_argument('--channels', type=int, help="image channels (default: dataset.json's, else the majority's)")
     p.add_argument('--num_classes', type=int, help="classes 0..N-1 (default: dataset.json's, else those found)")
+    p.add_argument('--ignore_label', type=int, help="label value of unannotated voxels, left out of training and "
+                   "scores (nnU-Net's; default: dataset.json's 'ignore', else none)")
     p.add_argument('--intensity', nargs='+', choices=INTENSITY_SCHEMES, help="per channel, or one for all "
                    "(default: 'ct' for channels dataset.json names CT, else 'zscore' per case)")
     p.add_argument(
@@ -1471,7 +1494,7 @@ def _settings_args(p):
 def _settings_of(a, **kw) -> PreprocessSettings:
     return PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
                               orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto',
-                              label_resampling=a.label_resampling, **kw)
+                              label_resampling=a.label_resampling, ignore_label=a.ignore_label, **kw)
 
 # %% ../nbs/00_preprocess.ipynb #bcc99f6d
 def preprocess_cli(argv=None):   # arguments (None: the command line)
@@ -1505,7 +1528,8 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
         f"{'RAS order ' + str(s.orientation) if s.orientation else 'kept'}"
     )
     print(
-        f"channels {s.channels}, classes 0..{(s.num_classes or 1) - 1}, "
+        f"channels {s.channels}, classes 0..{(s.num_classes or 1) - 1}"
+        f"{'' if s.ignore_label is None else f' (ignore label {s.ignore_label})'}, "
         f"intensity {[i['scheme'] for i in s.intensity or []]}"
     )
     print(f"grid {list(s.target)}; suggested from the data {plan['suggested_grid']}")

@@ -31,11 +31,16 @@ __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'tas
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
                    target:torch.Tensor,   # (B, Z, Y, X) class indices
-                   eps:float=1e-5         # smoothing
+                   eps:float=1e-5,        # smoothing
+                   ignore:int|None=None   # label value of unannotated voxels: they count for no class
                   ) -> torch.Tensor:
     "1 − mean soft Dice over foreground classes present in the batch's target or prediction"
     prob = logits.float().softmax(1)
+    if ignore is not None:
+        valid = (target != ignore).unsqueeze(1)
+        prob, target = prob * valid, target.masked_fill(~valid[:, 0], 0)      # and their one-hot row is zeroed below
     onehot = F.one_hot(target, logits.shape[1]).movedim(-1, 1).float()
+    if ignore is not None: onehot = onehot * valid
     dims = (0, *range(2, logits.ndim))
     inter, denom = (prob * onehot).sum(dims), prob.sum(dims) + onehot.sum(dims)
     dice = (2 * inter + eps) / (denom + eps)
@@ -61,12 +66,14 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
               task_weights:dict|None=None  # {task: class weights} (`task_class_weights`; None: equal)
              ):
     "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce') or cross-entropy + soft Dice "
-    "('dice_ce'), plus `task_weight` × the tasks' cross-entropy when the network has heads"
+    "('dice_ce'), plus `task_weight` × the tasks' cross-entropy when the network has heads; voxels holding the "
+    "`ignore_label` count in neither"
     if cfg.class_weights is None and cfg.num_classes is None:
         raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
-    ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w)
-    seg = ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y))
+    ign = cfg.ignore_label                                       # unannotated voxels: in neither term
+    ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w, ignore_index=-100 if ign is None else ign)
+    seg = ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y, ignore=ign))
     tw = {t: torch.tensor(v, dtype=torch.float32, device=device) for t, v in (task_weights or {}).items()}
     def loss(pred, y, targets=None):
         logits, cls = split_output(pred)
@@ -228,9 +235,11 @@ def classification_metrics(probs:np.ndarray,   # (N, K) class probabilities
 # %% ../nbs/03_train.ipynb #47d419f7
 def overlap_counts(pred:torch.Tensor,   # predicted labels
                    y:torch.Tensor,      # true labels, same shape
-                   k:int                # classes
+                   k:int,               # classes
+                   ignore:int|None=None # label value of unannotated voxels: left out
                   ) -> torch.Tensor:
     "(3, K) float64 on the CPU: per class, the voxels both agree on, the predicted voxels, the true voxels"
+    if ignore is not None: pred, y = pred[y != ignore], y[y != ignore]
     count = lambda t: torch.bincount(t.flatten(), minlength=k).cpu().double()
     return torch.stack([count(y[pred == y]), count(pred), count(y)])
 
@@ -249,7 +258,7 @@ def validate(self:Learner):
             losses.append(self._loss(out, y).item())
             logits, cls = split_output(out)
             if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
-            stats += overlap_counts(logits.argmax(1), y, k)
+            stats += overlap_counts(logits.argmax(1), y, k, self.cfg.ignore_label)
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     denom = stats[1] + stats[2]
