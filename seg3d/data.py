@@ -510,13 +510,22 @@ def build_cache(folder,         # folder written by seg3d_preprocess
 # %% ../nbs/01_data.ipynb #30032d62
 DOWNSAMPLING = 16                             # the network's total stride (stem 2 × stages 2·2·2)
 
+def _label_names(labels) -> list|None:
+    "Class names in label order from a dataset.json's `labels`: nnU-Net's {name: value} (its 'ignore' is no class), "
+    "the MSD's {\"0\": name}, or a list; None for nnU-Net's regions (lists of values) or anything else"
+    if isinstance(labels, list): return [str(n) for n in labels] or None
+    if not isinstance(labels, dict) or not labels: return None
+    if all(str(k).strip().isdigit() for k in labels): return [str(labels[k]) for k in sorted(labels, key=int)]
+    named = {n: v for n, v in labels.items() if n != 'ignore'}
+    if not all(isinstance(v, int) or str(v).strip().isdigit() for v in named.values()): return None
+    return [n for n, v in sorted(named.items(), key=lambda kv: int(kv[1]))]
+
 def _dataset_labels(folder:Path) -> list|None:
-    "Class names from an nnU-Net `dataset.json` in or beside `folder` ({name: value} labels), ordered by value"
-    for f in (folder/'dataset.json', folder.parent/'dataset.json'):
-        if f.exists():
-            labels = json.loads(f.read_text()).get('labels')
-            if isinstance(labels, dict):                                  # nnU-Net's 'ignore' is not a class
-                return [n for n, v in sorted(labels.items(), key=lambda kv: int(kv[1])) if n != 'ignore']
+    "Class names from the `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from"
+    cfg = folder/'preprocessing_config.json'
+    src = Path(json.loads(cfg.read_text()).get('source') or folder) if cfg.exists() else folder
+    for f in (folder/'dataset.json', folder.parent/'dataset.json', src/'dataset.json', src.parent/'dataset.json'):
+        if f.exists(): return _label_names(json.loads(f.read_text()).get('labels'))
     return None
 
 # %% ../nbs/01_data.ipynb #f99ea6b5

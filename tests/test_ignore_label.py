@@ -51,6 +51,7 @@ def test_train_evaluate_predict_leave_unannotated_voxels_out(sparse, tmp_path):
                  split=[0.5, 0.25, 0.25], model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance'))
     learn = train(cfg, progress='none')
     assert (learn.cfg.num_classes, learn.cfg.ignore_label) == (3, IGNORE)
+    assert learn.cfg.class_names == ['background', 'left', 'right']       # the raw folder's dataset.json, 'ignore' left out
     assert all(np.isfinite(h['train_loss']) and np.isfinite(h['val_loss']) and len(h['val_dice']) == 3 for h in learn.history)
     sec = evaluate(tmp_path/'m', root/'pre', split='all', progress=False)
     assert sec['cases'] == 6 and sec['raw_grid']['cases'] == 6
