@@ -13,7 +13,8 @@ from fastcore.basics import patch
 from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder,
                         hold_freed_memory, atomic_write)
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part,
-                              is_dicom_dir, reorient, _check_pair, PreprocessSettings, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
+                              is_dicom_dir, reorient, _check_pair, PreprocessSettings, save_image, output_suffix,
+                              OUTPUT_FORMATS, _sitk, _load, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -64,26 +65,28 @@ def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:f
     return dict(m, preprocessed={k: pre[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
 
 # %% ../nbs/05_inference.ipynb #73fc5e8e
-def _write_case(out:Path, case:str, r:dict, save_probabilities:bool) -> dict:
-    "Write a case's outputs atomically; returns {kind: path}"
+def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str='.nii.gz') -> dict:
+    "Write a case's outputs atomically in the format of `suffix` (`output_suffix`); returns {kind: path}"
     hdr = r['ref'].header
-    files = {'prediction': save_nifti(out/f'{case}_pred.nii.gz', r['label'], r['affine'], hdr)}
+    files = {'prediction': save_image(out/f'{case}_pred{suffix}', r['label'], r['affine'], hdr)}
     if r['uncertainty'] is not None:
-        files['uncertainty'] = save_nifti(out/f'{case}_uncertainty.nii.gz', r['uncertainty'], r['affine'], hdr)
+        files['uncertainty'] = save_image(out/f'{case}_uncertainty{suffix}', r['uncertainty'], r['affine'], hdr)
     if save_probabilities:
         probs = r['probs'].numpy().T
-        files['probabilities'] = save_nifti(out/f'{case}_probs.nii.gz', probs, r['affine'], hdr)
+        files['probabilities'] = save_image(out/f'{case}_probs{suffix}', probs, r['affine'], hdr)
     return {k: str(v) for k, v in files.items()}
 
 # %% ../nbs/05_inference.ipynb #56e3990d
-def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space:str, save_probabilities:bool) -> dict:
+def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space:str, save_probabilities:bool,
+              fmt:str='nii.gz') -> dict:
     "Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem (a label that "
     "cannot score the written prediction: `metrics_error`)"
     t0, e = time.time(), dict(case=case, inputs=[str(p) for p in paths], status='failed', error=None)
     try:
         safe_case(case)
         r = predictor.predict_case(paths, space, both=bool(labels), probs=save_probabilities)
-        e.update(files=_write_case(out, case, r, save_probabilities), original_shape=list(r['ref'].shape),
+        e.update(files=_write_case(out, case, r, save_probabilities, output_suffix(fmt, paths[0])),
+                 original_shape=list(r['ref'].shape),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
         tol, cfg = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol), predictor.cfg
@@ -98,7 +101,7 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
 
 # %% ../nbs/05_inference.ipynb #60613933
 def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, save_probabilities:bool, rpath:Path,
-                   old:dict, settings:dict, progress:bool) -> dict:
+                   old:dict, settings:dict, progress:bool, fmt:str='nii.gz') -> dict:
     "Predict `inputs` ({case: files}) into `out`, skipping those up to date in `old`; the report `rpath` after each"
     from tqdm.auto import tqdm
     cases = dict(old)
@@ -106,7 +109,7 @@ def _predict_cases(pred:Predictor, inputs:dict, out:Path, labels, space:str, sav
     for case in bar:
         prev = old.get(case)
         if up_to_date(prev, (prev or {}).get('files', {}).values(), settings=settings): continue
-        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities)
+        e = _run_case(case, inputs[case], out, pred, labels, space, save_probabilities, fmt)
         cases[case] = dict(e, settings=settings)
         bar.set_postfix(case=case, failed=sum(c['status'] != 'ok' for c in cases.values()))
         write_json(rpath, _summary(cases, settings, pred.cfg))  # after every case: a killed run keeps its progress
@@ -123,20 +126,23 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                    num_parts:int=1,               # ... of this many shares
                    overwrite:bool=False,          # redo cases already predicted
                    progress:bool=True,            # show a progress bar
+                   output_format:str='nii.gz',    # 'nii.gz', 'nii', 'nrrd', 'mha', or 'same' (each scan's own)
                    **policy
                   ) -> dict:
     "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
+    if output_suffix(output_format) in ('.nrrd', '.mha'): _sitk(f"--output_format {output_format}")  # before any work
     t0 = time.time()
     hold_freed_memory()                                   # no page faults for big activations (see Core)
     pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
     inputs, out = find_inputs(src), writable_folder(out)
-    settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities)
+    settings = dict(pred.settings(), space=space, save_probabilities=save_probabilities,
+                    **({'output_format': output_format} if output_format != 'nii.gz' else {}))   # older reports match
     rpath = out/'inference_results_3d.json'
     names = select_part(list(inputs), part, num_parts)
     cases = _predict_cases(pred, {n: inputs[n] for n in names}, out, labels, space, save_probabilities, rpath,
-                           previous_entries(rpath, overwrite), settings, progress)
+                           previous_entries(rpath, overwrite), settings, progress, output_format)
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)
     if pred.cfg.model.tasks: write_classes_csv(rep, out/'case_classes.csv', pred.cfg.model.tasks)
@@ -221,6 +227,8 @@ def _predict_parser():
                    help="checkpoint(s) (several: an ensemble) or a model folder")
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
     p.add_argument('--save_probabilities', action='store_true', help="also write *_probs.nii.gz")
+    p.add_argument('--output_format', choices=OUTPUT_FORMATS, default='nii.gz',
+                   help="format of the written maps: NIfTI, NRRD, MetaImage, or 'same' as each scan's own")
     p.add_argument('--space', choices=['original', 'preprocessed'], default='original', help="grid of the outputs")
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
@@ -234,7 +242,7 @@ def predict_cli(argv=None):   # arguments (None: the command line)
     warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
     with cli_errors():
         rep = predict_folder(a.input, a.output, a.model, a.labels, a.space, a.save_probabilities, a.part, a.num_parts,
-                             a.overwrite, **policy_from_args(a))
+                             a.overwrite, output_format=a.output_format, **policy_from_args(a))
     _print_report(rep, a.output)
     sys.exit(1 if rep['summary']['failed'] else 0)
 
@@ -242,7 +250,7 @@ def predict_cli(argv=None):   # arguments (None: the command line)
 def _as_array(x):
     if x is None or isinstance(x, np.ndarray): return x
     if isinstance(x, torch.Tensor): return x.numpy()
-    return np.asanyarray(nib.load(str(x)).dataobj)
+    return np.asanyarray(_load(Path(x), 0).dataobj)              # NIfTI, NRRD, MetaImage
 
 # %% ../nbs/05_inference.ipynb #7532401c
 class SliceViewer:

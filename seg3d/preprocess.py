@@ -20,17 +20,17 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'SEED_GRID', 'PERCENTILES',
+__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'OUTPUT_FORMATS', 'SEED_GRID', 'PERCENTILES',
            'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix',
            'output_affine', 'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot',
            'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine',
            'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
-           'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'PreprocessSettings',
-           'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'preprocess_case',
-           'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents', 'integrity_errors',
-           'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
-           'read_case_labels', 'write_case_labels', 'carry_case_labels', 'default_workers', 'select_part',
-           'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+           'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'output_suffix',
+           'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
+           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents',
+           'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings',
+           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
+           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -292,7 +292,7 @@ def _sitk(path):
     try: import SimpleITK
     except ImportError:
         raise CaseError(
-            f"{path}: reading this format needs SimpleITK: pip install 'seg3d[io]' (NIfTI needs nothing)"
+            f"{path}: this format needs SimpleITK: pip install 'seg3d[io]' (NIfTI needs nothing)"
         ) from None
     SimpleITK.ProcessObject_SetGlobalWarningDisplay(False)         # ITK's warnings would bypass our one-line errors
     return SimpleITK
@@ -622,6 +622,40 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
                 img.to_file_map({'image': nib.FileHolder(fileobj=gz)})
         else: nib.save(img, str(tmp))
     return atomic_write(path, write, suffix='.nii')
+
+# %% ../nbs/00_preprocess.ipynb #699c59a8
+OUTPUT_FORMATS = ('nii.gz', 'nii', 'nrrd', 'mha', 'same')     # 'same': the input scan's own format
+
+def output_suffix(fmt:str,          # one of `OUTPUT_FORMATS`
+                  source=None       # the input scan (for 'same')
+                 ) -> str:
+    "The file ending of an output in format `fmt`"
+    if fmt not in OUTPUT_FORMATS: raise ValueError(f"output format must be one of {OUTPUT_FORMATS}, got {fmt!r}")
+    if fmt != 'same': return '.' + fmt
+    name = Path(source).name.lower() if source is not None else ''
+    kinds = (('.nii.gz', '.nii.gz'), ('.nii', '.nii'), ('.nrrd', '.nrrd'), ('.nhdr', '.nrrd'), ('.mha', '.mha'),
+             ('.mhd', '.mha'))
+    return next((out for s, out in kinds if name.endswith(s)), '.nii.gz')          # a DICOM series: NIfTI
+
+def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.nrrd` or `.mha`
+               data:np.ndarray,       # array in NIfTI axis order (X, Y, Z[, C])
+               affine:np.ndarray,     # voxel → world (mm, RAS)
+               ref_header=None,       # NIfTI header to copy units and codes from (NIfTI outputs)
+               compresslevel:int=1):  # gzip level (NIfTI); NRRD and MetaImage are compressed by ITK
+    "Save an image atomically: NIfTI with `save_nifti`, NRRD or MetaImage through SimpleITK with the same geometry"
+    if str(path).lower().endswith(NIFTI_SUFFIXES): return save_nifti(path, data, affine, ref_header, compresslevel)
+    if not str(path).lower().endswith(('.nrrd', '.mha')):
+        raise ValueError(f"{path}: cannot write this format; expected .nii.gz, .nii, .nrrd or .mha")
+    sitk = _sitk(path)
+    a = np.asarray(data)
+    img = sitk.GetImageFromArray(np.ascontiguousarray(a.transpose((2, 1, 0, 3) if a.ndim == 4 else (2, 1, 0))),
+                                 isVector=a.ndim == 4)
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine, float)
+    spacing = np.linalg.norm(lps[:3, :3], axis=0)
+    img.SetSpacing(spacing.tolist())
+    img.SetOrigin(lps[:3, 3].tolist())
+    img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
+    return atomic_write(path, lambda tmp: sitk.WriteImage(img, str(tmp), True), suffix=Path(path).suffix)
 
 # %% ../nbs/00_preprocess.ipynb #19b6dcbe
 SEED_GRID = (512, 1024, 32)       # the original pipeline's preprocessed grid (X, Y, Z): the one place it is written
