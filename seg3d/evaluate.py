@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
-from .preprocess import load_label
+from .preprocess import load_label, case_name
 from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
@@ -22,7 +22,8 @@ from .train import plot_history, train, classification_metrics
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
            'segmentation_metrics', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
            'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section', 'plot_tasks', 'evaluate',
-           'metrics_table', 'evaluate_cli', 'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
+           'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli', 'cross_validate', 'choose_postprocessing',
+           'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -477,6 +478,74 @@ def evaluate_cli(argv=None):   # arguments (None: the command line)
         f'{a.split}_{k}' for k in ('cases.csv', 'distributions.png', 'confusion.png', 'best_worst.png')
     ]
     print('written: ' + ', '.join(str(o/f) for f in files))
+
+# %% ../nbs/04_evaluate.ipynb #8e6a9b68
+def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
+    "{case: (prediction, label or None)}: predictions `<case>_pred.<ext>` or `<case>.<ext>` (uncertainty and "
+    "probability maps skipped), labels `<case>.<ext>`"
+    files = lambda d: [(n, f) for f in sorted(Path(d).iterdir()) if not f.name.startswith('.') and (n := case_name(f))]
+    preds = {n[:-5] if n.endswith('_pred') else n: f for n, f in files(pred_dir)
+             if not n.endswith(('_uncertainty', '_probs'))}
+    labels = dict(files(label_dir))
+    return {c: (f, labels.get(c)) for c, f in preds.items()}
+
+def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float) -> dict:
+    "One case's metrics; a `CaseError` naming the file when it has no label, another grid, or values outside 0..k-1"
+    if label_path is None: raise CaseError(f"{pred_path}: no label for this case (<case>.nii.gz, .nrrd, … in LABELS)")
+    pred, pimg = load_label(pred_path, k)
+    lab, limg = load_label(label_path, k, ignore=ignore)
+    if pred.shape != lab.shape or np.abs(pimg.affine - limg.affine).max() > tol:
+        raise CaseError(f"{pred_path}: prediction grid {pred.shape} differs from the label's {lab.shape} "
+                        f"({label_path}; affines within {tol} mm expected)")
+    spacing = tuple(float(z) for z in limg.header.get_zooms()[:3])
+    return dict(prediction=str(pred_path), label=str(label_path),
+                **segmentation_metrics(pred, lab, k, spacing, ignore))
+
+def score_folder(pred_dir,                  # predicted label maps
+                 label_dir,                 # ground-truth label maps
+                 num_classes:int|None=None, # K (None: the largest value found, ignore label aside, + 1)
+                 ignore_label:int|None=None,# label value of unannotated voxels (left out)
+                 class_names:list|None=None,# names of the K classes (None: background, class_1, ...)
+                 out=None,                  # where scores.json and scores.csv go (None: `pred_dir`)
+                 tol:float=1e-3             # largest affine difference between a prediction and its label (mm)
+                ) -> dict:
+    "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD"
+    pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
+    if not pairs: raise CaseError(f"{pred_dir}: no predictions to score (<case>_pred.nii.gz, <case>.nrrd, …)")
+    k = num_classes
+    if k is None:                        # every value found: one read of each file now, another when scoring
+        top = [int(load_label(f)[0].max()) for p in pairs.values() for f in p if f is not None]
+        k = max([v for v in top if v != ignore_label] + [1]) + 1
+    names = class_names or ['background'] + [f'class_{i}' for i in range(1, k)]
+    if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
+    rows, failed = [], {}
+    for c, (pf, lf) in pairs.items():
+        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol)))
+        except CaseError as e: failed[c] = str(e)
+    res = dict(aggregate_metrics(rows, names) if rows else dict(cases=0), class_names=names, num_classes=k,
+               ignore_label=ignore_label, predictions=str(pred_dir), labels=str(label_dir), failed=failed, rows=rows)
+    out = writable_folder(out or pred_dir)
+    write_json(out/'scores.json', res)
+    if rows: _write_csv(out/'scores.csv', rows, names)
+    return res
+
+# %% ../nbs/04_evaluate.ipynb #9540d809
+def score_cli(argv=None):   # arguments (None: the command line)
+    "Score predicted label maps (any tool's) against ground-truth labels: IoU/Dice/HD95/ASSD per case and their means"
+    p = cli_parser('seg3d_score', score_cli.__doc__)
+    p.add_argument('predictions', help="folder of predicted label maps: <case>_pred.<ext> or <case>.<ext> "
+                   "(NIfTI, NRRD, MetaImage)")
+    p.add_argument('labels', help="folder of ground-truth label maps <case>.<ext>")
+    p.add_argument('--num_classes', type=int, help="classes 0..N-1 (default: the largest value found + 1)")
+    p.add_argument('--ignore_label', type=int, help="label value of unannotated voxels, left out of the scores")
+    p.add_argument('--out', help="where scores.json and scores.csv go (default: the predictions folder)")
+    a = p.parse_args(argv)
+    with cli_errors(): res = score_folder(a.predictions, a.labels, a.num_classes, a.ignore_label, out=a.out)
+    if res['cases']: print(metrics_table(res))
+    for c, e in res['failed'].items(): print(f"  NOT SCORED {c}: {e}")
+    out = Path(a.out or a.predictions)
+    print(f"written: {out/'scores.json'}" + (f", {out/'scores.csv'}" if res['cases'] else ''))
+    sys.exit(1 if res['failed'] else 0)
 
 # %% ../nbs/04_evaluate.ipynb #155b66c4
 def _fold_record(d:Path) -> dict|None:
