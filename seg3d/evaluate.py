@@ -510,11 +510,16 @@ def score_folder(pred_dir,                  # predicted label maps
                  tol:float=1e-3             # largest affine difference between a prediction and its label (mm)
                 ) -> dict:
     "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD"
+    for d, what in ((pred_dir, 'predictions'), (label_dir, 'labels')):
+        if not Path(d).is_dir(): raise CaseError(f"{d}: no such folder; expected a folder of {what}")
     pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
     if not pairs: raise CaseError(f"{pred_dir}: no predictions to score (<case>_pred.nii.gz, <case>.nrrd, …)")
     k = num_classes
     if k is None:                        # every value found: one read of each file now, another when scoring
-        top = [int(load_label(f)[0].max()) for p in pairs.values() for f in p if f is not None]
+        top = []
+        for f in (f for p in pairs.values() for f in p if f is not None):
+            try: top.append(int(load_label(f)[0].max()))
+            except CaseError: pass                                      # reported for its case below
         k = max([v for v in top if v != ignore_label] + [1]) + 1
     names = class_names or ['background'] + [f'class_{i}' for i in range(1, k)]
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
