@@ -12,9 +12,9 @@ import torch
 from fastcore.basics import patch
 from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entries, up_to_date, writable_folder,
                         hold_freed_memory, atomic_write)
-from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, save_nifti, select_part,
+from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, select_part,
                               is_dicom_dir, reorient, _check_pair, PreprocessSettings, save_image, output_suffix,
-                              OUTPUT_FORMATS, _sitk, _load, NIFTI_SUFFIXES, IMAGE_SUFFIXES)
+                              OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
