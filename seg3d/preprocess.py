@@ -1049,6 +1049,8 @@ def integrity_errors(fp:dict,              # `dataset_fingerprint`
             errs[r['case']] = (
                 f"{lab}: label value(s) {bad} outside the classes 0..{num_classes - 1} ({why_k}); to accept "
                 f"them, pass --num_classes {max(bad) + 1} or list them in dataset.json's labels"
+                + (f"; if {bad[0]} marks unannotated voxels, --ignore_label {bad[0]}"
+                   if len(bad) == 1 and ignore is None else '')
             )
     return errs
 
