@@ -20,9 +20,24 @@ from .predictor import Predictor, preprocess_image, entropy, add_policy_args, po
 from .evaluate import segmentation_metrics, label_metrics
 
 # %% auto #0
-__all__ = ['find_inputs', 'predict_folder', 'write_classes_csv', 'predict_cli', 'SliceViewer']
+__all__ = ['OUTPUT_KINDS', 'find_inputs', 'predict_folder', 'write_classes_csv', 'predict_cli', 'SliceViewer']
 
 # %% ../nbs/05_inference.ipynb #831c3a5e
+OUTPUT_KINDS = ('pred', 'uncertainty', 'probs')   # what `predict_folder` writes beside a case: `<case>_<kind>.<ext>`
+
+def _written(folder:Path) -> set:
+    "Names of the files the report in `folder` says this tool wrote there"
+    try: rows = json.loads((folder/'inference_results_3d.json').read_text()).get('cases', [])
+    except (OSError, ValueError, AttributeError): return set()
+    return {Path(f).name for e in rows if isinstance(e, dict) for f in (e.get('files') or {}).values()}
+
+def _without_outputs(files:list) -> list:
+    "`files` less this tool's outputs: those its report lists, those named for another file's case (`x_pred.nii.gz`)"
+    names, written = [case_name(p) for p in files], _written(files[0].parent) if files else set()
+    cases = set(names) | {n[:-5] for n in names if re.fullmatch(r'.+_\d{4}', n)}
+    outputs = {n for n in names if (m := re.fullmatch(rf"(.+)_({'|'.join(OUTPUT_KINDS)})", n)) and m.group(1) in cases}
+    return [p for p, n in zip(files, names) if n not in outputs and p.name not in written]
+
 def find_inputs(src    # an image file or DICOM folder, a folder of them, or an nnU-Net folder with imagesTs/
                ) -> dict:
     "{case: [files]} of the scans to predict"
@@ -37,6 +52,7 @@ def find_inputs(src    # an image file or DICOM folder, a folder of them, or an 
             break
     files = sorted(p for p in src.iterdir() if not p.name.startswith('.') and case_name(p))
     if not files: raise CaseError(f"{src}: the input folder holds no images ({kinds})")
+    files = _without_outputs(files)                      # a rerun into the input folder skips what it wrote
     names = [case_name(p) for p in files]
     channel_style = all(re.fullmatch(r'.+_\d{4}', n) for n in names)
     cases = {}
@@ -141,8 +157,9 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                     **({'output_format': output_format} if output_format != 'nii.gz' else {}))   # older reports match
     rpath = out/'inference_results_3d.json'
     names = select_part(list(inputs), part, num_parts)
+    old = {k: e for k, e in previous_entries(rpath, overwrite).items() if k in inputs}   # cases gone from src: dropped
     cases = _predict_cases(pred, {n: inputs[n] for n in names}, out, labels, space, save_probabilities, rpath,
-                           previous_entries(rpath, overwrite), settings, progress, output_format)
+                           old, settings, progress, output_format)
     rep = _summary(cases, settings, pred.cfg, time.time() - t0)
     write_json(rpath, rep)
     if pred.cfg.model.tasks: write_classes_csv(rep, out/'case_classes.csv', pred.cfg.model.tasks)

@@ -347,6 +347,17 @@ def _sitk_read(path:Path, max_voxels:int):
     return sitk_to_nifti(img, path)
 
 # %% ../nbs/00_preprocess.ipynb #1c004af3
+def _nib_load(path:Path):
+    "`nib.load`, also for a NIfTI file whose compression its name misstates (gzip named `.nii`, plain named `.nii.gz`)"
+    try: return nib.load(str(path))
+    except Exception:
+        with open(path, 'rb') as f: gz = f.read(2) == b'\x1f\x8b'
+        if gz == path.name.lower().endswith('.gz'): raise         # the name was right: the file is bad
+        stream = gzip.open(path, 'rb') if gz else open(path, 'rb')
+        fh = nib.FileHolder(str(path), stream)
+        try: return nib.Nifti1Image.from_file_map({'header': fh, 'image': fh})
+        except Exception: return nib.Nifti2Image.from_file_map({'header': fh, 'image': fh})
+
 def _load(path:Path, max_voxels:int):
     "Open an image (NIfTI; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before reading voxels"
     if path.is_dir() or path.name.lower().endswith(SITK_SUFFIXES): return _sitk_read(path, max_voxels)
@@ -355,7 +366,7 @@ def _load(path:Path, max_voxels:int):
             f"{path}: unsupported format; expected one of {', '.join(IMAGE_SUFFIXES)} or a DICOM series folder"
         )
     try:
-        img = nib.load(str(path))
+        img = _nib_load(path)
     except Exception as e:
         raise CaseError(
             f"{path}: not a readable NIfTI file: corrupt, truncated or another format ({type(e).__name__}: {e})"
@@ -406,6 +417,11 @@ def check_affine(img,     # a NIfTI image object
     return img
 
 # %% ../nbs/00_preprocess.ipynb #b5bd4fa5
+def _xyzc(shape:tuple) -> tuple|None:
+    "(X, Y, Z, C) of a file's array shape: 3D, 4D, or NIfTI's vector layout (X, Y, Z, 1, C) that ITK writes; else None"
+    if len(shape) == 5 and shape[3] == 1: return (*shape[:3], shape[4])
+    return (*shape, 1) if len(shape) == 3 else tuple(shape) if len(shape) == 4 else None
+
 def _channel_part(p:Path,          # one file of the image
                   n_files:int,      # how many files the image has
                   ref,              # the first file's image object (None: this is the first)
@@ -413,18 +429,18 @@ def _channel_part(p:Path,          # one file of the image
                   max_voxels:int):  # memory guard
     "One file's image object and its voxels as float32 (X, Y, Z, C), checked against the first file's grid"
     img = _load(p, max_voxels)
-    if len(img.shape) not in (3, 4):
-        raise CaseError(
-            f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) or 4 (X, Y, Z, C)"
-        )
-    if n_files > 1 and len(img.shape) != 3: raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
+    shape = _xyzc(img.shape)
+    if shape is None:
+        raise CaseError(f"{p}: array has {len(img.shape)} dimensions {img.shape}; expected 3 (X, Y, Z) "
+                        "or 4 (X, Y, Z, C), or NIfTI's vector layout (X, Y, Z, 1, C)")
+    if n_files > 1 and shape[3] != 1: raise CaseError(f"{p}: per-channel files must be 3D, got shape {img.shape}")
     if ref is not None and (img.shape[:3] != ref.shape[:3] or not np.allclose(img.affine, ref.affine, atol=1e-3)):
         raise CaseError(f"{p}: channel grid {img.shape[:3]} differs from {first} {ref.shape[:3]}")
     if ref is None: check_affine(img, p)
     a = _read(img, p)
     if not np.isfinite(a).all():
         raise CaseError(f"{p}: {int((~np.isfinite(a)).sum())} NaN/Inf voxels; expected finite intensities")
-    return img, (a if a.ndim == 4 else a[..., None])
+    return img, a.reshape(shape, order='F')      # a view: the voxels are read in Fortran order
 
 # %% ../nbs/00_preprocess.ipynb #cb2808b6
 def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
@@ -459,7 +475,7 @@ def _check_label_values(a:np.ndarray,    # the label voxels as stored (integers,
         raise CaseError(f"{path}: label values {outside[:5]} outside the classes 0..{limit}{also}")
 
 # %% ../nbs/00_preprocess.ipynb #1fd8a29b
-def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
+def load_label(path:Path,              # label file (X, Y, Z), or (X, Y, Z, 1[, 1])
                num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
                max_voxels:int=0,       # refuse bigger volumes (0: no guard)
                ignore:int|None=None    # also allowed: the value of unannotated voxels (nnU-Net's ignore label)
@@ -467,7 +483,7 @@ def load_label(path:Path,              # label file (X, Y, Z) or (X, Y, Z, 1)
     "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
     path = Path(path)
     img = _load(path, max_voxels)
-    shape = img.shape[:3] if len(img.shape) == 4 and img.shape[3] == 1 else img.shape
+    shape = img.shape[:3] if len(img.shape) in (4, 5) and set(img.shape[3:]) == {1} else img.shape
     if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
     scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
     a = _read(img, path, dtype=np.float64 if scaled else None).reshape(shape, order='F')

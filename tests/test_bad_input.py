@@ -111,6 +111,19 @@ def test_predict_matrix_and_evil_checkpoint(bad_raw, model_ckpt, tmp_path):
         assert r.returncode == 1 and 'refused' in r.stderr and 'arbitrary unpickling' in r.stderr
     assert not marker.exists()
 
+def test_predict_into_the_input_folder_twice(model_ckpt, tmp_path):
+    "A rerun into the scans' own folder skips this tool's outputs, and the report forgets scans no longer there"
+    make_raw(tmp_path/'raw', n=2)
+    scans = tmp_path/'raw'/'images'
+    for run in range(2):
+        r = subprocess.run(['seg3d_predict', str(scans), str(scans), '--model', str(model_ckpt)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        rep = json.loads((scans/'inference_results_3d.json').read_text())
+        assert [e['case'] for e in rep['cases']] == ['case_00', 'case_01'] and rep['summary']['failed'] == 0
+    (scans/'case_01.nii.gz').unlink()
+    subprocess.run(['seg3d_predict', str(scans), str(scans), '--model', str(model_ckpt)], capture_output=True, check=True)
+    assert [e['case'] for e in json.loads((scans/'inference_results_3d.json').read_text())['cases']] == ['case_00']
+
 def test_loader_worker_error_names_case(tiny_pre):
     from seg3d.data import Config, SegDataset, build_cache, make_loader, preprocessed_cases
     cases = preprocessed_cases(tiny_pre); cfg = Config(num_workers=2, target_shape=[32, 32, 16])
