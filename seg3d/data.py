@@ -268,7 +268,7 @@ def split_cases(cases:list,                    # case ids
         raise ValueError("expected unique case ids and 3 fractions")
     n = len(cases)
     n_val, n_test = round(n * fractions[1]), round(n * fractions[2])
-    if n >= 3 and fractions[1] > 0: n_val = max(n_val, 1)
+    if n >= 2 and fractions[1] > 0: n_val = max(n_val, 1)     # training needs a validation case
     if n >= 3 and fractions[2] > 0: n_test = max(n_test, 1)
     order = np.random.default_rng(seed).permutation(n)
     pick = lambda idx: sorted(cases[i] for i in idx)

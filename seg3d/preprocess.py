@@ -443,11 +443,19 @@ def _channel_part(p:Path,          # one file of the image
     return img, a.reshape(shape, order='F')      # a view: the voxels are read in Fortran order
 
 # %% ../nbs/00_preprocess.ipynb #cb2808b6
+def _check_channel_files(paths:list):
+    "Raise `CaseError` unless per-channel files are numbered `_0000`, `_0001`, … in order, with no gap or repeat"
+    found = [m.group(1) if (m := re.fullmatch(r'.+_(\d{4})', case_name(p) or '')) else None for p in paths]
+    if len(paths) > 1 and None not in found and found != [f'{c:04d}' for c in range(len(paths))]:
+        raise CaseError(f"{paths[0]}: channel files numbered {', '.join('_' + f for f in found)}; expected "
+                        f"_0000 to _{len(paths) - 1:04d}, one per channel in order")
+
 def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
                channels:int=None,    # expected channel count (None: any)
                max_voxels:int=0):    # refuse volumes with more values than this (0: no guard)
     "Load an image as float32 (X, Y, Z, C) with its NIfTI image object; raise `CaseError` on bad input"
     paths, parts, ref = [Path(p) for p in paths], [], None
+    _check_channel_files(paths)
     for p in paths:
         img, part = _channel_part(p, len(paths), ref, paths[0], max_voxels)
         ref = ref or img

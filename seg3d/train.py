@@ -780,6 +780,10 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
         raise CaseError(f"{data}: {len(cases)} usable case(s); training needs at least 2 (train and validation)")
     split = load_split(cases, cfg, split_file, save_to=None)
     if cfg.fold is not None: split = _fold_split(cases, split, cfg, out.parent)
+    if not split['val']:
+        raise CaseError(f"{split_file or data}: no validation case (train {len(split['train'])}, "
+                        f"test {len(split['test'])}); training chooses its best checkpoint and schedule by validation: "
+                        "give a split with val > 0")
     if rank == 0: write_json(out/'split.json', split)
     if rank == 0: metas = build_cache(data, split['train'] + split['val'], verbose=True, fmt=cfg.cache)
     if world > 1: dist.barrier()

@@ -124,6 +124,18 @@ def test_predict_into_the_input_folder_twice(model_ckpt, tmp_path):
     subprocess.run(['seg3d_predict', str(scans), str(scans), '--model', str(model_ckpt)], capture_output=True, check=True)
     assert [e['case'] for e in json.loads((scans/'inference_results_3d.json').read_text())['cases']] == ['case_00']
 
+def test_training_needs_a_validation_case(tiny_pre, tmp_path):
+    "Two cases train with one validation case (a best checkpoint exists); a split without validation is refused"
+    from seg3d.data import Config
+    from seg3d.train import train
+    make_raw(tmp_path/'raw', n=2)
+    subprocess.run(['seg3d_preprocess', str(tmp_path/'raw'), str(tmp_path/'pre'), '--shape', '32', '32', '16'], capture_output=True, check=True)
+    r = subprocess.run(['seg3d_train', str(tmp_path/'pre'), str(tmp_path/'m'), '--epochs', '1'], capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path/'m'/'best_resnet3d_segmentation.pth').exists(), r.stderr
+    assert [len(v) for v in json.loads((tmp_path/'m'/'split.json').read_text()).values()] == [1, 1, 0]
+    cfg = Config(data_dir=str(tiny_pre), out_dir=str(tmp_path/'n'), epochs=1, num_workers=0, split=[0.7, 0.0, 0.3])
+    with pytest.raises(CaseError, match='no validation case'): train(cfg, progress='none')
+
 def test_loader_worker_error_names_case(tiny_pre):
     from seg3d.data import Config, SegDataset, build_cache, make_loader, preprocessed_cases
     cases = preprocessed_cases(tiny_pre); cfg = Config(num_workers=2, target_shape=[32, 32, 16])
