@@ -307,7 +307,7 @@ def fold_splits(cases:list,     # the usable case ids
     if folds < 2 or folds > max_folds(len(pool)):
         raise CaseError(
             f"{folds} folds: every fold needs ≥ 1 validation and ≥ 2 training cases; the {len(pool)} case(s) "
-            f"outside the test split allow 2..{max_folds(len(pool))} folds"
+            f"outside the test split allow " + (f"2..{k} folds" if (k := max_folds(len(pool))) else "none (3 needed)")
         )
     chunks = np.array_split(np.random.default_rng(seed).permutation(len(pool)), folds)
     return [dict(train=sorted(pool[i] for j, ch in enumerate(chunks) if j != k for i in ch),

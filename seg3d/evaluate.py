@@ -278,18 +278,20 @@ def plot_overlays(pics:dict,   # {'best'/'worst': (score, case, image, truth, pr
 
 # %% ../nbs/04_evaluate.ipynb #4bf87caf
 def _cases_for(ckpt:dict, data_dir:Path, split:str) -> list:
-    avail = preprocessed_cases(data_dir, verbose=False)
-    if split == 'all': return avail
-    if split not in (ckpt.get('split') or {}):
-        raise CaseError(
-            f"the checkpoint stores no {split!r} split; use --split all or one of {list(ckpt.get('split', {}))}"
-        )
-    missing = sorted(set(ckpt['split'][split]) - set(avail))
-    if missing:
-        raise CaseError(
-            f"{data_dir}: {split} case(s) {missing[:5]} of the checkpoint are not in this preprocessed folder"
-        )
-    return ckpt['split'][split]
+    "The cases of `split` (as stored in the checkpoint, or 'all' of the folder); `CaseError` if missing or none"
+    avail, stored = preprocessed_cases(data_dir, verbose=False), ckpt.get('split') or {}
+    if split != 'all' and split not in stored:
+        raise CaseError(f"the checkpoint stores no {split!r} split; use --split all or one of {list(stored)}")
+    cases = avail if split == 'all' else stored[split]
+    if not cases:
+        sizes = ', '.join(f"{k} {len(v)}" for k, v in stored.items())
+        which = '' if split == 'all' else f'{split} '
+        raise CaseError(f"{data_dir}: no {which}case to evaluate (the checkpoint's split: {sizes}); "
+                        "give --split val, or --split all with a folder of labelled cases")
+    if missing := sorted(set(cases) - set(avail)):
+        raise CaseError(f"{data_dir}: {split} case(s) {missing[:5]} of the checkpoint are not in this preprocessed "
+                        "folder")
+    return cases
 
 # %% ../nbs/04_evaluate.ipynb #adb1354f
 def task_section(rows:list,   # per-case rows with `classes` (`evaluate_cases`)
@@ -695,10 +697,12 @@ def cv_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('--folds', type=int, default=5, help="folds")
     p.add_argument('--config', help="JSON file of Config fields for every fold (partial is fine)")
     p.add_argument('--collect', action='store_true', help="train nothing: gather the finished folds")
+    p.add_argument('--epochs', type=int, help="training epochs of every fold (default: the config's; the seed's 50)")
     add_policy_args(p)
     a = p.parse_args(argv)
     with cli_errors(MemoryError):
         cfg = load_config(a.config) if a.config else Config()
+        cfg = dataclasses.replace(cfg, epochs=a.epochs) if a.epochs else cfg
         res = cross_validate(a.data, a.out, a.folds, cfg, a.collect, **policy_from_args(a))
     pooled = res['pooled']
     print(f"out-of-fold over {pooled['cases']} case(s) of fold(s) {res['folds']}: mean foreground Dice "
