@@ -1470,6 +1470,9 @@ def _progress(total, show):
 # %% ../nbs/00_preprocess.ipynb #a04674f1
 def _dataset_cases(src:Path, dst:Path, part:int, num_parts:int) -> list:
     "This part's cases of `src`, after the case-label table (if any) is checked and carried into `dst`"
+    if dst.resolve() == src.resolve():     # the outputs would replace the raw files (and the raw layout)
+        raise CaseError(f"{dst}: the output folder is the raw folder; expected another folder, raw files are never "
+                        "replaced")
     cases = find_cases(src)
     if not cases:
         raise CaseError(f"{src}: the input folder holds no cases ({', '.join(IMAGE_SUFFIXES)} or DICOM folders)")

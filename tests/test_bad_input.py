@@ -111,6 +111,14 @@ def test_predict_matrix_and_evil_checkpoint(bad_raw, model_ckpt, tmp_path):
         assert r.returncode == 1 and 'refused' in r.stderr and 'arbitrary unpickling' in r.stderr
     assert not marker.exists()
 
+def test_preprocess_into_the_raw_folder_is_refused(tmp_path):
+    raw = make_raw(tmp_path/'raw', n=1)
+    (raw/'case_labels.csv').write_text('case,grade\ncase_00,a\n')
+    before = _hashes(raw)
+    r = subprocess.run(['seg3d_preprocess', str(raw), str(tmp_path/'.'/'raw'), '--shape', '32', '32', '16'], capture_output=True, text=True)
+    assert r.returncode == 1 and 'the output folder is the raw folder' in r.stderr, r.stdout + r.stderr
+    assert _hashes(raw) == before
+
 def test_predict_into_the_input_folder_twice(model_ckpt, tmp_path):
     "A rerun into the scans' own folder skips this tool's outputs, and the report forgets scans no longer there"
     make_raw(tmp_path/'raw', n=2)
