@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
-from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LABELS
+from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LABELS, json_regions
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
@@ -105,6 +105,7 @@ class DataSettings:
     num_classes:int|None=None                  # classes incl. background; None: from the data
     class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
     ignore_label:int|None=None                 # label value of unannotated voxels (no loss, no score); None: the data's
+    regions:dict|None=None                     # {name: [class values]} scored beside the classes; None: dataset.json's
 
 # %% ../nbs/01_data.ipynb #9e08d357
 @dataclass
@@ -205,9 +206,18 @@ def _check_config_values(cfg:Config, source:str):
         raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
+    _check_regions(cfg.regions, cfg.num_classes, source)
     if cfg.ignore_label is not None and cfg.num_classes is not None and not cfg.num_classes <= cfg.ignore_label <= 255:
         raise ValueError(f"{source}: ignore_label must be a label value above the classes 0..{cfg.num_classes - 1} "
                          f"(at most 255), got {cfg.ignore_label}")
+
+def _check_regions(regions:dict|None, k:int|None, source:str):
+    "Raise `ValueError` unless every region is a non-empty list of foreground class values (below `k` when known)"
+    for name, values in (regions or {}).items():
+        ok = isinstance(values, list) and values and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        if not ok or min(values) < 1 or (k is not None and max(values) >= k):
+            raise ValueError(f"{source}: region {name!r} is {values!r}; expected a non-empty list of class values in "
+                             f"1..{'K-1' if k is None else k - 1}")
 
 # %% ../nbs/01_data.ipynb #45b8b8ac
 def config_from_dict(d:dict,                  # fields of `Config` (partial is fine)
@@ -520,13 +530,17 @@ def _label_names(labels) -> list|None:
     if not all(isinstance(v, int) or str(v).strip().isdigit() for v in named.values()): return None
     return [n for n, v in sorted(named.items(), key=lambda kv: int(kv[1]))]
 
-def _dataset_labels(folder:Path) -> list|None:
-    "Class names from the `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from"
+def _dataset_json_labels(folder:Path):
+    "The `labels` of the `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from"
     cfg = folder/'preprocessing_config.json'
     src = Path(json.loads(cfg.read_text()).get('source') or folder) if cfg.exists() else folder
     for f in (folder/'dataset.json', folder.parent/'dataset.json', src/'dataset.json', src.parent/'dataset.json'):
-        if f.exists(): return _label_names(json.loads(f.read_text()).get('labels'))
+        if f.exists(): return json.loads(f.read_text()).get('labels')
     return None
+
+def _dataset_labels(folder:Path) -> list|None:
+    "Class names from the dataset.json of `folder` (`_dataset_json_labels`)"
+    return _label_names(_dataset_json_labels(folder))
 
 # %% ../nbs/01_data.ipynb #f99ea6b5
 def check_patch(patch,             # (Z, Y, X) training patch
@@ -623,7 +637,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
                      metas:dict,        # {case: cache metadata} of the cases in use (`build_cache`)
                      source='config'    # named in errors
                     ) -> Config:
-    "`cfg` with grid, channels, classes, class names and weights from the preprocessed data, and checked against it"
+    "`cfg` with grid, channels, classes, class names, regions and weights from the preprocessed data, and checked "
+    "against it"
     folder = Path(cfg.data_dir)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
@@ -640,6 +655,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
         num_classes=int(k),
         class_names=list(names),
         ignore_label=ignore,
+        regions=cfg.regions if cfg.regions is not None else json_regions(_dataset_json_labels(folder)),
         class_weights=cfg.class_weights or seed_class_weights(k),
     )
     grid_zyx = list(reversed(out.target_shape))

@@ -13,17 +13,17 @@ import torch.nn.functional as F
 from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
-from .preprocess import load_label, case_name
+from .preprocess import load_label, case_name, json_regions
 from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
-           'segmentation_metrics', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
-           'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section', 'plot_tasks', 'evaluate',
-           'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli', 'cross_validate', 'choose_postprocessing',
-           'plot_cv', 'cv_cli']
+           'segmentation_metrics', 'region_metrics', 'mean_region_dice', 'aggregate_metrics', 'raw_truth',
+           'label_metrics', 'evaluate_cases', 'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section',
+           'plot_tasks', 'evaluate', 'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli', 'cross_validate',
+           'choose_postprocessing', 'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -88,7 +88,8 @@ def segmentation_metrics(pred,              # predicted label map
                          target,            # ground-truth label map of the same shape
                          num_classes:int,   # K
                          spacing=None,      # voxel size per axis (mm; None: 1)
-                         ignore:int|None=None   # label value of unannotated voxels in `target`: left out
+                         ignore:int|None=None,  # label value of unannotated voxels in `target`: left out
+                         regions:dict|None=None # {name: [class values]}: also scored as regions (`region_metrics`)
                         ) -> dict:
     "IoU, Dice (per class and means), HD95, ASSD (mm), volumes and the confusion matrix of one case; with unannotated "
     "voxels the overlaps and volumes count the annotated ones, and distances are left out (no surface is known)"
@@ -109,10 +110,37 @@ def segmentation_metrics(pred,              # predicted label map
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
         hd[c], asd[c] = hd95_assd(surface_distances(p, t, spacing))
     mean = lambda v: float(np.mean([x for x in v if x is not None])) if any(x is not None for x in v) else None
+    per_region = region_metrics(pred, target, regions, spacing, ignore) if regions else None
     return dict(iou=iou, dice=dice, mean_iou=mean(iou), mean_fg_iou=mean(iou[1:]), mean_fg_dice=mean(dice[1:]),
+                **({'regions': per_region, 'mean_region_dice': mean_region_dice(per_region)} if regions else {}),
                 hd95=hd, assd=asd, distance_flags=flags, volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
                 volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
                 volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(), confusion=cm.tolist())
+
+# %% ../nbs/04_evaluate.ipynb #26a21623
+def region_metrics(pred,                # predicted label map
+                   target,              # ground-truth label map of the same shape
+                   regions:dict,        # {name: [class values]}: each region is the union of its classes
+                   spacing=None,        # voxel size per axis (mm; None: 1)
+                   ignore:int|None=None # label value of unannotated voxels in `target`: left out
+                  ) -> dict:
+    "{region: IoU, Dice, HD95, ASSD (mm)} of each region's mask (any of its classes) in `pred` against `target`"
+    pred, target = np.asarray(pred), np.asarray(target)
+    known = (target != ignore) if ignore is not None and (target == ignore).any() else None
+    out = {}
+    for name, values in regions.items():
+        p, t = np.isin(pred, values), np.isin(target, values)
+        pk, tk = (p[known], t[known]) if known is not None else (p, t)
+        inter, total = int((pk & tk).sum()), int(pk.sum() + tk.sum())
+        hd, asd = hd95_assd(surface_distances(p, t, spacing)) if known is None else (None, None)
+        out[name] = dict(iou=inter / (total - inter) if total else None, dice=2 * inter / total if total else None,
+                         hd95=hd, assd=asd)
+    return out
+
+def mean_region_dice(per_region:dict) -> float|None:
+    "Mean Dice over the regions that have one"
+    v = [m['dice'] for m in per_region.values() if m['dice'] is not None]
+    return float(np.mean(v)) if v else None
 
 # %% ../nbs/04_evaluate.ipynb #e5d2667a
 def _onehot(lab, k): return F.one_hot(torch.as_tensor(lab).long(), k).movedim(-1, 0)[None].float()
@@ -129,6 +157,10 @@ def aggregate_metrics(rows:list,          # per-case metrics (`segmentation_metr
     agg = {m: [mean(r[m][c] for r in rows) for c in range(k)] for m in ('iou', 'dice', 'hd95', 'assd')}
     agg.update({m: mean(r[m] for r in rows) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
     agg['per_class'] = {n: {m: agg[m][c] for m in ('iou', 'dice', 'hd95', 'assd')} for c, n in enumerate(class_names)}
+    if rows and 'regions' in rows[0]:                                  # each region's mean over the cases
+        agg['per_region'] = {n: {m: mean(r['regions'][n][m] for r in rows) for m in ('iou', 'dice', 'hd95', 'assd')}
+                             for n in rows[0]['regions']}
+        agg['mean_region_dice'] = mean_region_dice(agg['per_region'])
     agg['confusion'] = np.sum([r['confusion'] for r in rows], 0).tolist() if rows else None
     agg['cases'] = len(rows)
     return agg
@@ -153,17 +185,17 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
                   label_path,        # label file on the same grid (NIfTI, NRRD, MetaImage: what `load_label` reads)
                   num_classes:int,   # K
                   loaded=None,       # `load_label(label_path)`'s result, if it was read already
-                  ignore:int|None=None   # label value of unannotated voxels (left out)
+                  ignore:int|None=None,  # label value of unannotated voxels (left out)
+                  regions:dict|None=None # {name: [class values]}: also scored as regions
                  ) -> dict:
     "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
     lab, limg = loaded or load_label(label_path, num_classes, ignore=ignore)
     if lab.shape != pred.shape:
         raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
-    m = segmentation_metrics(pred, lab, num_classes, tuple(float(z) for z in limg.header.get_zooms()[:3]), ignore)
-    return dict(
-        label=str(label_path),
-        **{k: m[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd')},
-    )
+    m = segmentation_metrics(pred, lab, num_classes, tuple(float(z) for z in limg.header.get_zooms()[:3]), ignore,
+                             regions)
+    keep = ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd', 'regions', 'mean_region_dice')
+    return dict(label=str(label_path), **{k: m[k] for k in keep if k in m})
 
 # %% ../nbs/04_evaluate.ipynb #72c89ba0
 def _classes_row(cl:dict, s:dict, names:dict) -> dict:
@@ -175,10 +207,10 @@ def _classes_row(cl:dict, s:dict, names:dict) -> dict:
 def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
     t0, k, spacing, samples = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case']), []
-    ign = predictor.cfg.ignore_label                                     # unannotated voxels: not scored
+    ign, regions = predictor.cfg.ignore_label, predictor.cfg.regions      # unannotated voxels: not scored
     probs, gt = predictor.probs(s['image'], samples), s['label'].numpy()
     pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
-    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign))
+    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign, regions))
     if (cl := predictor.case_classes(samples)): r['classes'] = _classes_row(cl, s, predictor.cfg.model.tasks)
     if predictor.postprocess:                                           # the score without it, beside
         plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing, ign)
@@ -191,7 +223,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
             lab = load_label(path, k, ignore=ign)                       # NIfTI, NRRD, MetaImage
             vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
             raw = predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T
-            r['raw'] = label_metrics(raw, path, k, lab, ign)
+            r['raw'] = label_metrics(raw, path, k, lab, ign, regions)
         except CaseError as e: r['raw_error'] = str(e)                  # e.g. the raw label changed since preprocessing
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
@@ -356,9 +388,11 @@ def _write_csv(path, rows, class_names):
     f = io.StringIO()
     w = csv.writer(f)
     folds = any('fold' in r for r in rows)                            # out-of-fold rows say which fold predicted them
+    regions = list(rows[0].get('regions') or {}) if rows else []
     w.writerow(
         ['case', *(['fold'] if folds else []), 'mean_iou', 'mean_fg_iou', 'mean_fg_dice']
         + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd') for n in class_names]
+        + [f'dice_region_{n}' for n in regions]
     )
     fmt = lambda v: '' if v is None else f'{v:.6g}'
     for r in rows:
@@ -366,6 +400,7 @@ def _write_csv(path, rows, class_names):
             [r['case'], *([r.get('fold', '')] if folds else [])]
             + [fmt(r[m]) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')]
             + [fmt(r[m][c]) for m in ('iou', 'dice', 'hd95', 'assd') for c in range(len(class_names))]
+            + [fmt(r['regions'][n]['dice']) for n in regions]
         )
     atomic_write(path, lambda t: t.write_text(f.getvalue()))
 
@@ -378,8 +413,9 @@ def _raw_summary(rows:list) -> dict|None:
     mean = lambda k: (
         float(np.mean([m[k] for m in raw if m[k] is not None])) if any(m[k] is not None for m in raw) else None
     )
+    regions = {'mean_region_dice': mean('mean_region_dice')} if raw and 'mean_region_dice' in raw[0] else {}
     return dict(cases=len(raw), mean_iou=mean('mean_iou'), mean_fg_iou=mean('mean_fg_iou'),
-                mean_fg_dice=mean('mean_fg_dice'), **({'failed': failed} if failed else {}))
+                mean_fg_dice=mean('mean_fg_dice'), **regions, **({'failed': failed} if failed else {}))
 
 # %% ../nbs/04_evaluate.ipynb #4abd5eba
 def _write_outputs(out:Path, split:str, section:dict, rows:list, pics:dict, names:list):
@@ -448,16 +484,21 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
     for n, m in section['per_class'].items():
         lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
+    for n, m in (section.get('per_region') or {}).items():
+        lines.append(f"{'region ' + n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
     lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} "
                  f"| mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
+    if section.get('mean_region_dice') is not None: lines.append(f"mean region Dice {section['mean_region_dice']:.4f}")
     if section.get('without_postprocessing'):
         plain = section['without_postprocessing']['mean_fg_dice']
         lines.append(f"without the postprocessing: mean foreground Dice {plain:.4f}")
     lines += [_task_line(t, m) for t, m in (section.get('tasks') or {}).items()]
     raw = section.get('raw_grid')
     if raw and raw['cases']:
+        has = raw.get('mean_region_dice') is not None
+        regions = f" | mean region Dice {raw['mean_region_dice']:.4f}" if has else ''
         lines.append(f"on the raw scans' grids: mean IoU {raw['mean_iou']:.4f} | mean foreground Dice "
-                     f"{raw['mean_fg_dice']:.4f} | {raw['cases']} case(s)")
+                     f"{raw['mean_fg_dice']:.4f}{regions} | {raw['cases']} case(s)")
     lines += [f"  not scored on its raw grid: {c}: {e}" for c, e in ((raw or {}).get('failed') or {}).items()]
     return '\n'.join(lines)
 
@@ -491,7 +532,7 @@ def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
     labels = dict(files(label_dir))
     return {c: (f, labels.get(c)) for c, f in preds.items()}
 
-def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float) -> dict:
+def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None) -> dict:
     "One case's metrics; a `CaseError` naming the file when it has no label, another grid, or values outside 0..k-1"
     if label_path is None: raise CaseError(f"{pred_path}: no label for this case (<case>.nii.gz, .nrrd, … in LABELS)")
     pred, pimg = load_label(pred_path, k)
@@ -501,7 +542,20 @@ def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float) 
                         f"({label_path}; affines within {tol} mm expected)")
     spacing = tuple(float(z) for z in limg.header.get_zooms()[:3])
     return dict(prediction=str(pred_path), label=str(label_path),
-                **segmentation_metrics(pred, lab, k, spacing, ignore))
+                **segmentation_metrics(pred, lab, k, spacing, ignore, regions))
+
+def _classes_found(pairs:dict, ignore) -> int:
+    "Largest value in the files of `pairs` (the ignore label aside) + 1: one read of each file now, another to score"
+    top = []
+    for f in (f for p in pairs.values() for f in p if f is not None):
+        try: top.append(int(load_label(f)[0].max()))
+        except CaseError: pass                                          # reported for its case when scored
+    return max([v for v in top if v != ignore] + [1]) + 1
+
+def _dataset_regions(label_dir:Path) -> dict|None:
+    "nnU-Net's regions of the dataset.json in or beside `label_dir`, if any"
+    f = next((f for f in (label_dir/'dataset.json', label_dir.parent/'dataset.json') if f.exists()), None)
+    return json_regions(json.loads(f.read_text()).get('labels')) if f else None
 
 def score_folder(pred_dir,                  # predicted label maps
                  label_dir,                 # ground-truth label maps
@@ -509,28 +563,25 @@ def score_folder(pred_dir,                  # predicted label maps
                  ignore_label:int|None=None,# label value of unannotated voxels (left out)
                  class_names:list|None=None,# names of the K classes (None: background, class_1, ...)
                  out=None,                  # where scores.json and scores.csv go (None: `pred_dir`)
-                 tol:float=1e-3             # largest affine difference between a prediction and its label (mm)
+                 tol:float=1e-3,            # largest affine difference between a prediction and its label (mm)
+                 regions='auto'             # {name: [class values]} also scored; 'auto': dataset.json's by the labels
                 ) -> dict:
     "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD"
     for d, what in ((pred_dir, 'predictions'), (label_dir, 'labels')):
         if not Path(d).is_dir(): raise CaseError(f"{d}: no such folder; expected a folder of {what}")
     pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
     if not pairs: raise CaseError(f"{pred_dir}: no predictions to score (<case>_pred.nii.gz, <case>.nrrd, …)")
-    k = num_classes
-    if k is None:                        # every value found: one read of each file now, another when scoring
-        top = []
-        for f in (f for p in pairs.values() for f in p if f is not None):
-            try: top.append(int(load_label(f)[0].max()))
-            except CaseError: pass                                      # reported for its case below
-        k = max([v for v in top if v != ignore_label] + [1]) + 1
+    k = num_classes or _classes_found(pairs, ignore_label)
     names = class_names or ['background'] + [f'class_{i}' for i in range(1, k)]
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
+    regions = _dataset_regions(Path(label_dir)) if regions == 'auto' else regions
     rows, failed = [], {}
     for c, (pf, lf) in pairs.items():
-        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol)))
+        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions)))
         except CaseError as e: failed[c] = str(e)
     res = dict(aggregate_metrics(rows, names) if rows else dict(cases=0), class_names=names, num_classes=k,
-               ignore_label=ignore_label, predictions=str(pred_dir), labels=str(label_dir), failed=failed, rows=rows)
+               ignore_label=ignore_label, regions=regions, predictions=str(pred_dir), labels=str(label_dir),
+               failed=failed, rows=rows)
     out = writable_folder(out or pred_dir)
     write_json(out/'scores.json', res)
     if rows: _write_csv(out/'scores.csv', rows, names)

@@ -65,20 +65,23 @@ def _find_label(label_dir, case:str) -> Path|None:
     if not label_dir: return None
     return next((p for s in IMAGE_SUFFIXES if (p := Path(label_dir)/f'{case}{s}').exists()), None)
 
-def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float, ignore=None) -> dict|None:
+def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float, ignore=None,
+                  regions=None) -> dict|None:
     "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid "
     "(the label reoriented and resampled as preprocessing makes the training labels); a label on another grid than the "
-    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not scored"
+    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not scored; "
+    "`regions` ({name: [class values]}) are scored too"
     path = _find_label(label_dir, case)
     if path is None: return None
     lab = load_label(path, num_classes, ignore=ignore)
     _check_pair(r['ref'], lab[1], scan, path, tol)
-    m = label_metrics(r['label_original'], path, num_classes, lab, ignore)
+    m = label_metrics(r['label_original'], path, num_classes, lab, ignore, regions)
     t = r['plan'].get('orient')
     truth = resample_label(reorient(lab[0], t) if t else lab[0], r['plan'])
     spacing = np.linalg.norm(np.asarray(r['affine_preprocessed'])[:3, :3], axis=0)
-    pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing, ignore)
-    return dict(m, preprocessed={k: pre[k] for k in ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
+    pre = segmentation_metrics(r['label_preprocessed'], truth, num_classes, spacing, ignore, regions)
+    keep = ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'mean_region_dice')
+    return dict(m, preprocessed={k: pre[k] for k in keep if k in pre})
 
 # %% ../nbs/05_inference.ipynb #73fc5e8e
 def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str='.nii.gz') -> dict:
@@ -106,7 +109,8 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
         tol, cfg = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol), predictor.cfg
-        try: e['metrics'] = _case_metrics(labels, case, r, cfg.num_classes, paths[0], tol, cfg.ignore_label)
+        try:
+            e['metrics'] = _case_metrics(labels, case, r, cfg.num_classes, paths[0], tol, cfg.ignore_label, cfg.regions)
         except CaseError as err: e.update(metrics=None, metrics_error=str(err))   # predicted, but its label is unusable
         e['status'] = 'ok'
     except CaseError as err: e['error'] = str(err)
@@ -190,6 +194,7 @@ def _summary(cases:dict, settings:dict, cfg:Config, seconds=None) -> dict:
     totals = dict(cases=len(rows), ok=ok, failed=len(rows) - ok, mean_iou=_mean(rows, 'mean_iou'),
                   mean_fg_dice=_mean(rows, 'mean_fg_dice'),
                   mean_fg_dice_preprocessed=_mean(rows, 'mean_fg_dice', 'preprocessed'),
+                  **({'mean_region_dice': _mean(rows, 'mean_region_dice')} if cfg.regions else {}),
                   evaluated=sum(bool(r.get('metrics')) for r in rows if r['status'] == 'ok'),
                   seconds=None if seconds is None else round(seconds, 2))
     return dict(settings=settings, class_names=cfg.class_names, cases=rows, summary=totals)
@@ -222,6 +227,7 @@ def _print_report(rep:dict, output):
         if s['mean_iou'] is not None
         else ''
     )
+    if s.get('mean_region_dice') is not None: scores += f"; mean region Dice {s['mean_region_dice']:.4f}"
     print(f"predicted {s['ok']} of {s['cases']} case(s), {s['failed']} failed" + scores)
     for c in rep['cases']:
         if c['status'] != 'ok': print(f"  FAILED {c['case']}: {c['error']}")

@@ -27,10 +27,10 @@ __all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXE
            'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
            'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'output_suffix',
            'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
-           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'expected_contents',
-           'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings',
-           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
-           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions',
+           'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan',
+           'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
+           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -1003,17 +1003,30 @@ def _channel_names(dj:dict) -> list:
 
 # %% ../nbs/00_preprocess.ipynb #5762d331
 def _json_classes(labels) -> int:
-    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region list)} (its 'ignore' label not a "
-    "class), the MSD's {\"0\": name}, or a list of names in label order"
+    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region: list of values)} (its 'ignore' "
+    "label not a class), the MSD's {\"0\": name}, or a list of names in label order"
     if isinstance(labels, (list, tuple)) and labels: return len(labels)
     if isinstance(labels, dict) and labels and all(str(k).strip().isdigit() for k in labels):
         return max(int(k) for k in labels) + 1
     if isinstance(labels, dict):
-        values = [v for k, v in labels.items() if not isinstance(v, list) and k != 'ignore']
+        values = [u for k, v in labels.items() if k != 'ignore' for u in (v if isinstance(v, list) else [v])]
         if values and all(isinstance(v, int) or str(v).strip().isdigit() for v in values):
-            return max(map(int, values)) + 1
+            return max(map(int, values)) + 1     # regions (lists) name unions of the values the files hold
     raise CaseError(f"dataset.json: 'labels' is {labels!r}; expected {{name: value}} (nnU-Net), {{\"0\": name}} (MSD) "
                     f"or a list of class names")
+
+def json_regions(labels) -> dict|None:
+    "nnU-Net's regions in a dataset.json's `labels` — {name: [values]}, background and 'ignore' left out — when any "
+    "entry is a list of values (BraTS: whole tumour [1, 2, 3], tumour core [2, 3], enhancing [3]); else None"
+    if not isinstance(labels, dict) or not any(isinstance(v, list) for v in labels.values()): return None
+    k, regions = _json_classes(labels), {}
+    for name, v in labels.items():
+        values = sorted({int(u) for u in (v if isinstance(v, list) else [v])})
+        if name == 'ignore' or values == [0]: continue
+        if not values or not all(0 < u < k for u in values):
+            raise CaseError(f"dataset.json: region {name!r} is {v!r}; expected a list of class values in 1..{k - 1}")
+        regions[str(name)] = values
+    return regions
 
 def _json_ignore(labels) -> int|None:
     "The value of nnU-Net's 'ignore' label in a dataset.json's `labels` (unannotated voxels), if it names one; nnU-Net "

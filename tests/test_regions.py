@@ -1,0 +1,60 @@
+"Label regions (nnU-Net's BraTS-style dataset.json): the label files hold disjoint classes, dataset.json names unions of them; preprocessing accepts them, training learns the classes, and evaluation, prediction and seg3d_score report each region's scores beside the classes'."
+import json, subprocess
+import numpy as np
+import pytest
+from seg3d.preprocess import PreprocessSettings, preprocess_dataset, _nii
+from seg3d.data import Config
+from seg3d.train import train
+from seg3d.evaluate import evaluate, metrics_table, region_metrics
+from seg3d.inference import predict_folder
+
+REGIONS = {'whole tumor': [1, 2, 3], 'tumor core': [2, 3], 'enhancing tumor': [3]}
+
+@pytest.fixture(scope='module')
+def brats(tmp_path_factory):
+    "Six 1-channel scans (nnU-Net layout) with nested classes: 1 around 2 around 3, and BraTS's region dataset.json"
+    root = tmp_path_factory.mktemp('regions')
+    rng = np.random.default_rng(0)
+    zz = np.stack(np.meshgrid(*[np.arange(s) for s in (24, 20, 10)], indexing='ij'), -1)
+    for i in range(6):
+        r2 = ((zz - [12, 10, 5] - rng.uniform(-2, 2, 3))**2 * [1, 1, 4]).sum(-1)
+        lab = ((r2 < 49).astype(np.uint8) + (r2 < 20) + (r2 < 6)).astype(np.uint8)
+        img = (lab * 40.0 + rng.normal(0, 8, lab.shape)).astype(np.float32)
+        _nii(root/'raw'/'imagesTr'/f'bt{i}_0000.nii.gz', img, np.diag([1.0, 1.0, 2.0, 1]))
+        _nii(root/'raw'/'labelsTr'/f'bt{i}.nii.gz', lab, np.diag([1.0, 1.0, 2.0, 1]))
+    (root/'raw'/'dataset.json').write_text(json.dumps(dict(
+        channel_names={'0': 'FLAIR'}, labels=dict(background=0, **REGIONS), regions_class_order=[1, 2, 3], numTraining=6,
+        file_ending='.nii.gz')))
+    rep = preprocess_dataset(root/'raw', root/'pre', PreprocessSettings(target=(32, 32, 16)), workers=1, progress=False)
+    assert rep['totals']['ok'] == 6, rep['cases']                                   # every case failed before regions
+    return root
+
+def test_regions_are_learned_as_classes_and_scored_as_regions(brats, tmp_path):
+    cfg = Config(data_dir=str(brats/'pre'), out_dir=str(tmp_path/'m'), epochs=2, num_workers=0, precision='fp32', loss='dice_ce',
+                 split=[0.5, 0.25, 0.25], model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance'))
+    learn = train(cfg, progress='none')
+    assert (learn.cfg.num_classes, learn.cfg.regions) == (4, REGIONS)            # classes 0..3 from the regions' values
+    sec = evaluate(tmp_path/'m', brats/'pre', split='all', progress=False)
+    assert list(sec['per_region']) == list(REGIONS) and sec['raw_grid']['mean_region_dice'] is not None
+    row = sec['rows'][0]
+    assert row['regions']['enhancing tumor']['dice'] == row['dice'][3]          # a one-class region is that class
+    assert 'region whole tumor' in metrics_table(sec) and 'mean region Dice' in metrics_table(sec)
+    assert 'dice_region_tumor core' in (tmp_path/'m'/'all_cases.csv').read_text().splitlines()[0]
+    rep = predict_folder(brats/'raw'/'imagesTr', tmp_path/'p', tmp_path/'m', labels=brats/'raw'/'labelsTr', progress=False)
+    assert rep['summary']['mean_region_dice'] is not None and rep['summary']['failed'] == 0
+    r = subprocess.run(['seg3d_score', str(tmp_path/'p'), str(brats/'raw'/'labelsTr')], capture_output=True, text=True)
+    assert r.returncode == 0 and 'region tumor core' in r.stdout, r.stdout + r.stderr     # dataset.json beside labelsTr
+    scores = {s['case']: s for s in json.loads((tmp_path/'p'/'scores.json').read_text())['rows']}
+    for e in rep['cases']:                                                       # the same numbers as predict's raw-grid scores
+        assert scores[e['case']]['regions'] == e['metrics']['regions']
+        assert scores[e['case']]['mean_region_dice'] == pytest.approx(e['metrics']['mean_region_dice'])
+
+def test_a_region_outside_the_classes_is_refused(brats, tmp_path):
+    with pytest.raises(ValueError, match=r"region 'x' is \[4\]; expected a non-empty list of class values in 1..3"):
+        train(Config(data_dir=str(brats/'pre'), out_dir=str(tmp_path/'m'), epochs=1, num_workers=0, regions={'x': [4]}), progress='none')
+
+def test_region_of_the_union_is_exact_when_nested_classes_are_confused():
+    gt = np.zeros((3, 9, 9), np.uint8); gt[:, 2:7, 2:7] = 1; gt[:, 3:6, 3:6] = 2; gt[:, 4, 4] = 3
+    pred = np.where(gt > 0, 3 - (gt - 1), 0).astype(np.uint8)                  # every tumour class swapped for another
+    m = region_metrics(pred, gt, REGIONS)
+    assert m['whole tumor']['dice'] == 1.0 and m['enhancing tumor']['dice'] == 0.0
