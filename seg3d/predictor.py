@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import CaseError, resolve_device, resolve_precision, amp_dtype, cpu_has_fast_bf16, trim_freed_memory
 from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, raw_slabs,
                               unreorient_probs, PreprocessSettings)
-from .data import Config, config_from_dict, normalize, channel_stats
+from .data import Config, config_from_dict, normalize, channel_stats, DOWNSAMPLING
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
                          channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
 
@@ -812,16 +812,18 @@ def predict_probs(models:list,             # networks (an ensemble)
 # %% ../nbs/02a_predictor.ipynb #70883cb8
 BEST = 'best_resnet3d_segmentation.pth'      # the seed's name for the best checkpoint
 
-def checkpoints_of(model    # a checkpoint, a list of them, a model folder or a cross-validation folder
-                  ) -> list:
-    "Checkpoint paths of `model`: a checkpoint, a list of them, a model folder, or a cross-validation folder of folds"
-    paths = [Path(p) for p in ([model] if isinstance(model, (str, Path)) else model)]
-    if len(paths) != 1 or not paths[0].is_dir(): return paths
-    folder = paths[0]
+def _checkpoints_in(folder:Path) -> list:
+    "The best checkpoint of a model folder, or of each fold of a cross-validation folder"
     found = sorted(folder.glob(f'fold_*/{BEST}')) or [p for p in [folder/BEST] if p.exists()]
     if not found:
         raise CaseError(f"{folder}: holds no {BEST} (nor fold_*/{BEST}); expected a folder written by seg3d_train")
     return found
+
+def checkpoints_of(model    # a checkpoint, a model folder or a cross-validation folder, or a list of them
+                  ) -> list:
+    "Checkpoint paths of `model`: each folder given stands for its best checkpoint (cross-validation: one per fold)"
+    paths = [Path(p) for p in ([model] if isinstance(model, (str, Path)) else model)]
+    return [c for p in paths for c in (_checkpoints_in(p) if p.is_dir() else [p])]
 
 # %% ../nbs/02a_predictor.ipynb #9c70df87
 def check_ensemble(ckpts:list,   # loaded checkpoints
@@ -890,6 +892,10 @@ def _check_policy(self:Predictor, window):
     if self.dtype not in (torch.float16, torch.bfloat16, torch.float32):
         raise ValueError(f"dtype must be float16, bfloat16 or float32, got {self.dtype!r}")
     norm = self.cfg.model.norm
+    if self.window and norm == 'instance' and math.prod(math.ceil(w / DOWNSAMPLING) for w in self.window) < 2:
+        raise ValueError(f"window {list(self.window)} leaves the network's deepest features 1×1×1 ({DOWNSAMPLING}× "
+                         f"downsampling), where instance norm has nothing to normalize; expected more than "
+                         f"{DOWNSAMPLING} voxels along one axis")
     if window and not self.cfg.patch_size and norm in ('instance', 'group'):
         warnings.warn(f"{self.sources[0] if self.sources else 'model'}: trained on whole volumes with {norm} norm, "
                       "which normalizes over its whole input; windows smaller than the volume change its statistics "
