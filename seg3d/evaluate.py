@@ -756,6 +756,8 @@ def cv_cli(argv=None):   # arguments (None: the command line)
         cfg = dataclasses.replace(cfg, epochs=a.epochs) if a.epochs else cfg
         res = cross_validate(a.data, a.out, a.folds, cfg, a.collect, **policy_from_args(a))
     pooled = res['pooled']
+    has = pooled.get('mean_region_dice') is not None
+    regions = f", mean region Dice {pooled['mean_region_dice']:.4f}" if has else ''
     print(f"out-of-fold over {pooled['cases']} case(s) of fold(s) {res['folds']}: mean foreground Dice "
-          f"{pooled['mean_fg_dice']:.4f}, mean IoU {pooled['mean_iou']:.4f}")
+          f"{pooled['mean_fg_dice']:.4f}, mean IoU {pooled['mean_iou']:.4f}{regions}")
     print(f"written: {Path(a.out)/'cv_results.json'}, {Path(a.out)/'cv_cases.csv'}, {Path(a.out)/'cv_dice.png'}")
