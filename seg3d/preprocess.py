@@ -316,6 +316,27 @@ def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4
     return out
 
 # %% ../nbs/00_preprocess.ipynb #b99980cf
+def _slice_positions(sitk, files:list) -> np.ndarray|None:
+    "Each slice's position along the slice normal (mm), from its DICOM header; None when a header lacks the tags"
+    pos, r = [], sitk.ImageFileReader()
+    for f in files:
+        r.SetFileName(f)
+        r.ReadImageInformation()
+        if not (r.HasMetaDataKey('0020|0032') and r.HasMetaDataKey('0020|0037')): return None
+        o = np.array([float(v) for v in r.GetMetaData('0020|0037').split('\\')])
+        pos.append(np.dot(np.cross(o[:3], o[3:]), [float(v) for v in r.GetMetaData('0020|0032').split('\\')]))
+    return np.array(pos)
+
+def _check_slice_gaps(sitk, path:Path, files:list, tol:float=0.01):
+    "Raise `CaseError` when a DICOM series' slices are not evenly spaced (a missing or repeated slice, mixed series)"
+    pos = _slice_positions(sitk, files) if len(files) > 2 else None
+    if pos is None: return
+    gaps = np.abs(np.diff(pos))
+    if gaps.min() < 1e-6 or gaps.max() - gaps.min() > tol * np.median(gaps) + 1e-3:
+        k = int(np.argmax(np.abs(gaps - np.median(gaps))))
+        raise CaseError(f"{path}: DICOM slices are not evenly spaced: {gaps[k]:.4g} mm between slices {k} and {k + 1}, "
+                        f"{np.median(gaps):.4g} mm elsewhere; expected one series without missing or repeated slices")
+
 def _sitk_image(sitk, path:Path, max_voxels:int):
     "Read with SimpleITK (a DICOM folder as one series), refusing sizes over the memory guard before reading voxels"
     if path.is_dir():
@@ -323,7 +344,9 @@ def _sitk_image(sitk, path:Path, max_voxels:int):
         series = reader.GetGDCMSeriesIDs(str(path))
         if not series: raise CaseError(f"{path}: no readable DICOM series in this folder")
         if len(series) > 1: raise CaseError(f"{path}: {len(series)} DICOM series in one folder; expected one per case")
-        reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
+        files = reader.GetGDCMSeriesFileNames(str(path), series[0])
+        _check_slice_gaps(sitk, path, files)
+        reader.SetFileNames(files)
         return reader.Execute()
     info = sitk.ImageFileReader()
     info.SetFileName(str(path))
