@@ -22,11 +22,11 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer',
-           'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'overlap_counts', 'bf16_conv_grads_ok',
-           'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
-           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
-           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks',
-           'build_learner', 'train', 'train_cli']
+           'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion',
+           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule',
+           'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
+           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
+           'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -233,23 +233,32 @@ def classification_metrics(probs:np.ndarray,   # (N, K) class probabilities
                 auc=float(np.mean(aucs)) if aucs else None, confusion=cm.tolist(), classes=list(classes))
 
 # %% ../nbs/03_train.ipynb #47d419f7
-def overlap_counts(pred:torch.Tensor,   # predicted labels
-                   y:torch.Tensor,      # true labels, same shape
-                   k:int,               # classes
-                   ignore:int|None=None # label value of unannotated voxels: left out
-                  ) -> torch.Tensor:
-    "(3, K) float64 on the CPU: per class, the voxels both agree on, the predicted voxels, the true voxels"
+def confusion_counts(pred:torch.Tensor,   # predicted labels
+                     y:torch.Tensor,      # true labels, same shape
+                     k:int,               # classes
+                     ignore:int|None=None # label value of unannotated voxels: left out
+                    ) -> torch.Tensor:
+    "(K, K) float64 on the CPU: voxels of true class i predicted as class j"
     if ignore is not None: pred, y = pred[y != ignore], y[y != ignore]
-    count = lambda t: torch.bincount(t.flatten(), minlength=k).cpu().double()
-    return torch.stack([count(y[pred == y]), count(pred), count(y)])
+    return torch.bincount(y.flatten().long() * k + pred.flatten().long(), minlength=k * k).reshape(k, k).cpu().double()
+
+def dice_from_confusion(cm:torch.Tensor,   # (K, K) `confusion_counts`, summed
+                        groups:list        # lists of classes: [c] for a class, a region's classes for a region
+                       ) -> list:
+    "Dice of each group's union in prediction and truth; None for a group absent from both"
+    out = []
+    for g in groups:
+        both, pred, true = cm[g][:, g].sum(), cm[:, g].sum(), cm[g].sum()
+        out.append(float(2 * both / (pred + true)) if pred + true > 0 else None)
+    return out
 
 # %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
-    "Loss and per-class Dice over the validation set (whole volumes), all-reduced across ranks"
+    "Loss and per-class (and per-region) Dice over the validation set (whole volumes), all-reduced across ranks"
     self.model.eval()
     k = self.cfg.num_classes
-    stats = torch.zeros(3, k, dtype=torch.float64)                        # intersection, prediction count, target count
+    stats = torch.zeros(k, k, dtype=torch.float64)                        # confusion: true class × predicted class
     losses, seen = [], []                                  # seen: the tasks' probabilities and targets per batch
     with torch.no_grad():
         for batch in self.val_dl:
@@ -258,11 +267,12 @@ def validate(self:Learner):
             losses.append(self._loss(out, y).item())
             logits, cls = split_output(out)
             if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
-            stats += overlap_counts(logits.argmax(1), y, k, self.cfg.ignore_label)
+            stats += confusion_counts(logits.argmax(1), y, k, self.cfg.ignore_label)
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
-    denom = stats[1] + stats[2]
-    self.val_dice = [float(2 * i / d) if d > 0 else None for i, d in zip(stats[0], denom)]
+    self.val_dice = dice_from_confusion(stats, [[c] for c in range(k)])
+    regions = self.cfg.regions or {}
+    self.val_region_dice = dict(zip(regions, dice_from_confusion(stats, list(regions.values())))) if regions else None
     self.val_tasks = self._task_metrics(seen) if self.cfg.model.tasks else None
     self.cb('after_validate')
 
@@ -322,6 +332,7 @@ class History(Callback):
         l = self.learn
         row = dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
                    val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3))
+        if getattr(l, 'val_region_dice', None): row['val_region_dice'] = l.val_region_dice
         if getattr(l, 'val_tasks', None) or l.cfg.best_by == 'combined':
             score = combined_score(l.val_dice, l.val_tasks)
             prev = next((h['val_score_ema'] for h in reversed(l.history) if h.get('val_score_ema') is not None), None)

@@ -34,6 +34,7 @@ def test_regions_are_learned_as_classes_and_scored_as_regions(brats, tmp_path):
                  split=[0.5, 0.25, 0.25], model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance'))
     learn = train(cfg, progress='none')
     assert (learn.cfg.num_classes, learn.cfg.regions) == (4, REGIONS)            # classes 0..3 from the regions' values
+    assert all(list(h['val_region_dice']) == list(REGIONS) for h in learn.history)     # validation scores the regions too
     sec = evaluate(tmp_path/'m', brats/'pre', split='all', progress=False)
     assert list(sec['per_region']) == list(REGIONS) and sec['raw_grid']['mean_region_dice'] is not None
     row = sec['rows'][0]
