@@ -334,7 +334,8 @@ class History(Callback):
                    val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3))
         if getattr(l, 'val_region_dice', None): row['val_region_dice'] = l.val_region_dice
         if getattr(l, 'val_tasks', None) or l.cfg.best_by == 'combined':
-            score = combined_score(l.val_dice, l.val_tasks)
+            regions = getattr(l, 'val_region_dice', None)                # a dataset scored by regions: their Dice
+            score = combined_score([None, *regions.values()] if regions else l.val_dice, l.val_tasks)
             prev = next((h['val_score_ema'] for h in reversed(l.history) if h.get('val_score_ema') is not None), None)
             ema = score if prev is None or score is None else 0.9 * prev + 0.1 * score      # nnU-Net's smoothing
             row.update(val_tasks=l.val_tasks, val_score=score, val_score_ema=ema)

@@ -35,6 +35,8 @@ def test_regions_are_learned_as_classes_and_scored_as_regions(brats, tmp_path):
     learn = train(cfg, progress='none')
     assert (learn.cfg.num_classes, learn.cfg.regions) == (4, REGIONS)            # classes 0..3 from the regions' values
     assert all(list(h['val_region_dice']) == list(REGIONS) for h in learn.history)     # validation scores the regions too
+    ranked = train(Config(**{**cfg.__dict__, 'out_dir': str(tmp_path/'c'), 'epochs': 1, 'best_by': 'combined'}), progress='none').history[0]
+    assert ranked['val_score'] == pytest.approx(np.mean([d for d in ranked['val_region_dice'].values() if d is not None]))   # by regions
     sec = evaluate(tmp_path/'m', brats/'pre', split='all', progress=False)
     assert list(sec['per_region']) == list(REGIONS) and sec['raw_grid']['mean_region_dice'] is not None
     row = sec['rows'][0]
