@@ -20,9 +20,9 @@ from .core import CaseError, write_json, atomic_write
 __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
            'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'config_from_dict', 'save_config',
            'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds',
-           'channel_stats', 'build_cache', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights',
-           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
-           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'channel_stats', 'build_cache', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
+           'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset',
+           'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -530,7 +530,8 @@ def _label_names(labels) -> list|None:
     if not all(isinstance(v, int) or str(v).strip().isdigit() for v in named.values()): return None
     return [n for n, v in sorted(named.items(), key=lambda kv: int(kv[1]))]
 
-def _dataset_json_labels(folder:Path):
+def dataset_json_labels(folder:Path    # a preprocessed folder, a raw one, or a folder of labels
+                       ):
     "The `labels` of the `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from"
     cfg = folder/'preprocessing_config.json'
     src = Path(json.loads(cfg.read_text()).get('source') or folder) if cfg.exists() else folder
@@ -539,8 +540,8 @@ def _dataset_json_labels(folder:Path):
     return None
 
 def _dataset_labels(folder:Path) -> list|None:
-    "Class names from the dataset.json of `folder` (`_dataset_json_labels`)"
-    return _label_names(_dataset_json_labels(folder))
+    "Class names from the dataset.json of `folder` (`dataset_json_labels`)"
+    return _label_names(dataset_json_labels(folder))
 
 # %% ../nbs/01_data.ipynb #f99ea6b5
 def check_patch(patch,             # (Z, Y, X) training patch
@@ -655,7 +656,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
         num_classes=int(k),
         class_names=list(names),
         ignore_label=ignore,
-        regions=cfg.regions if cfg.regions is not None else json_regions(_dataset_json_labels(folder)),
+        regions=cfg.regions if cfg.regions is not None else json_regions(dataset_json_labels(folder)),
         class_weights=cfg.class_weights or seed_class_weights(k),
     )
     grid_zyx = list(reversed(out.target_shape))

@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
 from .preprocess import load_label, case_name, json_regions
-from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config
+from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config, dataset_json_labels
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
 
@@ -552,11 +552,6 @@ def _classes_found(pairs:dict, ignore) -> int:
         except CaseError: pass                                          # reported for its case when scored
     return max([v for v in top if v != ignore] + [1]) + 1
 
-def _dataset_regions(label_dir:Path) -> dict|None:
-    "nnU-Net's regions of the dataset.json in or beside `label_dir`, if any"
-    f = next((f for f in (label_dir/'dataset.json', label_dir.parent/'dataset.json') if f.exists()), None)
-    return json_regions(json.loads(f.read_text()).get('labels')) if f else None
-
 def score_folder(pred_dir,                  # predicted label maps
                  label_dir,                 # ground-truth label maps
                  num_classes:int|None=None, # K (None: the largest value found, ignore label aside, + 1)
@@ -574,7 +569,7 @@ def score_folder(pred_dir,                  # predicted label maps
     k = num_classes or _classes_found(pairs, ignore_label)
     names = class_names or ['background'] + [f'class_{i}' for i in range(1, k)]
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
-    regions = _dataset_regions(Path(label_dir)) if regions == 'auto' else regions
+    regions = json_regions(dataset_json_labels(Path(label_dir))) if regions == 'auto' else regions   # in or beside
     rows, failed = [], {}
     for c, (pf, lf) in pairs.items():
         try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions)))
