@@ -410,6 +410,9 @@ def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
     "What is wrong with a case's cached arrays against their record (missing, truncated, other shape or dtype), or None"
     fmt = meta.get('format', 'npy')
     stored = np.float16 if fmt == 'blosc2' else np.float32
+    s = meta.get('store', {})
+    if not np.isfinite(np.array(s.get('scale', []) + s.get('offset', []), float)).all():
+        return f"its scale/offset {s.get('scale')}/{s.get('offset')} is not finite"     # old caches' float32 overflow
     want = dict(img=(tuple(meta['shape']), stored), seg=(tuple(meta['shape'][1:]), np.uint8))
     for kind, p in _cache_files(cache, case, fmt).items():
         shape, dtype = want[kind]
@@ -423,8 +426,8 @@ def _cache_problem(cache:Path, case:str, meta:dict) -> str|None:
     return None
 
 # %% ../nbs/01_data.ipynb #c7f01046
-def _write_arrays(cache:Path, case:str, img:np.ndarray, seg:np.ndarray, fmt:str) -> dict:
-    "Write a case's arrays in format `fmt` (atomically); returns how to decode the image (`store`)"
+def _write_arrays(cache:Path, case:str, img:np.ndarray, seg:np.ndarray, fmt:str, stats:dict) -> dict:
+    "Write a case's arrays in format `fmt` (atomically; `stats`: its `channel_stats`); returns how to decode the image"
     f = _cache_files(cache, case, fmt)
     if fmt == 'npy':
         atomic_write(f['img'], lambda t: np.save(t, np.ascontiguousarray(img)), suffix='.npy')
@@ -433,10 +436,11 @@ def _write_arrays(cache:Path, case:str, img:np.ndarray, seg:np.ndarray, fmt:str)
     import blosc2
     store = dict(dtype='float32')
     if fmt == 'blosc2':                   # fp16 of the per-channel z-score: errors ≤ 2⁻¹¹ × |z| standard deviations
-        mean, std = img.mean((1, 2, 3), keepdims=True), img.std((1, 2, 3), keepdims=True)
+        mean, std = np.array(stats['mean']), np.array(stats['std'])        # float64: no overflow at any intensity
         std = np.where(std > 0, std, 1.0)
-        img = ((img - mean) / std).astype(np.float16)
-        store = dict(dtype='float16', offset=mean.ravel().tolist(), scale=std.ravel().tolist())
+        img = ((img - mean.astype(np.float32)[:, None, None, None]) / std.astype(np.float32)[:, None, None, None])
+        img = img.astype(np.float16)
+        store = dict(dtype='float16', offset=mean.tolist(), scale=std.tolist())
     cp = dict(codec=blosc2.Codec.ZSTD, clevel=3, filters=[blosc2.Filter.SHUFFLE], nthreads=1)
     for arr, p in ((img, f['img']), (seg, f['seg'])):
         chunks = (*arr.shape[:-3], *[min(s, c) for s, c in zip(arr.shape[-3:], (8, 128, 128))])   # patch-sized reads
@@ -474,8 +478,12 @@ def _build_entry(src:Path, lab:Path, cache:Path, case:str, fmt:str) -> dict:
     try: img, seg = nib.load(src).get_fdata(dtype=np.float32).T, np.asanyarray(nib.load(lab).dataobj).T
     except Exception as e: raise CaseError(f"{src}: cannot read preprocessed case ({type(e).__name__}: {e})") from None
     img, seg = img if img.ndim == 4 else img[None], seg.astype(np.uint8)
-    store = _write_arrays(cache, case, img, seg, fmt)
-    return dict(case=case, shape=list(img.shape), format=fmt, store=store, stats=channel_stats(img),
+    stats = channel_stats(img)
+    if not np.isfinite(stats['mean'] + stats['std']).all():
+        raise CaseError(f"{src}: image holds NaN or infinite values; expected finite intensities "
+                        "(rerun seg3d_preprocess)")
+    store = _write_arrays(cache, case, img, seg, fmt, stats)
+    return dict(case=case, shape=list(img.shape), format=fmt, store=store, stats=stats,
                 locations=_class_locations(seg), classes=np.unique(seg).tolist())
 
 # %% ../nbs/01_data.ipynb #07f3a2b1

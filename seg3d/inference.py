@@ -146,7 +146,7 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                    num_parts:int=1,               # ... of this many shares
                    overwrite:bool=False,          # redo cases already predicted
                    progress:bool=True,            # show a progress bar
-                   output_format:str='nii.gz',    # 'nii.gz', 'nii', 'nrrd', 'mha', or 'same' (each scan's own)
+                   output_format:str='nii.gz',    # 'nii.gz', 'nii', 'mgz', 'nrrd', 'mha', or 'same' (each scan's own)
                    **policy
                   ) -> dict:
     "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
@@ -243,7 +243,7 @@ def _print_report(rep:dict, output):
 def _predict_parser():
     "seg3d_predict's options: inputs, outputs, the model, and the prediction policy (shared with seg3d_evaluate)"
     p = cli_parser('seg3d_predict', predict_cli.__doc__)
-    p.add_argument('input', help="a scan (NIfTI, NRRD, MetaImage), a DICOM series folder, or a folder of scans "
+    p.add_argument('input', help="a scan (NIfTI, MGZ, NRRD, MetaImage), a DICOM series folder, or a folder of scans "
                    "(nnU-Net imagesTs layout too)")
     p.add_argument('output', help="output folder")
     p.add_argument('--model', nargs='+', default=['models_3d'],
@@ -251,7 +251,7 @@ def _predict_parser():
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
     p.add_argument('--save_probabilities', action='store_true', help="also write *_probs.nii.gz")
     p.add_argument('--output_format', choices=OUTPUT_FORMATS, default='nii.gz',
-                   help="format of the written maps: NIfTI, NRRD, MetaImage, or 'same' as each scan's own")
+                   help="format of the written maps: NIfTI, MGZ, NRRD, MetaImage, or 'same' as each scan's own")
     p.add_argument('--space', choices=['original', 'preprocessed'], default='original', help="grid of the outputs")
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
@@ -260,7 +260,7 @@ def _predict_parser():
 
 # %% ../nbs/05_inference.ipynb #31028886
 def predict_cli(argv=None):   # arguments (None: the command line)
-    "Predict segmentations of raw scans (NIfTI, NRRD, MetaImage, DICOM) with trained seg3d models, on each scan's grid"
+    "Predict segmentations of raw scans (NIfTI, MGZ, NRRD, MetaImage, DICOM) with trained models on each scan's grid"
     a = _predict_parser().parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
     with cli_errors():

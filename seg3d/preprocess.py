@@ -20,8 +20,8 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'OUTPUT_FORMATS', 'SEED_GRID', 'PERCENTILES',
-           'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix',
+__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'OUTPUT_FORMATS', 'SEED_GRID',
+           'PERCENTILES', 'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix',
            'output_affine', 'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot',
            'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine',
            'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
@@ -241,12 +241,13 @@ def unreorient_probs(prob:torch.Tensor,   # (K, Z, Y, X) on the reoriented voxel
 
 # %% ../nbs/00_preprocess.ipynb #9d098a1e
 NIFTI_SUFFIXES = ('.nii.gz', '.nii')
+MGH_SUFFIXES = ('.mgz', '.mgh')                        # FreeSurfer's volumes, read through nibabel
 SITK_SUFFIXES = ('.nrrd', '.nhdr', '.mha', '.mhd')     # read through SimpleITK (the `io` extra)
-IMAGE_SUFFIXES = NIFTI_SUFFIXES + SITK_SUFFIXES
+IMAGE_SUFFIXES = NIFTI_SUFFIXES + MGH_SUFFIXES + SITK_SUFFIXES
 
 def case_name(path    # a file, or a folder of DICOM files
              ) -> str|None:
-    "Case name of an image (`x.nii.gz`, `x.nrrd`, `x.mha` … → `x`; a DICOM series folder → its name), else None"
+    "Case name of an image (`x.nii.gz`, `x.mgz`, `x.nrrd` … → `x`; a DICOM series folder → its name), else None"
     p = Path(path)
     for s in IMAGE_SUFFIXES:
         if p.name.lower().endswith(s) and len(p.name) > len(s): return p.name[:-len(s)]
@@ -382,18 +383,22 @@ def _nib_load(path:Path):
         except Exception: return nib.Nifti2Image.from_file_map({'header': fh, 'image': fh})
 
 def _load(path:Path, max_voxels:int):
-    "Open an image (NIfTI; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before reading voxels"
-    if path.is_dir() or path.name.lower().endswith(SITK_SUFFIXES): return _sitk_read(path, max_voxels)
-    if not path.name.lower().endswith(NIFTI_SUFFIXES):
+    "Open an image (NIfTI, MGH/MGZ; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before "
+    "reading voxels; an MGH image comes back as a NIfTI image of the same voxels (not read yet) and affine"
+    name = path.name.lower()
+    if path.is_dir() or name.endswith(SITK_SUFFIXES): return _sitk_read(path, max_voxels)
+    if not name.endswith(NIFTI_SUFFIXES + MGH_SUFFIXES):
         raise CaseError(
             f"{path}: unsupported format; expected one of {', '.join(IMAGE_SUFFIXES)} or a DICOM series folder"
         )
+    kind = 'MGH/MGZ' if name.endswith(MGH_SUFFIXES) else 'NIfTI'
     try:
-        img = _nib_load(path)
+        img = nib.MGHImage.from_filename(str(path)) if kind == 'MGH/MGZ' else _nib_load(path)
     except Exception as e:
         raise CaseError(
-            f"{path}: not a readable NIfTI file: corrupt, truncated or another format ({type(e).__name__}: {e})"
+            f"{path}: not a readable {kind} file: corrupt, truncated or another format ({type(e).__name__}: {e})"
         ) from None
+    if isinstance(img, nib.MGHImage): img = nib.Nifti1Image(img.dataobj, img.affine)   # lazy: voxels read later
     if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
         raise CaseError(f"{path}: expected a NIfTI-1/2 image, got {type(img).__name__}")
     if (dt := img.get_data_dtype()).kind == 'c' or dt.fields:   # complex, RGB: a cast would drop or mix parts
@@ -671,7 +676,7 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
     return atomic_write(path, write, suffix='.nii')
 
 # %% ../nbs/00_preprocess.ipynb #699c59a8
-OUTPUT_FORMATS = ('nii.gz', 'nii', 'nrrd', 'mha', 'same')     # 'same': the input scan's own format
+OUTPUT_FORMATS = ('nii.gz', 'nii', 'mgz', 'nrrd', 'mha', 'same')     # 'same': the input scan's own format
 
 def output_suffix(fmt:str,          # one of `OUTPUT_FORMATS`
                   source=None       # the input scan (for 'same')
@@ -680,19 +685,28 @@ def output_suffix(fmt:str,          # one of `OUTPUT_FORMATS`
     if fmt not in OUTPUT_FORMATS: raise ValueError(f"output format must be one of {OUTPUT_FORMATS}, got {fmt!r}")
     if fmt != 'same': return '.' + fmt
     name = Path(source).name.lower() if source is not None else ''
-    kinds = (('.nii.gz', '.nii.gz'), ('.nii', '.nii'), ('.nrrd', '.nrrd'), ('.nhdr', '.nrrd'), ('.mha', '.mha'),
-             ('.mhd', '.mha'))
+    kinds = (('.nii.gz', '.nii.gz'), ('.nii', '.nii'), ('.mgz', '.mgz'), ('.mgh', '.mgz'), ('.nrrd', '.nrrd'),
+             ('.nhdr', '.nrrd'), ('.mha', '.mha'), ('.mhd', '.mha'))
     return next((out for s, out in kinds if name.endswith(s)), '.nii.gz')          # a DICOM series: NIfTI
 
-def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.nrrd` or `.mha`
+def _save_mgz(path, data:np.ndarray, affine:np.ndarray):
+    "FreeSurfer's MGZ holds uint8, int16, int32 or float32 voxels: labels stay uint8, probabilities become float32"
+    a = np.asarray(data)
+    if a.dtype not in (np.uint8, np.int16, np.int32, np.float32):
+        a = a.astype(np.float32 if a.dtype.kind == 'f' else np.int32)
+    return atomic_write(path, lambda tmp: nib.save(nib.MGHImage(a, np.asarray(affine, float)), str(tmp)), suffix='.mgz')
+
+def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, `.nrrd` or `.mha`
                data:np.ndarray,       # array in NIfTI axis order (X, Y, Z[, C])
                affine:np.ndarray,     # voxel → world (mm, RAS)
                ref_header=None,       # NIfTI header to copy units and codes from (NIfTI outputs)
                compresslevel:int=1):  # gzip level (NIfTI); NRRD and MetaImage are compressed by ITK
-    "Save an image atomically: NIfTI with `save_nifti`, NRRD or MetaImage through SimpleITK with the same geometry"
+    "Save an image atomically: NIfTI with `save_nifti`, MGZ through nibabel, NRRD or MetaImage through SimpleITK, "
+    "with the same geometry"
     if str(path).lower().endswith(NIFTI_SUFFIXES): return save_nifti(path, data, affine, ref_header, compresslevel)
+    if str(path).lower().endswith('.mgz'): return _save_mgz(path, data, affine)
     if not str(path).lower().endswith(('.nrrd', '.mha')):
-        raise ValueError(f"{path}: cannot write this format; expected .nii.gz, .nii, .nrrd or .mha")
+        raise ValueError(f"{path}: cannot write this format; expected .nii.gz, .nii, .mgz, .nrrd or .mha")
     sitk = _sitk(path)
     a = np.asarray(data)
     img = sitk.GetImageFromArray(np.ascontiguousarray(a.transpose((2, 1, 0, 3) if a.ndim == 4 else (2, 1, 0))),
@@ -897,7 +911,8 @@ def _channel_fingerprint(values:np.ndarray, fg:np.ndarray|None, rng, samples:int
     counts, edges = np.histogram(sample, 48, range=tuple(np.percentile(sample, [0.5, 99.5])) if sample.size else None)
     d = dict(percentiles=pct(sample), fg_percentiles=pct(_subsample(inside, 10**6, rng)),
              histogram=dict(counts=counts.tolist(), edges=[float(edges[0]), float(edges[-1])]),
-             fg_mean=float(inside.mean()) if inside.size else None, fg_std=float(inside.std()) if inside.size else None)
+             fg_mean=float(inside.mean(dtype=np.float64)) if inside.size else None,
+             fg_std=float(inside.std(dtype=np.float64)) if inside.size else None)      # float64: no overflow
     return d, _subsample(inside, samples, rng)
 
 # %% ../nbs/00_preprocess.ipynb #d89d2282
@@ -944,7 +959,8 @@ def _pooled_intensity(samples:list) -> list:
     for c in range(len(samples[0]) if samples else 0):
         v = np.concatenate([s[c] for s in samples if len(s) > c and s[c].size]) if samples else np.empty(0)
         out.append(None if not v.size else dict(percentiles=[float(p) for p in np.percentile(v, PERCENTILES)],
-                                                mean=float(v.mean()), std=float(v.std()), samples=int(v.size)))
+                                                mean=float(v.mean(dtype=np.float64)),
+                                                std=float(v.std(dtype=np.float64)), samples=int(v.size)))
     return out
 
 # %% ../nbs/00_preprocess.ipynb #6da9deca

@@ -938,7 +938,12 @@ def _print_trained(learn:Learner):
         print(f"  task {t}: val accuracy {fmt(m['accuracy'])}, balanced {fmt(m['balanced_accuracy'])}, "
               f"ROC AUC {fmt(m['auc'])} ({m['n']} cases)")
     for f in ('best_resnet3d_segmentation.pth', 'last.pth', 'metrics_3d.json', 'training_history_3d.png', 'split.json'):
-        print(f"  {o/f}")
+        if (o/f).exists(): print(f"  {o/f}")
+    if not b:
+        what = 'a finite validation loss' if learn.cfg.best_by == 'val_loss' else 'a validation score'
+        cases = ', '.join(getattr(learn.val_dl.dataset, 'cases', []))
+        raise CaseError(f"{o}: no best checkpoint written — no epoch had {what} (validation cases: {cases}); "
+                        f"check those cases' images, or lower the lr; {o/'last.pth'} holds the last epoch")
 
 # %% ../nbs/03_train.ipynb #0d7d40d2
 def train_cli(argv=None):   # arguments (None: the command line)
@@ -952,7 +957,7 @@ def train_cli(argv=None):   # arguments (None: the command line)
     with cli_errors(MemoryError, NonFiniteLoss):
         cfg = _cli_config(a.data, out, a.config, given)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
-    if learn.rank == 0: _print_trained(learn)
+        if learn.rank == 0: _print_trained(learn)
     if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/03_train.ipynb #3adf3c49

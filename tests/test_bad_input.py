@@ -161,3 +161,44 @@ def test_unexpected_worker_error_keeps_case_and_traceback(bad_raw, tmp_path):
         e = preprocess_case(case, tmp_path/'o', PreprocessSettings(target=(8, 8, 8)))
     assert e['status'] == 'failed' and e['error'].startswith('case_00: RuntimeError: boom in resize')
     assert 'Traceback' in e['traceback'] and 'resample_image' in e['traceback']
+
+def test_extreme_intensities_and_formats_train_and_predict(tmp_path):
+    "Intensities whose squares overflow float32 (~1e30) and FreeSurfer's MGZ: a valid fingerprint (no Infinity), a finite "
+    "validation loss and a best checkpoint, predictions in the scans' own format on their grid"
+    raw = make_raw(tmp_path/'raw', n=3)
+    for f in (raw/'images').iterdir():
+        img = nib.load(f); _nii(f, img.get_fdata(dtype=np.float32) * np.float32(1e30), img.affine)
+    img, lab = nib.load(raw/'images'/'case_02.nii.gz'), nib.load(raw/'labels'/'case_02.nii.gz')
+    for kind, im in (('images', img), ('labels', lab)):
+        nib.save(nib.MGHImage(np.asanyarray(im.dataobj), im.affine), raw/kind/'case_02.mgz'); (raw/kind/'case_02.nii.gz').unlink()
+    before = _hashes(raw)
+    subprocess.run(['seg3d_preprocess', str(raw), str(tmp_path/'pre'), '--shape', '32', '32', '16'], capture_output=True, check=True)
+    def strict(c): raise AssertionError(f'{c} in fingerprint.json')
+    fp = json.loads((tmp_path/'pre'/'fingerprint.json').read_text(), parse_constant=strict)
+    assert len(fp['cases']) == 3 and not fp['failed']
+    cfg = tmp_path/'tiny.json'; cfg.write_text(json.dumps({'model': dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='none')}))
+    r = subprocess.run(['seg3d_train', str(tmp_path/'pre'), str(tmp_path/'m'), '--epochs', '1', '--workers', '0', '--config', str(cfg),
+                        '--progress', 'none'], capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path/'m'/'best_resnet3d_segmentation.pth').exists(), r.stdout + r.stderr
+    val = json.loads((tmp_path/'m'/'metrics_3d.json').read_text())['best_val_loss']
+    assert np.isfinite(val), val
+    r = subprocess.run(['seg3d_predict', str(raw/'images'), str(tmp_path/'p'), '--model', str(tmp_path/'m'), '--output_format', 'same',
+                        '--labels', str(raw/'labels')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pred = nib.load(tmp_path/'p'/'case_02_pred.mgz')
+    assert isinstance(pred, nib.MGHImage) and pred.shape == img.shape[:3] and np.allclose(pred.affine, img.affine)
+    rep = json.loads((tmp_path/'p'/'inference_results_3d.json').read_text())
+    assert [e['status'] for e in rep['cases']] == ['ok'] * 3 and all('mean_fg_dice' in e['metrics'] for e in rep['cases'])
+    assert _hashes(raw) == before
+
+def test_no_best_checkpoint_is_an_error_naming_the_validation_cases(tmp_path, capsys):
+    "A run in which no epoch had a finite validation loss says so (exit 1 from the CLI) instead of listing a missing file"
+    from types import SimpleNamespace
+    from seg3d.train import _print_trained
+    (tmp_path/'last.pth').write_bytes(b'x')
+    learn = SimpleNamespace(cfg=SimpleNamespace(out_dir=str(tmp_path), best_by='val_loss'), precision='fp32',
+                            history=[dict(epoch=1, val_loss=float('nan'))], val_dl=SimpleNamespace(dataset=SimpleNamespace(cases=['v1', 'v2'])))
+    with pytest.raises(CaseError, match=r'no best checkpoint written — no epoch had a finite validation loss \(validation cases: v1, v2\)'):
+        _print_trained(learn)
+    out = capsys.readouterr().out
+    assert 'last.pth' in out and 'best_resnet3d_segmentation.pth' not in out
