@@ -18,11 +18,12 @@ from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
 __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
-           'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'config_from_dict', 'save_config',
-           'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds',
-           'channel_stats', 'build_cache', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
-           'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset',
-           'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'region_painting',
+           'output_channels', 'paint_regions', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases',
+           'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache',
+           'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights',
+           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
+           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -136,7 +137,7 @@ class Config(OptimSettings):
     precision:str='auto'                       # 'auto', 'bf16', 'fp16' or 'fp32'
     num_workers:int=2                          # DataLoader worker processes
     grad_accum:int=1                           # optimizer step every N batches
-    loss:str='ce'                              # 'ce' (the seed's) or 'dice_ce'
+    loss:str='ce'                              # 'ce' (the seed's), 'dice_ce', or 'regions' (a sigmoid per region)
     early_stop:bool=True                       # stop once lr is at its floor and val loss stalls for lr_patience epochs
     deterministic:bool=False  # torch deterministic algorithms
     fold: int | None = None  # cross-validation fold (0-based) trained into out_dir; None: train/val split
@@ -154,7 +155,7 @@ class Config(OptimSettings):
 _CHOICES = dict(
     normalize=('zscore', 'zscore_nonzero', 'minmax', 'none'),
     precision=('auto', 'bf16', 'fp16', 'fp32'),
-    loss=('ce', 'dice_ce'),
+    loss=('ce', 'dice_ce', 'regions'),
     best_by=('val_loss', 'combined'),
     cache=('blosc2', 'blosc2_lossless', 'npy'),
     schedule=('plateau', 'poly'),
@@ -207,6 +208,7 @@ def _check_config_values(cfg:Config, source:str):
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
     _check_regions(cfg.regions, cfg.num_classes, source)
+    if cfg.loss == 'regions': _check_region_training(cfg, source)
     if cfg.ignore_label is not None and cfg.num_classes is not None and not cfg.num_classes <= cfg.ignore_label <= 255:
         raise ValueError(f"{source}: ignore_label must be a label value above the classes 0..{cfg.num_classes - 1} "
                          f"(at most 255), got {cfg.ignore_label}")
@@ -218,6 +220,53 @@ def _check_regions(regions:dict|None, k:int|None, source:str):
         if not ok or min(values) < 1 or (k is not None and max(values) >= k):
             raise ValueError(f"{source}: region {name!r} is {values!r}; expected a non-empty list of class values in "
                              f"1..{'K-1' if k is None else k - 1}")
+
+# %% ../nbs/01_data.ipynb #1c93fcc1
+def region_painting(regions:dict,        # {name: [class values]}
+                    k:int|None=None,     # classes 0..k−1 (checks that each foreground class is painted)
+                    source:str='config'  # named in errors
+                   ) -> list:
+    "[(output channel, class value)] in painting order: larger regions first, each painting the one class it holds "
+    "that no smaller region holds (nnU-Net's `regions_class_order`, derived)"
+    names = list(regions)
+    order = sorted(range(len(names)), key=lambda i: -len(set(regions[names[i]])))     # stable: ties keep their order
+    out = []
+    for j, i in enumerate(order):
+        own = sorted(set(regions[names[i]]) - {c for m in order[j + 1:] for c in regions[names[m]]})
+        if len(own) != 1:
+            raise ValueError(
+                f"{source}: loss 'regions' needs each region to hold exactly one class that no smaller region holds "
+                f"(BraTS's do); region {names[i]!r} {regions[names[i]]} holds {own or 'none'} — loss 'dice_ce' learns "
+                f"the classes and still scores the regions")
+        out.append((i, own[0]))
+    if k is not None and (missing := sorted(set(range(1, k)) - {c for _, c in out})):
+        raise ValueError(f"{source}: loss 'regions' could never predict class(es) {missing}: no region paints them")
+    return out
+
+def _check_region_training(cfg:Config, source:str):
+    "Regions that paint every class, and no left/right class pairs (a flip would have to swap regions)"
+    if cfg.regions is None:
+        if cfg.num_classes is not None:       # filled from the data, and still none
+            raise ValueError(f"{source}: loss 'regions' needs label regions (dataset.json's, or the config's regions)")
+        return
+    region_painting(cfg.regions, cfg.num_classes, source)
+    if cfg.lr_pairs:
+        raise ValueError(f"{source}: loss 'regions' cannot swap left/right classes (lr_pairs); leave them out")
+
+def output_channels(cfg:Config) -> int:
+    "Channels of the network's segmentation head: one per region with loss 'regions', else one per class"
+    return len(cfg.regions) if cfg.loss == 'regions' and cfg.regions else cfg.num_classes
+
+def paint_regions(p:torch.Tensor,        # region probabilities (or logits) with the regions along `dim`
+                  painting:list,         # `region_painting`
+                  threshold:float=0.5,   # 0.5 for probabilities, 0 for logits
+                  dim:int=0              # the regions' axis
+                 ) -> torch.Tensor:
+    "The uint8 label map painted from regions: each region, in painting order, sets its class where it is above "
+    "`threshold` (a later, smaller region overwrites)"
+    out = torch.zeros(p.shape[:dim] + p.shape[dim + 1:], dtype=torch.uint8, device=p.device)
+    for ch, c in painting: out.masked_fill_(p.select(dim, ch) > threshold, c)
+    return out
 
 # %% ../nbs/01_data.ipynb #45b8b8ac
 def config_from_dict(d:dict,                  # fields of `Config` (partial is fine)

@@ -213,7 +213,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
     r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign, regions))
     if (cl := predictor.case_classes(samples)): r['classes'] = _classes_row(cl, s, predictor.cfg.model.tasks)
     if predictor.postprocess:                                           # the score without it, beside
-        plain = segmentation_metrics(argmax_u8(probs), gt, k, spacing, ign)
+        plain = segmentation_metrics(argmax_u8(probs, painting=predictor.painting), gt, k, spacing, ign)
         r['without_postprocessing'] = {m: plain[m] for m in ('dice', 'iou', 'mean_fg_dice', 'mean_iou')}
     if keep_dir is not None:  # out-of-fold predictions, for choosing postprocessing
         np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
@@ -222,7 +222,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
         try:
             lab = load_label(path, k, ignore=ign)                       # NIfTI, NRRD, MetaImage
             vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
-            raw = predictor.postprocessed(raw_grid_maps(probs, plan)['label'], vox).T
+            raw = predictor.postprocessed(raw_grid_maps(probs, plan, painting=predictor.painting)['label'], vox).T
             r['raw'] = label_metrics(raw, path, k, lab, ign, regions)
         except CaseError as e: r['raw_error'] = str(e)                  # e.g. the raw label changed since preprocessing
     r['seconds'] = round(time.time() - t0, 3)

@@ -14,7 +14,8 @@ from fastcore.basics import patch
 from .core import CaseError, resolve_device, resolve_precision, amp_dtype, cpu_has_fast_bf16, trim_freed_memory
 from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, raw_slabs,
                               unreorient_probs, PreprocessSettings)
-from .data import Config, config_from_dict, normalize, channel_stats, DOWNSAMPLING
+from .data import (Config, config_from_dict, normalize, channel_stats, DOWNSAMPLING, region_painting,
+                        output_channels, paint_regions)
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
                          channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
 
@@ -661,40 +662,44 @@ class Mirrors(typing.NamedTuple):
 # %% ../nbs/02a_predictor.ipynb #d40480ee
 def entropy(probs:torch.Tensor,   # (K, ...) probabilities (any float dtype)
             eps:float=1e-8,       # guards log(0)
-            budget:int=2**22      # elements per step (fp32 math on a few slices at a time)
+            budget:int=2**22,     # elements per step (fp32 math on a few slices at a time)
+            binary:bool=False     # regions' sigmoid probabilities: the sum of each region's two-outcome entropy
            ) -> torch.Tensor:
-    "Predictive entropy (nats, float32) over the class axis 0"
-    if probs.dim() < 2: return -(probs.float() * (probs.float() + eps).log()).sum(0)
+    "Predictive entropy (nats, float32) over the class axis 0 (with `binary`, summed over the regions on axis 0)"
+    h = lambda p: -(p * (p + eps).log()) - ((1 - p) * (1 - p + eps).log() if binary else 0)
+    if probs.dim() < 2: return h(probs.float()).sum(0)
     out = torch.empty(probs.shape[1:], dtype=torch.float32, device=probs.device)
     step = max(1, budget // max(1, probs[:, :1].numel()))
     def put(a, b):
-        p = probs[:, a:b].float()
-        out[a:b] = -(p * (p + eps).log()).sum(0)
+        out[a:b] = h(probs[:, a:b].float()).sum(0)
     _each(out.shape[0], step, put)
     return out
 
 # %% ../nbs/02a_predictor.ipynb #5d100798
 def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
                 dtype,                 # of the probabilities
-                budget:int=2**22       # elements per step
+                budget:int=2**22,      # elements per step
+                sigmoid:bool=False     # a sigmoid per channel (region outputs) instead of the softmax over them
                ) -> torch.Tensor:
     "Softmax over axis 1 as `dtype`, a few Z slices at a time (fp32 math); in the logits' own memory when `dtype` is "
     "as wide (bf16 logits → fp16 probabilities in place): the whole volume's probabilities never need a second copy"
     same = logits.dtype.itemsize == dtype.itemsize and logits.is_contiguous()
     out = logits.view(dtype) if same else torch.empty(logits.shape, dtype=dtype, device=logits.device)
     step = max(1, budget // max(1, logits[:, :, 0].numel()))
-    def put(a, b): out[:, :, a:b] = logits[:, :, a:b].float().softmax(1)   # each slab read (fp32) before overwritten
+    def put(a, b):                                  # each slab read (fp32) before it is overwritten
+        x = logits[:, :, a:b].float()
+        out[:, :, a:b] = x.sigmoid() if sigmoid else x.softmax(1)
     _each(logits.shape[2], step, put)
     return out
 
 # %% ../nbs/02a_predictor.ipynb #b77c63eb
-def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None) -> torch.Tensor:
+def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None, sigmoid:bool=False) -> torch.Tensor:
     "Probabilities of `net` averaged over the `mirrors` of `x`, each mirrored back (left/right classes swapped); with "
-    "`feats`, each mirroring's pooled task features are appended there"
+    "`feats`, each mirroring's pooled task features are appended there; `sigmoid`: region outputs"
     out, (flips, lr_axis, lr_pairs) = None, mirrors
     for i, f in enumerate(flips):
         dims, pooled = [a + 2 for a in f], [] if feats is not None else None
-        p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype)
+        p = _softmax_as(net(x.flip(dims) if f else x, pooled), out_dtype, sigmoid=sigmoid)
         if pooled: feats.setdefault(i, []).append(pooled[0].float())
         p = p.flip(dims) if f else p
         p = swap_channels(p, lr_pairs) if lr_axis in f and lr_pairs else p
@@ -702,7 +707,8 @@ def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None) -> torch.Tens
     return out.div_(len(flips)) if len(flips) > 1 else out
 
 # %% ../nbs/02a_predictor.ipynb #f2100a37
-def _forward_fn(model, mirrors:Mirrors, precision, device, *, whole:bool=False, out_dtype=torch.float32, spill=None):
+def _forward_fn(model, mirrors:Mirrors, precision, device, *, whole:bool=False, out_dtype=torch.float32, spill=None,
+                sigmoid:bool=False):
     "Batch forward: probabilities (`out_dtype`) averaged over the `mirrors` (bf16 weights: bf16 input, no autocast); "
     "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
     dtype = amp_dtype(precision)
@@ -715,7 +721,7 @@ def _forward_fn(model, mirrors:Mirrors, precision, device, *, whole:bool=False, 
     def fwd(x):
         if wdtype == torch.bfloat16: x = x.to(torch.bfloat16)
         with torch.no_grad(), autocast():
-            return _mirrored(net, x, mirrors, out_dtype, fwd.feats if tasks else None)
+            return _mirrored(net, x, mirrors, out_dtype, fwd.feats if tasks else None, sigmoid)
     fwd.feats = {}
     return fwd
 
@@ -764,7 +770,8 @@ def use_channels_last(device   # where the model runs
     return cpu_has_fast_bf16() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
-def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, *, dtype, spill) -> tuple:
+def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, *, dtype, spill,
+            sigmoid=False) -> tuple:
     "The network to run (a bf16 copy where the CPU runs bf16 weights faster than autocast) and its batch forward"
     bf16 = bf16_weights(precision, device)
     width = getattr(m, 'kwargs', {}).get('width', 0)
@@ -774,7 +781,7 @@ def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, 
     if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
     return run, _forward_fn(run, mirrors, precision, device, whole=big, out_dtype=dtype if big else torch.float32,
-                            spill=sp)
+                            spill=sp, sigmoid=sigmoid)
 
 # %% ../nbs/02a_predictor.ipynb #3ff50bea
 def predict_probs(models:list,             # networks (an ensemble)
@@ -791,14 +798,15 @@ def predict_probs(models:list,             # networks (an ensemble)
                   device='cpu',            # where the models run
                   classes:list|None=None,  # with tasks: receives {task: probabilities} per model and MC sample
                   dtype=torch.float32,     # of the probabilities and their sums (float16: half the memory)
-                  spill=None               # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
+                  spill=None,              # one layer-by-layer pass: a folder for its big tensors ('auto': see below)
+                  sigmoid:bool=False       # region outputs: a sigmoid per channel (K: the regions)
                  ) -> torch.Tensor:
-    "Mean class probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
+    "Mean class (or region) probabilities (K, Z, Y, X) over models, mirrorings and MC-dropout samples"
     mirrors, total, n = Mirrors(flip_sets(tta_axes) if tta_axes else [[]], lr_axis, lr_pairs), None, 0
     whole = all(w >= s for w, s in zip(window or image.shape[1:], image.shape[1:]))
     for m in models:
         mc_dropout(m, mc_samples > 0)
-        run, fwd = _runner(m, image, whole, mirrors, precision, device, dtype=dtype, spill=spill)
+        run, fwd = _runner(m, image, whole, mirrors, precision, device, dtype=dtype, spill=spill, sigmoid=sigmoid)
         for _ in range(max(mc_samples, 1)):
             fwd.feats = {}
             p = sliding_window_probs(fwd, image, num_classes, window, overlap, batch, device, dtype)
@@ -831,11 +839,13 @@ def check_ensemble(ckpts:list,   # loaded checkpoints
                   ) -> tuple:
     "The configuration and preprocessing settings the checkpoints of an ensemble share; refuses members that disagree"
     cfgs = [config_from_dict(c['config'], source=str(p)) for c, p in zip(ckpts, paths)]
-    key = lambda c, cfg: (cfg.num_classes, cfg.in_channels, c.get('preprocessing'), cfg.model.tasks)
+    key = lambda c, cfg: (cfg.num_classes, cfg.in_channels, c.get('preprocessing'), cfg.model.tasks,
+                         cfg.regions if cfg.loss == 'regions' else None)
     for c, cfg, p in zip(ckpts[1:], cfgs[1:], paths[1:]):
         if key(c, cfg) != key(ckpts[0], cfgs[0]):
             raise CaseError(
-                f"{p}: ensemble member disagrees with {paths[0]} on classes, channels, preprocessing or tasks")
+                f"{p}: ensemble member disagrees with {paths[0]} on classes, channels, preprocessing, tasks "
+                "or region outputs")
     return cfgs[0], ckpts[0].get('preprocessing')
 
 # %% ../nbs/02a_predictor.ipynb #3a84d9de
@@ -878,6 +888,7 @@ class Predictor:
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
+        self.painting = region_painting(cfg.regions, cfg.num_classes) if cfg.loss == 'regions' else None
         self._check_policy(window)           # before any model moves to the device
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)
@@ -960,24 +971,27 @@ def probs(self:Predictor,
          ) -> torch.Tensor:
     "Class probabilities (K, Z, Y, X) on the CPU (the predictor's `dtype`) of a normalized (C, Z, Y, X) image on the "
     "training grid"
-    run = lambda: predict_probs(self.models, image, self.cfg.num_classes, self.window, self.overlap, self.batch,
+    run = lambda: predict_probs(self.models, image, output_channels(self.cfg), self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
                                 precision=self.precision, device=self.device, classes=classes,
-                                dtype=self.dtype, spill=self.spill).cpu()
+                                dtype=self.dtype, spill=self.spill, sigmoid=self.painting is not None).cpu()
     if not self.mc_samples: return run()
     with torch.random.fork_rng(devices=[self.device] if self.device.type == 'cuda' else []):
         torch.manual_seed(self.seed)                  # seeded dropout: evaluation and prediction see the same samples
         return run()
 
 # %% ../nbs/02a_predictor.ipynb #d25df268
-def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256)
-              budget:int=2**24      # elements per step
+def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256), or region probabilities
+              budget:int=2**24,     # elements per step
+              painting:list|None=None  # region outputs: `region_painting` (the classes painted from the regions)
              ) -> np.ndarray:
-    "The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume"
-    if probs.dim() < 2: return np.uint8(probs.argmax(0))
+    "The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume; "
+    "for region probabilities, the classes `paint_regions` paints"
+    label = (lambda p: paint_regions(p.float(), painting)) if painting else (lambda p: p.argmax(0).to(torch.uint8))
+    if probs.dim() < 2: return np.uint8(label(probs))
     out = np.empty(tuple(probs.shape[1:]), np.uint8)
     step = max(1, budget // max(1, probs[:, :1].numel()))
-    def put(a, b): out[a:b] = probs[:, a:b].argmax(0).to(torch.uint8).numpy()
+    def put(a, b): out[a:b] = label(probs[:, a:b]).numpy()
     _each(out.shape[0], step, put)
     return out
 
@@ -995,8 +1009,9 @@ def labels(self:Predictor,
            probs:torch.Tensor,    # (K, ...) class probabilities
            voxel_mm3:float=1.0    # the grid's voxel volume
           ) -> np.ndarray:
-    "The label map (uint8, the probabilities' axis order), postprocessed when the predictor has steps"
-    return self.postprocessed(argmax_u8(probs), voxel_mm3)
+    "The label map (uint8, the probabilities' axis order; painted from the regions for region outputs), "
+    "postprocessed when the predictor has steps"
+    return self.postprocessed(argmax_u8(probs, painting=self.painting), voxel_mm3)
 
 # %% ../nbs/02a_predictor.ipynb #55e3ba39
 @patch
@@ -1022,7 +1037,8 @@ def raw_grid_maps(prob:torch.Tensor,       # (K, Z', Y', X') class probabilities
                   plan:dict,               # the plan that made that grid
                   uncertainty:bool=False,  # also the entropy (float32)
                   probs:bool=False,        # also the probabilities (K, float32)
-                  budget:int=2**23         # raw-grid elements per slab
+                  budget:int=2**23,        # raw-grid elements per slab
+                  painting:list|None=None  # region probabilities: `region_painting` (labels, summed binary entropy)
                  ) -> dict:
     "{'label' uint8, 'uncertainty', 'probs'} on the scan's own grid and voxel order (Z, Y, X), made slab by slab"
     (x, y, z), o = plan['in_shape'], plan.get('orient')
@@ -1030,8 +1046,8 @@ def raw_grid_maps(prob:torch.Tensor,       # (K, Z', Y', X') class probabilities
     ent = torch.empty((z, y, x)) if uncertainty else None
     full = torch.empty((prob.shape[0], z, y, x)) if probs else None
     for a, b, t in raw_slabs(prob, plan, max(1, budget // (prob.shape[0] * y * x))):
-        lab[a:b] = argmax_u8(t)
-        if ent is not None: ent[a:b] = entropy(t)
+        lab[a:b] = argmax_u8(t, painting=painting)
+        if ent is not None: ent[a:b] = entropy(t, binary=painting is not None)
         if full is not None: full[:, a:b] = t
         release_pages()
     back = lambda t: None if t is None else unreorient_probs(t[None], o)[0]
@@ -1056,10 +1072,10 @@ def predict_case(self:Predictor,
     del x
     pre_affine = preprocessed_affine(ref.affine, ref.shape[:3], plan)
     vox = lambda A: float(abs(np.linalg.det(np.asarray(A)[:3, :3])))
-    raw = raw_grid_maps(pre, plan, orig and mc, orig and probs) if orig or both else None
+    raw = raw_grid_maps(pre, plan, orig and mc, orig and probs, painting=self.painting) if orig or both else None
     lab_raw = None if raw is None else self.postprocessed(raw['label'], vox(ref.affine)).T
     lab_pre = self.labels(pre, vox(pre_affine)).T if not orig or both else None
-    unc = (raw['uncertainty'] if orig else entropy(pre)) if mc else None
+    unc = (raw['uncertainty'] if orig else entropy(pre, binary=self.painting is not None)) if mc else None
     p = (raw['probs'] if orig else pre.float()) if probs else None
     return dict(label=lab_raw if orig else lab_pre, probs=p, affine=ref.affine if orig else pre_affine, ref=ref,
                 plan=plan, space=space, affine_preprocessed=pre_affine, label_preprocessed=lab_pre,

@@ -15,18 +15,19 @@ import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
-from .data import (Config, config_from_dict, config_from_data, seed_class_weights, load_config, preprocessed_cases,
+from .data import (Config, config_from_dict, config_from_data, region_painting, output_channels, paint_regions,
+                        seed_class_weights, load_config, preprocessed_cases,
                         load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
                          conv_wgrad_ok, split_output)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'task_loss', 'make_loss', 'make_optimizer',
-           'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion',
-           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule',
-           'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
-           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
-           'standard_callbacks', 'build_learner', 'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'region_loss', 'task_loss', 'make_loss',
+           'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
+           'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row',
+           'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history',
+           'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed',
+           'seed_everything', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -45,6 +46,26 @@ def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
     inter, denom = (prob * onehot).sum(dims), prob.sum(dims) + onehot.sum(dims)
     dice = (2 * inter + eps) / (denom + eps)
     return 1 - dice[1:].mean()
+
+# %% ../nbs/03_train.ipynb #9a27684d
+def region_loss(logits:torch.Tensor,     # (B, R, Z, Y, X): one logit per region
+                target:torch.Tensor,     # (B, Z, Y, X) class indices
+                regions:list,            # per output channel, the class values the region holds
+                eps:float=1e-5,          # Dice smoothing
+                ignore:int|None=None     # label value of unannotated voxels
+               ) -> torch.Tensor:
+    "Mean over regions of binary cross-entropy + (1 − soft Dice) of a sigmoid per region"
+    valid = None if ignore is None else (target != ignore)
+    n = target.numel() if valid is None else valid.sum().clamp(min=1)
+    bce, dice = 0.0, []
+    for r, values in enumerate(regions):
+        t = torch.isin(target, torch.tensor(values, device=target.device)).float()
+        x = logits[:, r].float()
+        b, p = F.binary_cross_entropy_with_logits(x, t, reduction='none'), x.sigmoid()
+        if valid is not None: b, p = b * valid, p * valid          # t is 0 there already (ignore is no class)
+        bce = bce + b.sum() / n
+        dice.append((2 * (p * t).sum() + eps) / (p.sum() + t.sum() + eps))
+    return bce / len(regions) + 1 - torch.stack(dice).mean()
 
 # %% ../nbs/03_train.ipynb #3d67e1c0
 def task_loss(cls:dict,         # {task: logits (B, classes)}
@@ -65,15 +86,18 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
               device='cpu',                # where the weights go
               task_weights:dict|None=None  # {task: class weights} (`task_class_weights`; None: equal)
              ):
-    "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce') or cross-entropy + soft Dice "
-    "('dice_ce'), plus `task_weight` × the tasks' cross-entropy when the network has heads; voxels holding the "
-    "`ignore_label` count in neither"
+    "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce'), cross-entropy + soft Dice "
+    "('dice_ce') or a sigmoid per region ('regions'), plus `task_weight` × the tasks' cross-entropy when the network "
+    "has heads; voxels holding the `ignore_label` count in none"
     if cfg.class_weights is None and cfg.num_classes is None:
         raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
     ign = cfg.ignore_label                                       # unannotated voxels: in neither term
     ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w, ignore_index=-100 if ign is None else ign)
     seg = ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y, ignore=ign))
+    if cfg.loss == 'regions':
+        regions = [cfg.regions[n] for n in cfg.regions]
+        seg = lambda logits, y: region_loss(logits, y, regions, ignore=ign)
     tw = {t: torch.tensor(v, dtype=torch.float32, device=device) for t, v in (task_weights or {}).items()}
     def loss(pred, y, targets=None):
         logits, cls = split_output(pred)
@@ -255,9 +279,11 @@ def dice_from_confusion(cm:torch.Tensor,   # (K, K) `confusion_counts`, summed
 # %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
-    "Loss and per-class (and per-region) Dice over the validation set (whole volumes), all-reduced across ranks"
+    "Loss and per-class (and per-region) Dice over the validation set (whole volumes), all-reduced across ranks; "
+    "a region-trained network's label map is painted from its regions (`paint_regions`)"
     self.model.eval()
     k = self.cfg.num_classes
+    self.painting = region_painting(self.cfg.regions, k) if self.cfg.loss == 'regions' else None
     stats = torch.zeros(k, k, dtype=torch.float64)                        # confusion: true class × predicted class
     losses, seen = [], []                                  # seen: the tasks' probabilities and targets per batch
     with torch.no_grad():
@@ -267,7 +293,8 @@ def validate(self:Learner):
             losses.append(self._loss(out, y).item())
             logits, cls = split_output(out)
             if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
-            stats += confusion_counts(logits.argmax(1), y, k, self.cfg.ignore_label)
+            pred = paint_regions(logits, self.painting, 0.0, dim=1) if self.painting else logits.argmax(1)
+            stats += confusion_counts(pred, y, k, self.cfg.ignore_label)
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     self.val_dice = dice_from_confusion(stats, [[c] for c in range(k)])
@@ -614,11 +641,15 @@ def after_epoch(self:TensorBoard):
         w.add_scalar(tag, v, h['epoch'])
     for name, d in zip(l.cfg.class_names, h['val_dice']):
         if d is not None: w.add_scalar(f'val_dice/{name}', d, h['epoch'])
+    for name, d in (h.get('val_region_dice') or {}).items():
+        if d is not None: w.add_scalar(f'val_region_dice/{name}', d, h['epoch'])
     for t, m in (h.get('val_tasks') or {}).items():
         for k in ('accuracy', 'balanced_accuracy', 'auc'):
             if m[k] is not None: w.add_scalar(f'val_task/{t}/{k}', m[k], h['epoch'])
     x = next(iter(l.val_dl))['image'][:1].to(l.device)
-    with torch.no_grad(), l.autocast(): pred = split_output(unwrap_model(l.model).eval()(x))[0].argmax(1)[0].cpu()
+    with torch.no_grad(), l.autocast(): logits = split_output(unwrap_model(l.model).eval()(x))[0]
+    painting = getattr(l, 'painting', None)                      # region outputs: the classes they paint
+    pred = (paint_regions(logits, painting, 0.0, dim=1) if painting else logits.argmax(1))[0].cpu()
     z = pred.shape[0] // 2
     w.add_image('val/overlay', _overlay_rgb(x[0, 0, z].float().cpu(), pred[z]), h['epoch'])
     w.flush()
@@ -827,7 +858,7 @@ def build_learner(cfg:Config,            # the run's settings
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg, split, train_ds, val_ds = _datasets(cfg, split_file, rank, world)
-    model = ResNet3DSeg(cfg.in_channels, cfg.num_classes, **cfg.model).to(device)
+    model = ResNet3DSeg(cfg.in_channels, output_channels(cfg), **cfg.model).to(device)   # 'regions': one per region
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     prep = json.loads((Path(cfg.data_dir)/'preprocessing_config.json').read_text()).get('settings')
@@ -907,6 +938,8 @@ def _train_parser():
                    f"runs it fast (fp16 on older GPUs), else fp32 {dflt(d.precision)}")
     p.add_argument('--workers', type=int, help=f"DataLoader worker processes {dflt(d.num_workers)}")
     p.add_argument('--grad_accum', type=int, help=f"optimizer step every N batches {dflt(d.grad_accum)}")
+    p.add_argument('--loss', choices=['ce', 'dice_ce', 'regions'], help="weighted cross-entropy (the seed's), + soft "
+                   "Dice, or nnU-Net's region-based training: a sigmoid per dataset.json region " + dflt(d.loss))
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
 
@@ -951,7 +984,7 @@ def train_cli(argv=None):   # arguments (None: the command line)
     a = _train_parser().parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
                  precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
-                 tensorboard=a.tensorboard, best_by=a.best_by,
+                 tensorboard=a.tensorboard, best_by=a.best_by, loss=a.loss,
                  case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
     out = Path(a.out)/f'fold_{a.fold}' if a.fold is not None else a.out
     with cli_errors(MemoryError, NonFiniteLoss):

@@ -61,3 +61,44 @@ def test_region_of_the_union_is_exact_when_nested_classes_are_confused():
     pred = np.where(gt > 0, 3 - (gt - 1), 0).astype(np.uint8)                  # every tumour class swapped for another
     m = region_metrics(pred, gt, REGIONS)
     assert m['whole tumor']['dice'] == 1.0 and m['enhancing tumor']['dice'] == 0.0
+
+def test_region_training_paints_the_classes_from_a_sigmoid_per_region(brats, tmp_path):
+    "loss 'regions' (nnU-Net's region-based training): one sigmoid output per region, BCE + Dice per region, and the "
+    "label map painted from the regions — the same painting in validation, evaluation and prediction"
+    import nibabel as nib, torch
+    from seg3d.model import load_checkpoint
+    from seg3d.data import region_painting, paint_regions
+    from seg3d.predictor import Predictor
+    from seg3d.core import CaseError
+    conf = tmp_path/'cfg.json'
+    conf.write_text(json.dumps(dict(precision='fp32', split=[0.5, 0.25, 0.25], schedule='poly', early_stop=False, lr=3e-3,
+                                    model=dict(block='basic', layers=[1, 1, 1, 1], width=8, skip='add', dropout=0.0, norm='instance'))))
+    r = subprocess.run(['seg3d_train', str(brats/'pre'), str(tmp_path/'m'), '--loss', 'regions', '--epochs', '80', '--workers', '0',
+                        '--config', str(conf), '--progress', 'none'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ck = load_checkpoint(tmp_path/'m'/'best_resnet3d_segmentation.pth')
+    assert ck['model_kwargs']['num_classes'] == 3 and ck['config']['loss'] == 'regions' and ck['config']['num_classes'] == 4
+    last = json.loads((tmp_path/'m'/'metrics_3d.json').read_text())['epochs'][-1]
+    assert list(last['val_region_dice']) == list(REGIONS) and len(last['val_dice']) == 4   # classes painted in validation
+    sec = evaluate(tmp_path/'m', brats/'pre', split='all', progress=False)
+    assert sec['per_region']['whole tumor']['dice'] > 0.5, sec['per_region']          # it learns (0.83 when written)
+    assert len(sec['rows'][0]['dice']) == 4                                            # scored as classes 0..3 too
+    rep = predict_folder(brats/'raw'/'imagesTr', tmp_path/'p', tmp_path/'m', labels=brats/'raw'/'labelsTr', progress=False,
+                         save_probabilities=True)
+    assert rep['summary']['failed'] == 0 and rep['summary']['mean_region_dice'] is not None
+    painting = region_painting(REGIONS, 4)
+    for e in rep['cases']:
+        probs = np.asarray(nib.load(e['files']['probabilities']).dataobj)              # (X, Y, Z, 3): the regions
+        pred = np.asarray(nib.load(e['files']['prediction']).dataobj)
+        assert probs.shape[-1] == 3 and 0 <= probs.min() and probs.max() <= 1
+        np.testing.assert_array_equal(pred, paint_regions(torch.from_numpy(probs).movedim(-1, 0), painting).numpy())
+    other = train(Config(data_dir=str(brats/'pre'), out_dir=str(tmp_path/'c'), epochs=1, num_workers=0, precision='fp32',
+                         split=[0.5, 0.25, 0.25], model=dict(block='basic', layers=[1, 1, 1, 1], width=8, skip='add')), progress='none')
+    assert other.cfg.loss == 'ce'
+    with pytest.raises(CaseError, match='disagrees .* region outputs'):
+        Predictor.from_checkpoints([tmp_path/'m', tmp_path/'c'])
+
+def test_region_training_refuses_regions_that_cannot_paint_every_class(brats, tmp_path):
+    with pytest.raises(ValueError, match=r"region 'whole tumor' \[1, 2, 3\] holds \[1, 2\]"):
+        train(Config(data_dir=str(brats/'pre'), out_dir=str(tmp_path/'m'), epochs=1, num_workers=0, loss='regions',
+                     regions={'whole tumor': [1, 2, 3], 'enhancing tumor': [3]}), progress='none')
