@@ -21,9 +21,9 @@ __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DE
            'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'region_painting',
            'output_channels', 'paint_regions', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases',
            'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache',
-           'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets', 'task_class_weights',
-           'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset', 'EpochSampler',
-           'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
+           'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset',
+           'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -107,6 +107,7 @@ class DataSettings:
     class_names:list|None=None                 # None: dataset.json's labels, else background, class_1, ...
     ignore_label:int|None=None                 # label value of unannotated voxels (no loss, no score); None: the data's
     regions:dict|None=None                     # {name: [class values]} scored beside the classes; None: dataset.json's
+    region_class_order:list|None=None          # loss 'regions': class each region paints, in order; None: derived
 
 # %% ../nbs/01_data.ipynb #9e08d357
 @dataclass
@@ -224,11 +225,14 @@ def _check_regions(regions:dict|None, k:int|None, source:str):
 # %% ../nbs/01_data.ipynb #1c93fcc1
 def region_painting(regions:dict,        # {name: [class values]}
                     k:int|None=None,     # classes 0..k−1 (checks that each foreground class is painted)
-                    source:str='config'  # named in errors
+                    source:str='config', # named in errors
+                    order:list|None=None # nnU-Net's `regions_class_order`: the class each region paints, in the
+                                         # regions' order (None: derived)
                    ) -> list:
-    "[(output channel, class value)] in painting order: larger regions first, each painting the one class it holds "
-    "that no smaller region holds (nnU-Net's `regions_class_order`, derived)"
+    "[(output channel, class value)] in painting order: as `order` says (the regions in their order), or derived — "
+    "larger regions first, each painting the one class it holds that no smaller region holds"
     names = list(regions)
+    if order is not None: return _given_painting(regions, order, k, source)
     order = sorted(range(len(names)), key=lambda i: -len(set(regions[names[i]])))     # stable: ties keep their order
     out = []
     for j, i in enumerate(order):
@@ -243,13 +247,24 @@ def region_painting(regions:dict,        # {name: [class values]}
         raise ValueError(f"{source}: loss 'regions' could never predict class(es) {missing}: no region paints them")
     return out
 
+def _given_painting(regions:dict, order:list, k:int|None, source:str) -> list:
+    "The painting a dataset's `regions_class_order` gives, checked: one class per region, held by it, all distinct"
+    names = list(regions)
+    ok = isinstance(order, list) and len(order) == len(names) and all(isinstance(c, int) for c in order)
+    if not ok or len(set(order)) != len(order) or any(c not in regions[n] for n, c in zip(names, order)):
+        raise ValueError(f"{source}: region_class_order {order!r} must name, for each region {names} in turn, one "
+                         f"class it holds, each class once")
+    if k is not None and (missing := sorted(set(range(1, k)) - set(order))):
+        raise ValueError(f"{source}: loss 'regions' could never predict class(es) {missing}: no region paints them")
+    return list(enumerate(order))
+
 def _check_region_training(cfg:Config, source:str):
     "Regions that paint every class, and no left/right class pairs (a flip would have to swap regions)"
     if cfg.regions is None:
         if cfg.num_classes is not None:       # filled from the data, and still none
             raise ValueError(f"{source}: loss 'regions' needs label regions (dataset.json's, or the config's regions)")
         return
-    region_painting(cfg.regions, cfg.num_classes, source)
+    region_painting(cfg.regions, cfg.num_classes, source, cfg.region_class_order)
     if cfg.lr_pairs:
         raise ValueError(f"{source}: loss 'regions' cannot swap left/right classes (lr_pairs); leave them out")
 
@@ -587,14 +602,19 @@ def _label_names(labels) -> list|None:
     if not all(isinstance(v, int) or str(v).strip().isdigit() for v in named.values()): return None
     return [n for n, v in sorted(named.items(), key=lambda kv: int(kv[1]))]
 
-def dataset_json_labels(folder:Path    # a preprocessed folder, a raw one, or a folder of labels
-                       ):
-    "The `labels` of the `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from"
+def dataset_json(folder:Path    # a preprocessed folder, a raw one, or a folder of labels
+                ) -> dict:
+    "The `dataset.json` in or beside `folder`, or in or beside the raw folder it was preprocessed from ({} if none)"
     cfg = folder/'preprocessing_config.json'
     src = Path(json.loads(cfg.read_text()).get('source') or folder) if cfg.exists() else folder
     for f in (folder/'dataset.json', folder.parent/'dataset.json', src/'dataset.json', src.parent/'dataset.json'):
-        if f.exists(): return json.loads(f.read_text()).get('labels')
-    return None
+        if f.exists(): return json.loads(f.read_text())
+    return {}
+
+def dataset_json_labels(folder:Path    # a preprocessed folder, a raw one, or a folder of labels
+                       ):
+    "The `labels` of `folder`'s `dataset_json`, or None"
+    return dataset_json(folder).get('labels')
 
 def _dataset_labels(folder:Path) -> list|None:
     "Class names from the dataset.json of `folder` (`dataset_json_labels`)"
@@ -698,6 +718,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
     "`cfg` with grid, channels, classes, class names, regions and weights from the preprocessed data, and checked "
     "against it"
     folder = Path(cfg.data_dir)
+    dj = dataset_json(folder)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
     grid = _given_or(cfg.target_shape, prep['target'], 'target_shape', 'the data were preprocessed to', source)
     chans = _channels_from(cfg, prep, metas, folder)
@@ -713,7 +734,9 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
         num_classes=int(k),
         class_names=list(names),
         ignore_label=ignore,
-        regions=cfg.regions if cfg.regions is not None else json_regions(dataset_json_labels(folder)),
+        regions=cfg.regions if cfg.regions is not None else json_regions(dj.get('labels')),
+        region_class_order=cfg.region_class_order if cfg.regions is not None or cfg.region_class_order is not None
+        else dj.get('regions_class_order'),
         class_weights=cfg.class_weights or seed_class_weights(k),
     )
     grid_zyx = list(reversed(out.target_shape))

@@ -744,11 +744,13 @@ def cv_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('--config', help="JSON file of Config fields for every fold (partial is fine)")
     p.add_argument('--collect', action='store_true', help="train nothing: gather the finished folds")
     p.add_argument('--epochs', type=int, help="training epochs of every fold (default: the config's; the seed's 50)")
+    p.add_argument('--loss', choices=['ce', 'dice_ce', 'regions'], help="the folds' loss (default: the config's; "
+                   "'regions': a sigmoid per dataset.json region)")
     add_policy_args(p)
     a = p.parse_args(argv)
     with cli_errors(MemoryError):
         cfg = load_config(a.config) if a.config else Config()
-        cfg = dataclasses.replace(cfg, epochs=a.epochs) if a.epochs else cfg
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in dict(epochs=a.epochs, loss=a.loss).items() if v})
         res = cross_validate(a.data, a.out, a.folds, cfg, a.collect, **policy_from_args(a))
     pooled = res['pooled']
     has = pooled.get('mean_region_dice') is not None

@@ -14,7 +14,7 @@ from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entri
                         hold_freed_memory, atomic_write)
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, select_part,
                               is_dicom_dir, reorient, _check_pair, PreprocessSettings, save_image, output_suffix,
-                              OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES)
+                              OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES, scan_shape)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -105,7 +105,7 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
         safe_case(case)
         r = predictor.predict_case(paths, space, both=bool(labels), probs=save_probabilities)
         e.update(files=_write_case(out, case, r, save_probabilities, output_suffix(fmt, paths[0])),
-                 original_shape=list(r['ref'].shape),
+                 original_shape=scan_shape(r['ref'], predictor.cfg.in_channels),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
         tol, cfg = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol), predictor.cfg

@@ -888,7 +888,8 @@ class Predictor:
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        self.painting = region_painting(cfg.regions, cfg.num_classes) if cfg.loss == 'regions' else None
+        self.painting = region_painting(cfg.regions, cfg.num_classes, order=cfg.region_class_order) \
+            if cfg.loss == 'regions' else None
         self._check_policy(window)           # before any model moves to the device
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)

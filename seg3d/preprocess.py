@@ -27,9 +27,9 @@ __all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES'
            'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
            'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'output_suffix',
            'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
-           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions',
-           'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan',
-           'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
+           'scan_shape', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint',
+           'json_regions', 'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels',
+           'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
            'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
@@ -845,10 +845,16 @@ def _sources(case:RawCase) -> dict:
     return dict(image=[str(p) for p in case.images], label=str(case.label) if case.label else None)
 
 # %% ../nbs/00_preprocess.ipynb #a0f2dc35
+def scan_shape(ref,          # the scan's (first) image object
+               channels:int  # channels read (one file per channel, a 4th axis, or NIfTI's vector layout)
+              ) -> list:
+    "A scan's shape as reports give it: (X, Y, Z), and C last when there are several channels, whatever the layout"
+    return [int(n) for n in ref.shape[:3]] + ([int(channels)] if channels > 1 else [])
+
 def _describe(case, image, ref, label, plan, s, affine) -> dict:
     "The report fields that describe a case's input and its mapping (`affine`: the preprocessed grid's)"
     flat = image.reshape(-1, image.shape[3], order='F')
-    return dict(original_shape=list(ref.shape), spacing=[float(z) for z in ref.header.get_zooms()[:3]],
+    return dict(original_shape=scan_shape(ref, image.shape[3]), spacing=[float(z) for z in ref.header.get_zooms()[:3]],
                 dtype=str(ref.get_data_dtype()), channels=int(image.shape[3]),
                 value_range=[[float(a), float(b)] for a, b in zip(flat.min(0), flat.max(0))],
                 label_values=None if label is None else np.unique(label).tolist(),

@@ -283,7 +283,8 @@ def validate(self:Learner):
     "a region-trained network's label map is painted from its regions (`paint_regions`)"
     self.model.eval()
     k = self.cfg.num_classes
-    self.painting = region_painting(self.cfg.regions, k) if self.cfg.loss == 'regions' else None
+    c = self.cfg
+    self.painting = region_painting(c.regions, k, order=c.region_class_order) if c.loss == 'regions' else None
     stats = torch.zeros(k, k, dtype=torch.float64)                        # confusion: true class × predicted class
     losses, seen = [], []                                  # seen: the tasks' probabilities and targets per batch
     with torch.no_grad():

@@ -78,6 +78,7 @@ def test_region_training_paints_the_classes_from_a_sigmoid_per_region(brats, tmp
     assert r.returncode == 0, r.stdout + r.stderr
     ck = load_checkpoint(tmp_path/'m'/'best_resnet3d_segmentation.pth')
     assert ck['model_kwargs']['num_classes'] == 3 and ck['config']['loss'] == 'regions' and ck['config']['num_classes'] == 4
+    assert ck['config']['region_class_order'] == [1, 2, 3]                          # dataset.json's regions_class_order
     last = json.loads((tmp_path/'m'/'metrics_3d.json').read_text())['epochs'][-1]
     assert list(last['val_region_dice']) == list(REGIONS) and len(last['val_dice']) == 4   # classes painted in validation
     sec = evaluate(tmp_path/'m', brats/'pre', split='all', progress=False)
