@@ -254,14 +254,18 @@ def plot_distributions(rows:list,          # per-case metrics
                        class_names:list,   # names of the K classes
                        path=None           # PNG file (None: just return the figure)
                       ):
-    "Per-class Dice and IoU over the evaluated cases (box plots with the cases as points)"
+    "Per-class (and per-region, where the rows have regions) Dice and IoU over the evaluated cases (box plots with the "
+    "cases as points)"
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    regions = list(next((r['regions'] for r in rows if r.get('regions')), {}))
+    cols = [(n, lambda r, m, c=c: r[m][c]) for c, n in enumerate(class_names)] + \
+        [(f'region {n}', lambda r, m, n=n: ((r.get('regions') or {}).get(n) or {}).get(m)) for n in regions]
+    fig, axes = plt.subplots(1, 2, figsize=(10 + 0.6 * len(regions), 3.6))
     for ax, m in zip(axes, ('dice', 'iou')):
-        data = [[r[m][c] for r in rows if r[m][c] is not None] for c in range(len(class_names))]
+        data = [[v for r in rows if (v := get(r, m)) is not None] for _, get in cols]
         ax.boxplot([d if d else [np.nan] for d in data], showfliers=False)
         for c, d in enumerate(data): ax.plot(np.full(len(d), c + 1) + np.linspace(-0.1, 0.1, len(d)), d, '.', alpha=0.6)
-        ax.set_xticks(range(1, len(class_names) + 1), class_names, rotation=30, ha='right', fontsize=8)
+        ax.set_xticks(range(1, len(cols) + 1), [n for n, _ in cols], rotation=30, ha='right', fontsize=8)
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f'{m} per case')
     fig.tight_layout()

@@ -959,10 +959,11 @@ def input_dtype(self:Predictor) -> torch.dtype:
 # %% ../nbs/02a_predictor.ipynb #8e7eedbb
 @patch
 def settings(self:Predictor) -> dict:
-    "The policy, as reports record it"
+    "The policy, as reports record it; a region-trained model adds `region_outputs` (its probabilities' channels)"
+    regions = {'region_outputs': list(self.cfg.regions)} if self.painting else {}     # earlier reports stay current
     return dict(models=self.sources, window=list(self.window) if self.window else None, overlap=self.overlap,
                 tta=self.tta, mc_samples=self.mc_samples, precision=self.precision, device=str(self.device),
-                postprocess=self.postprocess, tasks=self.cfg.model.tasks or None, dtype=str(self.dtype)[6:])
+                postprocess=self.postprocess, tasks=self.cfg.model.tasks or None, dtype=str(self.dtype)[6:], **regions)
 
 # %% ../nbs/02a_predictor.ipynb #479742f0
 @patch

@@ -87,6 +87,7 @@ def test_region_training_paints_the_classes_from_a_sigmoid_per_region(brats, tmp
     rep = predict_folder(brats/'raw'/'imagesTr', tmp_path/'p', tmp_path/'m', labels=brats/'raw'/'labelsTr', progress=False,
                          save_probabilities=True)
     assert rep['summary']['failed'] == 0 and rep['summary']['mean_region_dice'] is not None
+    assert rep['settings']['region_outputs'] == list(REGIONS)                        # the probabilities' channels
     painting = region_painting(REGIONS, 4)
     for e in rep['cases']:
         probs = np.asarray(nib.load(e['files']['probabilities']).dataobj)              # (X, Y, Z, 3): the regions
