@@ -346,16 +346,21 @@ def _sitk_image(sitk, path:Path, max_voxels:int):
         if not series: raise CaseError(f"{path}: no readable DICOM series in this folder")
         if len(series) > 1: raise CaseError(f"{path}: {len(series)} DICOM series in one folder; expected one per case")
         files = reader.GetGDCMSeriesFileNames(str(path), series[0])
+        _guard(sitk, files[0], max_voxels, len(files), path)              # one slice's header × the slices
         _check_slice_gaps(sitk, path, files)
         reader.SetFileNames(files)
         return reader.Execute()
+    return _guard(sitk, str(path), max_voxels).Execute()
+
+def _guard(sitk, file:str, max_voxels:int, slices:int=1, path=None):
+    "`file`'s reader, its header read; a `CaseError` when its values (× `slices` for a series) exceed the guard"
     info = sitk.ImageFileReader()
-    info.SetFileName(str(path))
+    info.SetFileName(file)
     info.ReadImageInformation()
-    size = int(np.prod(info.GetSize())) * info.GetNumberOfComponents()
+    size = int(np.prod(info.GetSize())) * info.GetNumberOfComponents() * slices
     if max_voxels and size > max_voxels:
-        raise CaseError(f"{path}: {size:,} values exceed the memory guard max_voxels={max_voxels:,}")
-    return info.Execute()
+        raise CaseError(f"{path or file}: {size:,} values exceed the memory guard max_voxels={max_voxels:,}")
+    return info
 
 # %% ../nbs/00_preprocess.ipynb #de3d064c
 def _sitk_read(path:Path, max_voxels:int):
