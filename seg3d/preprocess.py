@@ -1228,9 +1228,12 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
     cases = {r['case']: _case_plan(r, s) for r in fp['cases']}
     if not cases: return dict(grid=list(s.target), cases={}, warnings=[])
     shape = np.median([c['shape'] for c in cases.values()], 0)
+    dj = fp.get('dataset_json') or {}
+    r = json_regions(dj.get('labels'))                                    # nnU-Net's label regions, if any
+    regions = dict(regions=r, region_class_order=dj.get('regions_class_order')) if r else {}
     return dict(grid=list(s.target), z_policy=s.z_policy, orientation=s.orientation, intensity=s.intensity,
                 channels=s.channels, num_classes=s.num_classes, suggested_grid=[int(-(-v // 16) * 16) for v in shape],
-                cases=cases, warnings=_plan_warnings(cases, far) + _intensity_warnings(fp, s))
+                cases=cases, warnings=_plan_warnings(cases, far) + _intensity_warnings(fp, s), **regions)
 
 # %% ../nbs/00_preprocess.ipynb #4553fac4
 def resolve_settings(fp:dict,                # `dataset_fingerprint`
@@ -1659,6 +1662,10 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
         f"intensity {[i['scheme'] for i in s.intensity or []]}"
     )
     print(f"grid {list(s.target)}; suggested from the data {plan['suggested_grid']}")
+    if plan.get('regions'):
+        order = plan.get('region_class_order')
+        print(f"regions (dataset.json) {plan['regions']}{f', class order {order}' if order else ''}: scored beside the "
+              f"classes; seg3d_train --loss regions learns a sigmoid per region, as nnU-Net does")
     for w in plan['warnings']: print(f"  warning: {w}")
     for c, e in plan['failed'].items(): print(f"  FAILED {c}: {e}")
     print(f"written: {out/'fingerprint.json'}, {out/'plan.json'}")

@@ -104,3 +104,9 @@ def test_region_training_refuses_regions_that_cannot_paint_every_class(brats, tm
     with pytest.raises(ValueError, match=r"region 'whole tumor' \[1, 2, 3\] holds \[1, 2\]"):
         train(Config(data_dir=str(brats/'pre'), out_dir=str(tmp_path/'m'), epochs=1, num_workers=0, loss='regions',
                      regions={'whole tumor': [1, 2, 3], 'enhancing tumor': [3]}), progress='none')
+
+def test_the_plan_names_the_regions(brats, tmp_path):
+    r = subprocess.run(['seg3d_plan', str(brats/'raw'), str(tmp_path/'plan'), '--workers', '1'], capture_output=True, text=True)
+    assert r.returncode == 0 and "regions (dataset.json) {'whole tumor': [1, 2, 3]" in r.stdout and '--loss regions' in r.stdout, r.stdout + r.stderr
+    plan = json.loads((tmp_path/'plan'/'plan.json').read_text())
+    assert plan['regions'] == REGIONS and plan['region_class_order'] == [1, 2, 3]
