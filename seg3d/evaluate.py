@@ -649,31 +649,40 @@ def cross_validate(data,                 # folder written by seg3d_preprocess
     return _out_of_fold(data, out, recs, progress, policy)
 
 # %% ../nbs/04_evaluate.ipynb #b9a8055a
-def _oof_dice(files:list, steps:list, k:int) -> np.ndarray:
-    "Per-class Dice (mean over the cases where a class is present) of the out-of-fold predictions after `steps`"
-    per_case = []
+def _group_dice(cm:np.ndarray, g:list) -> float|None:
+    "Dice of the union of classes `g` from a confusion matrix (None where the union is absent from both)"
+    both, pred, true = cm[np.ix_(g, g)].sum(), cm[:, g].sum(), cm[g].sum()
+    return float(2 * both / (pred + true)) if pred + true else None
+
+def _oof_dice(files:list, steps:list, k:int, groups:list|None=None) -> np.ndarray:
+    "Per-class Dice — or per group of classes (a region), with `groups` — of the out-of-fold predictions after "
+    "`steps` (mean over the cases where it is present)"
+    groups, per_case = groups or [[c] for c in range(k)], []
     for f in files:
         d = np.load(f)
         pred = postprocess(d['pred'], steps, float(d['voxel_mm3'])) if steps else d['pred']
         known = d['truth'] < k                                             # an ignore label (≥ K) is not scored
-        per_case.append(overlap_from_confusion(confusion_matrix(pred[known], d['truth'][known], k))[1])
+        cm = confusion_matrix(pred[known], d['truth'][known], k)
+        per_case.append([_group_dice(cm, g) for g in groups])
     dice = np.array([[np.nan if v is None else v for v in row] for row in per_case], float)
-    return np.nanmean(dice, 0) if len(dice) else np.full(k, np.nan)
+    return np.nanmean(dice, 0) if len(dice) else np.full(len(groups), np.nan)
 
-def _candidates(k:int, voxel_mm3:float) -> list:
-    "The steps tried for each class: its largest component, or no components under 10, 100 or 1000 voxels"
-    size = lambda c, n: [dict(classes=[c], op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
-    return [[[dict(classes=[c], op='largest')]] + [size(c, n) for n in (10, 100, 1000)] for c in range(1, k)]
+def _candidates(groups:list, voxel_mm3:float) -> list:
+    "The steps tried for each group of classes (a class, or a region's classes as one mask): its largest component, "
+    "or no components under 10, 100 or 1000 voxels"
+    size = lambda g, n: [dict(classes=list(g), op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
+    return [[[dict(classes=list(g), op='largest')]] + [size(g, n) for n in (10, 100, 1000)] for g in groups]
 
 # %% ../nbs/04_evaluate.ipynb #b2b12096
-def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, tried:list) -> list|None:
-    "The variant that most improves class `c`'s out-of-fold Dice (None: the mean foreground) after `steps`, if any;"
-    " every variant tried is recorded in `tried`"
-    now = _oof_dice(files, steps, k)
-    score = lambda d: np.nanmean(d[1:]) if c is None else d[c]
+def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, tried:list,
+                  groups:list|None=None) -> list|None:
+    "The variant that most improves class `c`'s out-of-fold Dice — region `c`'s with `groups` — (None: the mean "
+    "foreground) after `steps`, if any; every variant tried is recorded in `tried`"
+    now = _oof_dice(files, steps, k, groups)
+    score = lambda d: (np.nanmean(d if groups else d[1:]) if c is None else d[c])
     best, best_d, first = None, now, len(tried)
     for v in variants:
-        d = _oof_dice(files, steps + v, k)
+        d = _oof_dice(files, steps + v, k, groups)
         tried.append(dict(step=v[0], dice_before=now.tolist(), dice_after=d.tolist()))
         if score(d) > score(best_d) + 1e-6: best, best_d = v, d
     if best: tried[first + variants.index(best)]['kept'] = True
@@ -681,20 +690,27 @@ def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, trie
 
 # %% ../nbs/04_evaluate.ipynb #9ea6a328
 def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`: pred, truth, voxel_mm3)
-                          num_classes:int # K
+                          num_classes:int, # K
+                          regions:dict|None=None  # a region-trained model's {name: [classes]}: scored, and
+                                                  # postprocessed, region by region (nnU-Net's, for region training)
                          ) -> dict:
-    "nnU-Net's choice: foreground-as-one-region, then each class, each step kept only where out-of-fold Dice improves"
+    "nnU-Net's choice: foreground-as-one-region, then each class (or region), each step kept only where out-of-fold "
+    "Dice improves"
     files = sorted(Path(oof_dir).glob('*.npz'))
     if not files: raise CaseError(f"{oof_dir}: no out-of-fold predictions to choose postprocessing from")
     vox = float(np.median([np.load(f)['voxel_mm3'] for f in files]))
     steps, tried = [], []
-    before = _oof_dice(files, [], num_classes)
+    groups = [list(g) for g in regions.values()] if regions else None
+    before = _oof_dice(files, [], num_classes, groups)
     fg = dict(classes=list(range(1, num_classes)), op='largest')
-    for c, variants in [(None, [[fg]])] + list(enumerate(_candidates(num_classes, vox), 1)):
-        best = _best_variant(files, steps, variants, c, num_classes, tried)
+    each = list(enumerate(_candidates(groups, vox))) if groups else \
+        list(enumerate(_candidates([[c] for c in range(1, num_classes)], vox), 1))
+    for c, variants in [(None, [[fg]])] + each:
+        best = _best_variant(files, steps, variants, c, num_classes, tried, groups)
         if best: steps += best
-    return dict(steps=steps, dice_before=before.tolist(), dice_after=_oof_dice(files, steps, num_classes).tolist(),
-                tried=tried)
+    after = _oof_dice(files, steps, num_classes, groups)
+    return dict(steps=steps, dice_before=before.tolist(), dice_after=after.tolist(), tried=tried,
+                **({'scored_by': 'regions', 'regions': list(regions)} if regions else {}))
 
 # %% ../nbs/04_evaluate.ipynb #fc0e7403
 def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> dict:
@@ -708,7 +724,8 @@ def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> 
                         metas=build_cache(data, val, verbose=False))
         rows += [dict(r, fold=k) for r in evaluate_cases(pred, ds, progress, keep=(), truth=truth, keep_dir=oof)[0]]
     names = pred.cfg.class_names
-    pp = choose_postprocessing(oof, len(names))
+    regions = pred.cfg.regions if pred.cfg.loss == 'regions' else None      # region training: region by region
+    pp = choose_postprocessing(oof, len(names), regions)
     write_json(out/'postprocessing.json', pp)
     res = dict(folds=sorted(recs), pooled=aggregate_metrics(rows, names), raw_grid=_raw_summary(rows),
                per_fold={k: aggregate_metrics([r for r in rows if r['fold'] == k], names) for k in sorted(recs)},
