@@ -110,3 +110,13 @@ def test_the_plan_names_the_regions(brats, tmp_path):
     assert r.returncode == 0 and "regions (dataset.json) {'whole tumor': [1, 2, 3]" in r.stdout and '--loss regions' in r.stdout, r.stdout + r.stderr
     plan = json.loads((tmp_path/'plan'/'plan.json').read_text())
     assert plan['regions'] == REGIONS and plan['region_class_order'] == [1, 2, 3]
+
+def test_cross_validation_of_region_training_chooses_postprocessing_by_region(brats, tmp_path):
+    conf = tmp_path/'cfg.json'
+    conf.write_text(json.dumps(dict(precision='fp32', model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add'))))
+    r = subprocess.run(['seg3d_cv', str(brats/'pre'), str(tmp_path/'cv'), '--folds', '2', '--epochs', '2', '--loss', 'regions',
+                        '--config', str(conf)], capture_output=True, text=True)
+    assert r.returncode == 0 and 'mean region Dice' in r.stdout, r.stdout + r.stderr
+    pp = json.loads((tmp_path/'cv'/'postprocessing.json').read_text())
+    assert pp['scored_by'] == 'regions' and pp['regions'] == list(REGIONS) and len(pp['dice_before']) == 3
+    assert all(t['step']['classes'] in ([1, 2, 3], [2, 3], [3]) for t in pp['tried'])    # region masks, not single classes
