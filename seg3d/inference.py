@@ -14,7 +14,8 @@ from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entri
                         hold_freed_memory, atomic_write)
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, select_part,
                               is_dicom_dir, reorient, _check_pair, PreprocessSettings, save_image, output_suffix,
-                              OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES, scan_shape)
+                              OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES, scan_shape,
+                              _warn_skipped)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -264,6 +265,7 @@ def predict_cli(argv=None):   # arguments (None: the command line)
     a = _predict_parser().parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"warning: {msg}\n"  # a command line's warnings: one plain line
     with cli_errors():
+        if Path(a.input).is_dir(): _warn_skipped(a.input)
         rep = predict_folder(a.input, a.output, a.model, a.labels, a.space, a.save_probabilities, a.part, a.num_parts,
                              a.overwrite, output_format=a.output_format, **policy_from_args(a))
     _print_report(rep, a.output)

@@ -20,17 +20,18 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'OUTPUT_FORMATS', 'SEED_GRID',
-           'PERCENTILES', 'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix',
-           'output_affine', 'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot',
-           'axis_codes', 'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine',
-           'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine',
-           'load_image', 'load_label', 'image_from_array', 'RawCase', 'find_cases', 'save_nifti', 'output_suffix',
-           'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
-           'scan_shape', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint',
-           'json_regions', 'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels',
-           'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
-           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'FOREIGN_IMAGES',
+           'OUTPUT_FORMATS', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS',
+           'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
+           'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation',
+           'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
+           'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase',
+           'find_cases', 'skipped_images', 'save_nifti', 'output_suffix', 'save_image', 'PreprocessSettings', 'prepare',
+           'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'scan_shape', 'preprocess_case',
+           'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions', 'expected_contents',
+           'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings',
+           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
+           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -620,6 +621,26 @@ def find_cases(src    # raw dataset folder
         if len(c.images) > 1 and not c.error:
             c.error = f"duplicate image files for case {c.name!r}: {', '.join(map(str, c.images))}"
     return cases
+
+# %% ../nbs/00_preprocess.ipynb #2d8d30e2
+FOREIGN_IMAGES = ('.tif', '.tiff', '.png', '.jpg', '.jpeg', '.bmp', '.hdr', '.img', '.npy', '.npz', '.h5', '.hdf5',
+                  '.mnc', '.vtk', '.gipl', '.nii.bz2', '.nii.zip')     # image-like files seg3d does not read
+
+def skipped_images(src    # a raw dataset folder, a folder of scans, or nnU-Net's layout
+                  ) -> list:
+    "Files in the image/label folders of `src` that look like images in formats seg3d does not read (sorted)"
+    src = Path(src)
+    subs = [src/s for s in ('images', 'labels', 'imagesTr', 'labelsTr', 'imagesTs') if (src/s).is_dir()] or [src]
+    return sorted(p for d in subs if d.is_dir() for p in d.iterdir()
+                  if p.is_file() and not p.name.startswith('.') and p.name.lower().endswith(FOREIGN_IMAGES))
+
+def _warn_skipped(src):
+    "One warning line on stderr naming the skipped image-like files (the first few), if any"
+    if (sk := skipped_images(src)):
+        more = f" and {len(sk) - 3} more" if len(sk) > 3 else ''
+        names = ', '.join(map(str, sk[:3]))
+        print(f"warning: skipped {len(sk)} file(s) in a format seg3d does not read: {names}{more}; "
+              f"expected {', '.join(IMAGE_SUFFIXES)} or DICOM series folders", file=sys.stderr)
 
 # %% ../nbs/00_preprocess.ipynb #320ec758
 def _dicom_tags(img,          # the SimpleITK volume
@@ -1638,6 +1659,7 @@ def preprocess_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")
     a = p.parse_args(argv)
     with cli_errors():
+        _warn_skipped(a.src)
         rep = preprocess_dataset(a.src, a.dst, _settings_of(a, compresslevel=a.compression), a.workers, a.overwrite,
                                  a.part, a.num_parts)
     _print_summary(rep, Path(a.dst))

@@ -202,3 +202,13 @@ def test_no_best_checkpoint_is_an_error_naming_the_validation_cases(tmp_path, ca
         _print_trained(learn)
     out = capsys.readouterr().out
     assert 'last.pth' in out and 'best_resnet3d_segmentation.pth' not in out
+
+def test_images_in_formats_seg3d_does_not_read_are_named(tmp_path, model_ckpt):
+    "A TIFF among the scans is no case, but preprocessing and prediction say they skipped it (exit 0: nothing failed)"
+    raw = make_raw(tmp_path/'raw', n=3)
+    (raw/'images'/'case_09.tif').write_bytes(b'II*\x00' + bytes(100))
+    r = subprocess.run(['seg3d_preprocess', str(raw), str(tmp_path/'pre'), '--shape', '32', '32', '16'], capture_output=True, text=True)
+    assert r.returncode == 0 and 'warning: skipped 1 file(s) in a format seg3d does not read' in r.stderr and 'case_09.tif' in r.stderr, r.stderr
+    r = subprocess.run(['seg3d_predict', str(raw/'images'), str(tmp_path/'p'), '--model', str(model_ckpt)], capture_output=True, text=True)
+    assert r.returncode == 0 and 'case_09.tif' in r.stderr, r.stderr
+    assert len(json.loads((tmp_path/'p'/'inference_results_3d.json').read_text())['cases']) == 3
