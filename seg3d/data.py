@@ -19,9 +19,9 @@ from .core import CaseError, write_json, atomic_write
 # %% auto #0
 __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
            'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'region_painting',
-           'output_channels', 'paint_regions', 'config_from_dict', 'save_config', 'load_config', 'preprocessed_cases',
-           'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats', 'build_cache',
-           'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
+           'config_painting', 'output_channels', 'paint_regions', 'config_from_dict', 'save_config', 'load_config',
+           'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats',
+           'build_cache', 'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
            'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset',
            'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
@@ -267,6 +267,11 @@ def _check_region_training(cfg:Config, source:str):
     region_painting(cfg.regions, cfg.num_classes, source, cfg.region_class_order)
     if cfg.lr_pairs:
         raise ValueError(f"{source}: loss 'regions' cannot swap left/right classes (lr_pairs); leave them out")
+
+def config_painting(cfg:Config) -> list|None:
+    "The painting of a region-trained configuration (loss 'regions'; `region_painting`), else None (class outputs)"
+    if cfg.loss != 'regions': return None
+    return region_painting(cfg.regions, cfg.num_classes, order=cfg.region_class_order)
 
 def output_channels(cfg:Config) -> int:
     "Channels of the network's segmentation head: one per region with loss 'regions', else one per class"

@@ -724,7 +724,7 @@ def _out_of_fold(data:Path, out:Path, recs:dict, progress:bool, policy:dict) -> 
                         metas=build_cache(data, val, verbose=False))
         rows += [dict(r, fold=k) for r in evaluate_cases(pred, ds, progress, keep=(), truth=truth, keep_dir=oof)[0]]
     names = pred.cfg.class_names
-    regions = pred.cfg.regions if pred.cfg.loss == 'regions' else None      # region training: region by region
+    regions = pred.cfg.regions if pred.painting else None                 # region training: region by region
     pp = choose_postprocessing(oof, len(names), regions)
     write_json(out/'postprocessing.json', pp)
     res = dict(folds=sorted(recs), pooled=aggregate_metrics(rows, names), raw_grid=_raw_summary(rows),

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import CaseError, resolve_device, resolve_precision, amp_dtype, cpu_has_fast_bf16, trim_freed_memory
 from .preprocess import (load_image, image_from_array, prepare, resample_image, preprocessed_affine, raw_slabs,
                               unreorient_probs, PreprocessSettings)
-from .data import (Config, config_from_dict, normalize, channel_stats, DOWNSAMPLING, region_painting,
+from .data import (Config, config_from_dict, normalize, channel_stats, DOWNSAMPLING, config_painting,
                         output_channels, paint_regions)
 from .model import (load_checkpoint, model_from_checkpoint, mc_dropout, ResNet3DSeg, PointwiseConv3d, UpConv3d,
                          channels_last, Steps, EAGER, pad_to_16, crop_to, split_output)
@@ -888,8 +888,7 @@ class Predictor:
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill
         self.checkpoint = {}                 # split and epoch of the first checkpoint, when built from checkpoints
-        self.painting = region_painting(cfg.regions, cfg.num_classes, order=cfg.region_class_order) \
-            if cfg.loss == 'regions' else None
+        self.painting = config_painting(cfg)  # region outputs: how their label map is painted (else None)
         self._check_policy(window)           # before any model moves to the device
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision or cfg.precision, self.device)
@@ -989,7 +988,7 @@ def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256), 
              ) -> np.ndarray:
     "The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume; "
     "for region probabilities, the classes `paint_regions` paints"
-    label = (lambda p: paint_regions(p.float(), painting)) if painting else (lambda p: p.argmax(0).to(torch.uint8))
+    label = (lambda p: paint_regions(p, painting)) if painting else (lambda p: p.argmax(0).to(torch.uint8))
     if probs.dim() < 2: return np.uint8(label(probs))
     out = np.empty(tuple(probs.shape[1:]), np.uint8)
     step = max(1, budget // max(1, probs[:, :1].numel()))

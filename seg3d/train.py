@@ -15,7 +15,7 @@ import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
-from .data import (Config, config_from_dict, config_from_data, region_painting, output_channels, paint_regions,
+from .data import (Config, config_from_dict, config_from_data, config_painting, output_channels, paint_regions,
                         seed_class_weights, load_config, preprocessed_cases,
                         load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
@@ -96,8 +96,7 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
     ce = lambda logits, y: F.cross_entropy(logits.float(), y, weight=w, ignore_index=-100 if ign is None else ign)
     seg = ce if cfg.loss == 'ce' else (lambda logits, y: ce(logits, y) + soft_dice_loss(logits, y, ignore=ign))
     if cfg.loss == 'regions':
-        regions = [cfg.regions[n] for n in cfg.regions]
-        seg = lambda logits, y: region_loss(logits, y, regions, ignore=ign)
+        seg = lambda logits, y: region_loss(logits, y, list(cfg.regions.values()), ignore=ign)
     tw = {t: torch.tensor(v, dtype=torch.float32, device=device) for t, v in (task_weights or {}).items()}
     def loss(pred, y, targets=None):
         logits, cls = split_output(pred)
@@ -145,6 +144,7 @@ class Learner:
         self.model, self.train_dl, self.val_dl = model.to(device), train_dl, val_dl
         self.cfg, self.device = cfg, torch.device(device)
         self.loss_fn = loss_fn or make_loss(cfg, self.device)
+        self.painting = config_painting(cfg)          # region outputs: how their label map is painted (else None)
         self.opt, self.sched = make_optimizer(model, cfg)
         self.autocast, self.scaler = contextlib.nullcontext, None          # set by `MixedPrecision`
         self.epoch, self.start_epoch, self.history, self.stop, self.stop_reason = 0, 0, [], False, None
@@ -283,8 +283,6 @@ def validate(self:Learner):
     "a region-trained network's label map is painted from its regions (`paint_regions`)"
     self.model.eval()
     k = self.cfg.num_classes
-    c = self.cfg
-    self.painting = region_painting(c.regions, k, order=c.region_class_order) if c.loss == 'regions' else None
     stats = torch.zeros(k, k, dtype=torch.float64)                        # confusion: true class × predicted class
     losses, seen = [], []                                  # seen: the tasks' probabilities and targets per batch
     with torch.no_grad():
@@ -649,8 +647,7 @@ def after_epoch(self:TensorBoard):
             if m[k] is not None: w.add_scalar(f'val_task/{t}/{k}', m[k], h['epoch'])
     x = next(iter(l.val_dl))['image'][:1].to(l.device)
     with torch.no_grad(), l.autocast(): logits = split_output(unwrap_model(l.model).eval()(x))[0]
-    painting = getattr(l, 'painting', None)                      # region outputs: the classes they paint
-    pred = (paint_regions(logits, painting, 0.0, dim=1) if painting else logits.argmax(1))[0].cpu()
+    pred = (paint_regions(logits, l.painting, 0.0, dim=1) if l.painting else logits.argmax(1))[0].cpu()
     z = pred.shape[0] // 2
     w.add_image('val/overlay', _overlay_rgb(x[0, 0, z].float().cpu(), pred[z]), h['epoch'])
     w.flush()
