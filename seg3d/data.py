@@ -19,11 +19,11 @@ from .core import CaseError, write_json, atomic_write
 # %% auto #0
 __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DEMO_ATROPHY', 'environment', 'seed_class_weights',
            'ModelConfig', 'model_config', 'DataSettings', 'OptimSettings', 'Config', 'region_painting',
-           'config_painting', 'output_channels', 'paint_regions', 'config_from_dict', 'save_config', 'load_config',
-           'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds', 'channel_stats',
-           'build_cache', 'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels', 'case_targets',
-           'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment', 'SegDataset',
-           'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'config_painting', 'output_channels', 'paint_regions', 'config_from_dict', 'with_model', 'save_config',
+           'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds',
+           'channel_stats', 'build_cache', 'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels',
+           'case_targets', 'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
+           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -48,6 +48,7 @@ class ModelConfig:
     width:int=64                    # stem channels; the stages have 1, 2, 4, 8 × this (× 4 for bottlenecks)
     skip:str='none'                 # encoder features into the decoder: 'none' (the seed's), 'add' or 'concat'
     input_skip:bool=False           # the image itself into the last decoder block, refined at full resolution
+    deep_supervision:int=0          # training outputs also at 1/2, 1/4, 1/8 resolution, each in the loss (0–3)
     dropout:float=0.0               # Dropout3d before each decoder block (Monte Carlo dropout at inference)
     norm:str='instance'             # 'instance', 'batch' or 'group'
     stem_kernel:int=7               # the stride-2 stem's kernel
@@ -72,6 +73,9 @@ def _check_model_ranges(m:ModelConfig, source:str):
         raise ValueError(f"{source}: model.layers must be 4 depths ≥ 1, got {m.layers}")
     if m.width < 1 or not 0 <= m.dropout < 1 or not 0 <= m.head_dropout < 1 or m.head_hidden < 1:
         raise ValueError(f"{source}: model.width and head_hidden must be ≥ 1, dropout and head_dropout in [0, 1)")
+    if not 0 <= m.deep_supervision <= 3:
+        raise ValueError(f"{source}: model.deep_supervision must be 0 to 3 (outputs at 1/2, 1/4, 1/8), got "
+                         f"{m.deep_supervision}")
     if not 0 <= m.head_grad <= 1: raise ValueError(f"{source}: model.head_grad must be in [0, 1], got {m.head_grad}")
     for t, v in m.tasks.items():
         if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):
@@ -299,6 +303,14 @@ def config_from_dict(d:dict,                  # fields of `Config` (partial is f
     if unknown: raise ValueError(f"{source}: unknown field(s) {unknown}; known fields: {sorted(known)}")
     if 'model' in d: d = {**d, 'model': model_config(d['model'] or {}, source)}
     return _validate(dataclasses.replace(base or Config(), **d), source)
+
+def with_model(cfg:Config,                # the settings
+               source='command line',     # named in errors
+               **changes                  # `ModelConfig` fields to change (None: keep the config's)
+              ) -> Config:
+    "`cfg` with some of its network's fields changed (the others kept), validated — what a CLI option sets"
+    given = {k: v for k, v in changes.items() if v is not None}
+    return dataclasses.replace(cfg, model=model_config({**asdict(cfg.model), **given}, source)) if given else cfg
 
 # %% ../nbs/01_data.ipynb #b1dde0f1
 def save_config(cfg:Config,   # the settings

@@ -14,7 +14,8 @@ from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
 from .preprocess import load_label, case_name, json_regions
-from .data import Config, SegDataset, build_cache, preprocessed_cases, load_config, dataset_json_labels
+from .data import (Config, SegDataset, build_cache, preprocessed_cases, load_config, dataset_json_labels,
+                        with_model)
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
 
@@ -767,11 +768,14 @@ def cv_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('--epochs', type=int, help="training epochs of every fold (default: the config's; the seed's 50)")
     p.add_argument('--loss', choices=['ce', 'dice_ce', 'regions'], help="the folds' loss (default: the config's; "
                    "'regions': a sigmoid per dataset.json region)")
+    p.add_argument('--deep_supervision', type=int, choices=range(4), metavar='N', help="nnU-Net's deep supervision at "
+                   "N lower resolutions (0–3; default: the config's, else 0)")
     add_policy_args(p)
     a = p.parse_args(argv)
     with cli_errors(MemoryError):
         cfg = load_config(a.config) if a.config else Config()
         cfg = dataclasses.replace(cfg, **{k: v for k, v in dict(epochs=a.epochs, loss=a.loss).items() if v})
+        cfg = with_model(cfg, 'seg3d_cv', deep_supervision=a.deep_supervision)
         res = cross_validate(a.data, a.out, a.folds, cfg, a.collect, **policy_from_args(a))
     pooled = res['pooled']
     has = pooled.get('mean_region_dice') is not None

@@ -18,8 +18,9 @@ from .data import Config
 __all__ = ['PER_VOXEL', 'EAGER', 'BLOCKS', 'SEED_26M', 'CHECKPOINT_FORMAT', 'channels_last', 'PointwiseConv3d', 'UpConv3d',
            'fp32_weight_grads', 'conv_wgrad_ok', 'Conv3d', 'InstanceNorm3d', 'norm3d', 'conv_norm_relu', 'pad_to_16',
            'crop_to', 'late_ok', 'Steps', 'ResidualBlock3d', 'BasicBlock3d', 'Bottleneck3d', 'make_stage', 'UpBlock3d',
-           'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output', 'count_params', 'mc_dropout', 'model_summary',
-           'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript', 'export_onnx']
+           'ClassHead', 'ResNet3DSeg', 'pool_features', 'split_output', 'deep_outputs', 'count_params', 'mc_dropout',
+           'model_summary', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'export_torchscript',
+           'export_onnx']
 
 # %% ../nbs/02_model.ipynb #4a1f0c02
 def _exporting() -> bool:
@@ -413,12 +414,15 @@ class ResNet3DSeg(nn.Module):
                  head_hidden:int=128,      # hidden width of each head
                  head_dropout:float=0.3,   # dropout in each head
                  head_grad:float=1.0,      # share of the heads' gradient that reaches the encoder
-                 input_skip:bool=False):   # the image into the last decoder block, refined at full resolution
+                 input_skip:bool=False,    # the image into the last decoder block, refined at full resolution
+                 deep_supervision:int=0):  # training outputs also at 1/2, 1/4, 1/8 resolution (nnU-Net's; 0–3)
         super().__init__()
         skip = _check_arch(block, skip, layers)
         self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
                            width=width, skip=skip, dropout=dropout, norm=norm, stem_kernel=stem_kernel)
         if input_skip: self.kwargs['input_skip'] = True        # only then: older checkpoints' kwargs stay as they were
+        if not 0 <= deep_supervision <= 3: raise ValueError(f"deep_supervision must be 0 to 3, got {deep_supervision}")
+        if deep_supervision: self.kwargs['deep_supervision'] = deep_supervision
         if tasks:
             self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
                                head_grad=head_grad)
@@ -429,6 +433,8 @@ class ResNet3DSeg(nn.Module):
         self.reduce = conv_norm_relu(ch, width * 8, 1, 1, norm)
         self.ups = _decoder(width, chans, skip, norm, dropout, in_channels if input_skip else 0)
         self.head = PointwiseConv3d(width, num_classes)
+        self.deep = nn.ModuleList([PointwiseConv3d(c, num_classes)         # 1/2, 1/4, 1/8: what ups[2], [1], [0] give;
+                                   for c in (width, width * 2, width * 4)[:deep_supervision]])   # none: no state keys
         self.tasks = {t: len(v) if isinstance(v, (list, tuple)) else int(v) for t, v in (tasks or {}).items()}
         if self.tasks:                                  # only then: segmentation-only models keep their state keys
             heads = {t: ClassHead(ch, n, head_hidden, head_dropout) for t, n in self.tasks.items()}
@@ -447,9 +453,11 @@ def pool_features(h:torch.Tensor,   # deepest features (B, C, z, y, x) of the in
 @patch
 def run(self:ResNet3DSeg, x,          # (B, C, Z, Y, X) input (any size: padded to 16, cropped back)
         steps:Steps=EAGER,           # the executor
-        pooled:list|None=None):      # receives the pooled deepest features (with tasks)
+        pooled:list|None=None,       # receives the pooled deepest features (with tasks)
+        deep:list|None=None):        # receives the deep supervision outputs, finest first (with `deep` heads)
     "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
-    "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to it"
+    "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to "
+    "it; with deep supervision heads and a list `deep`, the logits at 1/2, 1/4 ... resolution (cropped to ⌈size/2ⁿ⌉)"
     size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
     xp = steps.pad(x)
     image = steps.keep(xp) if self.kwargs.get('input_skip') else None    # for the last decoder block
@@ -462,6 +470,9 @@ def run(self:ResNet3DSeg, x,          # (B, C, Z, Y, X) input (any size: padded 
     steps.done(h)
     for i, (up, f) in enumerate(zip(self.ups, feats[2::-1] + [image])):
         y = up.run(y, f, steps, then=self.head if i == len(self.ups) - 1 else None)
+        k = len(self.ups) - 2 - i                                  # this output's deep head: 2 (1/8), 1 (1/4), 0 (1/2)
+        if deep is not None and 0 <= k < len(self.deep):
+            deep.insert(0, steps.crop(steps.conv(self.deep[k], y), [math.ceil(s / 2**(k + 1)) for s in size]))
     return steps.crop(y, size)
 
 # %% ../nbs/02_model.ipynb #7af47a9b
@@ -476,16 +487,24 @@ def classify(self:ResNet3DSeg, pooled:torch.Tensor   # (B, C) pooled deepest fea
 @patch
 def forward(self:ResNet3DSeg, x):
     "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back); "
-    "with tasks, (those logits, {task: logits (B, classes)})"
-    if not self.tasks: return self.run(x, EAGER)
+    "with tasks, (those logits, {task: logits (B, classes)}); in training with deep supervision, (logits, {task: "
+    "logits}, [logits at 1/2, 1/4 ...])"
+    deep = [] if self.training and len(self.deep) else None
+    if not self.tasks and deep is None: return self.run(x, EAGER)
     pooled = []
-    y = self.run(x, EAGER, pooled)
-    return y, self.classify(pooled[0])
+    y = self.run(x, EAGER, pooled, deep)
+    cls = self.classify(pooled[0]) if self.tasks else {}
+    return (y, cls) if deep is None else (y, cls, deep)
 
 def split_output(out    # what a seg3d network returns
                 ) -> tuple:
     "(segmentation logits, {task: logits}) of a network's output, with or without tasks"
-    return out if isinstance(out, tuple) else (out, {})
+    return (out[0], out[1]) if isinstance(out, tuple) else (out, {})
+
+def deep_outputs(out    # what a seg3d network returns
+                ) -> list:
+    "The deep supervision logits of a network's output, finest first ([] when it has none: eval mode, no heads)"
+    return list(out[2]) if isinstance(out, tuple) and len(out) > 2 else []
 
 # %% ../nbs/02_model.ipynb #5f9c6f27
 def count_params(model:nn.Module    # any module

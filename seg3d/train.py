@@ -15,19 +15,20 @@ import torch.distributed as dist
 from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
-from .data import (Config, config_from_dict, config_from_data, config_painting, output_channels, paint_regions,
-                        seed_class_weights, load_config, preprocessed_cases,
+from .data import (Config, config_from_dict, with_model, config_from_data, config_painting, output_channels,
+                        paint_regions, seed_class_weights, load_config, preprocessed_cases,
                         load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
-                         conv_wgrad_ok, split_output)
+                         conv_wgrad_ok, split_output, deep_outputs)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'region_loss', 'task_loss', 'make_loss',
-           'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
-           'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row',
-           'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history',
-           'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed',
-           'seed_everything', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'region_loss', 'task_loss',
+           'deep_supervision_weights', 'downsample_labels', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
+           'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion', 'bf16_conv_grads_ok',
+           'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
+           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
+           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks',
+           'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -81,6 +82,23 @@ def task_loss(cls:dict,         # {task: logits (B, classes)}
                          else lg.float().sum() * 0)      # every head still takes part in the graph (DDP)
     return total
 
+# %% ../nbs/03_train.ipynb #ad0fcffd
+def deep_supervision_weights(n:int   # lower-resolution outputs
+                            ) -> list:
+    "nnU-Net's weights of the full-resolution loss and of `n` lower ones: 1, 1/2, 1/4 ... normalised to sum to 1"
+    w = [0.5**i for i in range(n + 1)]
+    return [v / sum(w) for v in w]
+
+def downsample_labels(y:torch.Tensor,   # (B, Z, Y, X) class indices
+                      factor:int        # 2, 4, 8 ...
+                     ) -> torch.Tensor:
+    "The labels on the 1/`factor` grid of a network output (⌈n / factor⌉ voxels per axis): each voxel's block's centre"
+    for d in range(1, y.ndim):
+        n = y.shape[d]
+        idx = (torch.arange(-(-n // factor), device=y.device) * factor + factor // 2).clamp(max=n - 1)
+        y = y.index_select(d, idx)
+    return y
+
 # %% ../nbs/03_train.ipynb #259720e4
 def make_loss(cfg:Config,                  # loss kind, class weights, classes, task weight
               device='cpu',                # where the weights go
@@ -88,7 +106,8 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
              ):
     "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce'), cross-entropy + soft Dice "
     "('dice_ce') or a sigmoid per region ('regions'), plus `task_weight` × the tasks' cross-entropy when the network "
-    "has heads; voxels holding the `ignore_label` count in none"
+    "has heads; with deep supervision outputs, the weighted sum over resolutions; voxels holding the `ignore_label`"
+    " count in none"
     if cfg.class_weights is None and cfg.num_classes is None:
         raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
@@ -100,7 +119,9 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
     tw = {t: torch.tensor(v, dtype=torch.float32, device=device) for t, v in (task_weights or {}).items()}
     def loss(pred, y, targets=None):
         logits, cls = split_output(pred)
-        out = seg(logits, y)
+        outs = [logits, *deep_outputs(pred)]                     # deep supervision: the lower resolutions too
+        ws = deep_supervision_weights(len(outs) - 1)
+        out = sum(w * seg(o, downsample_labels(y, 2**k) if k else y) for k, (o, w) in enumerate(zip(outs, ws)))
         return out + cfg.task_weight * task_loss(cls, targets, tw) if cls and targets is not None else out
     return loss
 
@@ -938,6 +959,9 @@ def _train_parser():
     p.add_argument('--grad_accum', type=int, help=f"optimizer step every N batches {dflt(d.grad_accum)}")
     p.add_argument('--loss', choices=['ce', 'dice_ce', 'regions'], help="weighted cross-entropy (the seed's), + soft "
                    "Dice, or nnU-Net's region-based training: a sigmoid per dataset.json region " + dflt(d.loss))
+    p.add_argument('--deep_supervision', type=int, choices=range(4), metavar='N', help="nnU-Net's deep supervision: "
+                   "the loss also at the N lower resolutions 1/2 … 1/8 of the decoder (0–3) "
+                   + dflt(d.model.deep_supervision))
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
 
@@ -986,7 +1010,7 @@ def train_cli(argv=None):   # arguments (None: the command line)
                  case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
     out = Path(a.out)/f'fold_{a.fold}' if a.fold is not None else a.out
     with cli_errors(MemoryError, NonFiniteLoss):
-        cfg = _cli_config(a.data, out, a.config, given)
+        cfg = with_model(_cli_config(a.data, out, a.config, given), deep_supervision=a.deep_supervision)
         learn = train(cfg, resume=a.resume, split_file=a.split, progress=a.progress)
         if learn.rank == 0: _print_trained(learn)
     if dist.is_initialized(): dist.destroy_process_group()
