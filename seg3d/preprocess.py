@@ -10,6 +10,7 @@ import platform, fcntl
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 import multiprocessing as mp
 import numpy as np
 import nibabel as nib
@@ -22,16 +23,16 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
 # %% auto #0
 __all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'FOREIGN_IMAGES',
            'OUTPUT_FORMATS', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS',
-           'MAX_TASK_CLASSES', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label', 'resample_image',
-           'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order', 'reorientation',
-           'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case', 'is_dicom_dir',
-           'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label', 'image_from_array', 'RawCase',
-           'find_cases', 'skipped_images', 'save_nifti', 'output_suffix', 'save_image', 'PreprocessSettings', 'prepare',
-           'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'scan_shape', 'preprocess_case',
-           'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions', 'expected_contents',
-           'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings',
-           'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels', 'carry_case_labels',
-           'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+           'MAX_TASK_CLASSES', 'WORKER_DIED', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label',
+           'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order',
+           'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case',
+           'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label',
+           'image_from_array', 'RawCase', 'find_cases', 'skipped_images', 'save_nifti', 'output_suffix', 'save_image',
+           'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'scan_shape',
+           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions',
+           'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan',
+           'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
+           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -1500,19 +1501,47 @@ def _case_job(case:dict, dst:str, settings:dict, previous:dict|None, hashes:dict
     return preprocess_case(RawCase(**case), dst, PreprocessSettings(**settings), previous, hashes)
 
 # %% ../nbs/00_preprocess.ipynb #3b56e383
-def _spread(lib, fn, items:list, workers:int, on_result, on_crash):
-    "Every `workers`-th item in this process (a thread), the others in `workers - 1` spawned processes"
-    here, there = items[::workers], [a for i, a in enumerate(items) if i % workers]   # this process works too
-    with (
-        ProcessPoolExecutor(workers - 1, mp_context=mp.get_context('spawn'), initializer=lib._worker_init) as pool,
-        ThreadPoolExecutor(1) as local,
-    ):
-        futs = {pool.submit(fn, *a): a for a in there} | {local.submit(fn, *a): a for a in here}
+WORKER_DIED = ("its worker process died: killed by the system (out of memory?), or — run from a script — spawned "
+               "workers ran the script again because it lacks `if __name__ == '__main__':`")
+
+def _pool(lib, n:int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=lib._worker_init)
+
+def _round(lib, fn, items:list, workers:int, on_result, on_crash, here:bool=True) -> list:
+    "One pass over `items`: every `workers`-th in this process (a thread, when `here`), the others in spawned "
+    "processes; returns the items lost when a worker process died (the pool breaks: every item in it is lost)"
+    mine, there = (items[::workers], [a for i, a in enumerate(items) if i % workers]) if here else ([], items)
+    lost = []
+    with _pool(lib, workers - 1 if here else workers) as pool, ThreadPoolExecutor(1) as local:
+        futs = {pool.submit(fn, *a): a for a in there} | {local.submit(fn, *a): a for a in mine}
         for f in as_completed(futs):
-            try:
-                on_result(f.result())
-            except Exception as err:
-                on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))  # killed, out of memory
+            try: on_result(f.result())
+            except BrokenProcessPool: lost.append(futs[f])
+            except Exception as err: on_result(on_crash(futs[f], f"{type(err).__name__}: {err}"))
+    return lost
+
+def _one_by_one(lib, fn, items:list, on_result, on_crash):
+    "Each item alone in one worker process (a new one after a death): an item whose worker dies is reported as such"
+    pool = None
+    try:
+        for a in items:
+            pool = pool or _pool(lib, 1)
+            try: res = pool.submit(fn, *a).result()
+            except BrokenProcessPool:
+                pool.shutdown()
+                pool, res = None, on_crash(a, WORKER_DIED)
+            except Exception as err: res = on_crash(a, f"{type(err).__name__}: {err}")
+            on_result(res)
+    finally:
+        if pool is not None: pool.shutdown()
+
+def _spread(lib, fn, items:list, workers:int, on_result, on_crash):
+    "Every `workers`-th item in this process (a thread), the others in `workers - 1` spawned processes. When a "
+    "worker dies its pool breaks and every item it held is lost with it: those go once more to a fresh pool, and — "
+    "if that breaks too — one at a time, so only an item that kills its worker is reported failed"
+    lost = _round(lib, fn, items, workers, on_result, on_crash)
+    if lost: lost = _round(lib, fn, lost, workers - 1, on_result, on_crash, here=False)
+    if lost: _one_by_one(lib, fn, lost, on_result, on_crash)
 
 # %% ../nbs/00_preprocess.ipynb #de34be2b
 def _parallel(job:str,          # name of a module-level function of seg3d.preprocess (it pickles by reference)

@@ -65,3 +65,25 @@ def test_predict_killed_then_rerun(tiny_pre, tmp_path):
     r = subprocess.run(cmd, capture_output=True, text=True); assert r.returncode == 0, r.stdout + r.stderr
     assert len(list((tmp_path/'pred').glob('*_pred.nii.gz'))) == 12
     assert all((tmp_path/'pred'/f'{c}_pred.nii.gz').stat().st_mtime_ns == t for c, t in mtimes.items())   # finished cases not redone
+
+def _worker_init(): pass
+
+def _die_on(k, bad):
+    "A job whose worker process dies (as the system's OOM killer would kill it) on the items in `bad`"
+    if k in bad: os._exit(9)
+    if k == 1: raise ValueError('an ordinary error')
+    return k
+
+def test_a_dying_worker_fails_only_its_own_item():
+    "A worker's death breaks its pool and loses every item queued in it; those are run again, so only the item that"
+    " kills its worker is reported failed — before, one out-of-memory kill failed every case still waiting"
+    import sys
+    from seg3d.preprocess import _spread, WORKER_DIED
+    for bad in ({5}, {5, 8}):
+        done, failed = [], {}
+        items = [(k, bad) for k in range(12)]                        # 0, 3, 6, 9 run in this process: never bad
+        _spread(sys.modules[__name__], _die_on, items, 3, done.append, lambda a, err: failed.setdefault(a[0], err))
+        assert sorted(d for d in done if isinstance(d, int)) == sorted(set(range(12)) - bad - {1})
+        assert failed[1] == 'ValueError: an ordinary error'                  # an exception is that item's error
+        assert {k: failed[k] for k in bad} == {k: WORKER_DIED for k in bad}, failed
+        assert set(failed) == bad | {1}
