@@ -213,10 +213,20 @@ def _check_config_values(cfg:Config, source:str):
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
     _check_regions(cfg.regions, cfg.num_classes, source)
+    _check_augment(cfg.augment, source)
     if cfg.loss == 'regions': _check_region_training(cfg, source)
     if cfg.ignore_label is not None and cfg.num_classes is not None and not cfg.num_classes <= cfg.ignore_label <= 255:
         raise ValueError(f"{source}: ignore_label must be a label value above the classes 0..{cfg.num_classes - 1} "
                          f"(at most 255), got {cfg.ignore_label}")
+
+def _check_augment(augment:dict, source:str):
+    "Raise `ValueError` naming the setting when `augment` holds an unknown name or a value `Augment` refuses"
+    if not augment: return                                     # none (and `Augment` is defined further down this page)
+    unknown = sorted(set(augment) - {f.name for f in fields(Augment)})
+    if unknown:
+        raise ValueError(f"{source}: unknown augment setting(s) {unknown}; known: {[f.name for f in fields(Augment)]}")
+    try: Augment(**augment)
+    except (TypeError, ValueError) as e: raise ValueError(f"{source}: augment: {e}") from None
 
 def _check_regions(regions:dict|None, k:int|None, source:str):
     "Raise `ValueError` unless every region is a non-empty list of foreground class values (below `k` when known)"
@@ -823,19 +833,25 @@ class Augment:
     lr_axis:int=2             # the axis along which left and right lie
     lr_pairs:list=()          # class pairs swapped by a flip along `lr_axis`
     p_spatial:float=0.3       # probability of rotation/scaling/elastic
-    rotate:float=10.0         # max rotation in degrees about Z (in-plane)
-    scale:float=0.1           # max relative zoom
+    rotate:float=10.0         # max rotation in degrees about each axis of `rotate_axes`
+    rotate_axes:tuple=(0,)    # axes rotated about: 0 Z (in-plane), 1 Y, 2 X (1, 2: for near-isotropic grids)
+    scale:float=0.1           # max relative zoom: in-plane; in 3D when `rotate_axes` holds 1 or 2
     elastic:float=0.0         # std of the elastic displacement, in voxels
     gamma:float=0.2           # max |log gamma|
     brightness:float=0.1      # max shift, in units of the normalized intensity
     contrast:float=0.1        # max relative contrast change
     noise:float=0.05          # max std of Gaussian noise
     bias:float=0.0            # max amplitude of the log bias field
+    blur:float=0.0            # max std (voxels) of a Gaussian blur of each channel
+    low_res:float=0.0         # max resolution loss: down to (1 − low_res) × the grid (nearest), back up (linear)
     def __post_init__(self):
         for k in ('p_spatial',):
             if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} must be in [0, 1], got {getattr(self, k)}")
-        if any(a not in (0, 1, 2) for a in self.flip_axes):
-            raise ValueError(f"flip_axes must be spatial axes 0, 1, 2; got {self.flip_axes}")
+        for k, v in (('flip_axes', self.flip_axes), ('rotate_axes', self.rotate_axes)):
+            if any(a not in (0, 1, 2) for a in v): raise ValueError(f"{k} must be spatial axes 0, 1, 2; got {v}")
+        if not 0 <= self.low_res < 1: raise ValueError(f"low_res must be in [0, 1), got {self.low_res}")
+        if min(self.blur, self.elastic, self.bias, self.noise, self.scale, self.gamma) < 0:
+            raise ValueError("blur, elastic, bias, noise, scale and gamma must be ≥ 0")
 
 # %% ../nbs/01_data.ipynb #cb775533
 @patch
@@ -845,7 +861,11 @@ def draw(self:Augment, rng:np.random.Generator, shape) -> dict:
     p = dict(flip=[a for a in self.flip_axes if rng.random() < 0.5], spatial=bool(rng.random() < self.p_spatial),
              gamma=math.exp(u(self.gamma)), brightness=u(self.brightness), contrast=1 + u(self.contrast),
              noise=float(rng.uniform(0, self.noise)), seed=int(rng.integers(2**31)))
-    if p['spatial']: p.update(angle=u(self.rotate), zoom=1 + u(self.scale))
+    if p['spatial']: p.update(angle=u(self.rotate) if 0 in self.rotate_axes else 0.0, zoom=1 + u(self.scale))
+    if p['spatial'] and {1, 2} & set(self.rotate_axes):          # out of plane: about Y, about X
+        p['tilt'] = [u(self.rotate) if a in self.rotate_axes else 0.0 for a in (1, 2)]
+    if self.blur > 0: p['blur'] = float(rng.uniform(0, self.blur))
+    if self.low_res > 0: p['low_res'] = float(rng.uniform(1 - self.low_res, 1))
     return p
 
 # %% ../nbs/01_data.ipynb #fdcdb48f
@@ -854,15 +874,27 @@ def _smooth_field(shape, channels, amplitude, gen, device, coarse=4) -> torch.Te
     ctrl = torch.randn((1, channels, *[min(coarse, s) for s in shape]), generator=gen) * amplitude
     return F.interpolate(ctrl.to(device), size=tuple(shape), mode='trilinear', align_corners=True)[0]
 
-def _sampling_grid(shape, angle, zoom, disp, device) -> torch.Tensor:
-    "grid_sample grid (1, Z, Y, X, 3): in-plane rotation by `angle`° and zoom about the centre, plus `disp` (voxels)"
-    Z, Y, X = shape
+def _rotation(angle:float, tilt=(0.0, 0.0)) -> torch.Tensor:
+    "3×3 matrix on (z, y, x) voxel offsets: `tilt` = (° about Y, ° about X), then `angle`° about Z (in-plane)"
+    def rot(i, j, deg):                     # rotation in the plane of axes i, j
+        c, s, m = math.cos(math.radians(deg)), math.sin(math.radians(deg)), torch.eye(3, dtype=torch.float64)
+        m[i, i], m[i, j], m[j, i], m[j, j] = c, -s, s, c
+        return m
+    return (rot(1, 2, angle) @ rot(0, 2, tilt[0]) @ rot(0, 1, tilt[1])).float()
+
+def _sampling_grid(shape, angle, zoom, disp, device, tilt=None) -> torch.Tensor:
+    "grid_sample grid (1, Z, Y, X, 3): rotation by `angle`° in-plane and zoom in-plane about the centre — or, with "
+    "`tilt` (° about Y, ° about X), rotation and zoom in 3D — plus `disp` (voxels)"
     zz, yy, xx = torch.meshgrid(
         *[torch.arange(n, dtype=torch.float32, device=device) - (n - 1) / 2 for n in shape], indexing='ij'
     )
-    a = math.radians(angle)
-    y2, x2 = (math.cos(a) * yy - math.sin(a) * xx) / zoom, (math.sin(a) * yy + math.cos(a) * xx) / zoom
-    coords = torch.stack([zz, y2, x2]) + (disp if disp is not None else 0)
+    if tilt is None:                                                        # in-plane (for anisotropic grids)
+        a = math.radians(angle)
+        y2, x2 = (math.cos(a) * yy - math.sin(a) * xx) / zoom, (math.sin(a) * yy + math.cos(a) * xx) / zoom
+        coords = torch.stack([zz, y2, x2])
+    else:
+        coords = torch.einsum('ij,jzyx->izyx', _rotation(angle, tilt).to(device), torch.stack([zz, yy, xx])) / zoom
+    coords = coords + (disp if disp is not None else 0)
     sizes = torch.tensor(shape, dtype=torch.float32, device=device).view(3, 1, 1, 1)
     norm = (2 * (coords + (sizes - 1) / 2) + 1) / sizes - 1                # voxel index → [-1, 1], align_corners=False
     return norm.flip(0).permute(1, 2, 3, 0)[None]                           # grid_sample wants (x, y, z) last
@@ -874,7 +906,7 @@ def apply(self:Augment, img:torch.Tensor, seg:torch.Tensor, p:dict):
     gen = torch.Generator().manual_seed(p['seed'])
     if p['spatial']:
         disp = _smooth_field(seg.shape, 3, self.elastic, gen, img.device) if self.elastic > 0 else None
-        grid = _sampling_grid(tuple(seg.shape), p['angle'], p['zoom'], disp, img.device)
+        grid = _sampling_grid(tuple(seg.shape), p['angle'], p['zoom'], disp, img.device, p.get('tilt'))
         img = F.grid_sample(img[None].float(), grid, mode='bilinear', padding_mode='zeros', align_corners=False)[0]
         seg = F.grid_sample(seg[None, None].float(), grid, mode='nearest', padding_mode='zeros', align_corners=False)[
             0, 0
@@ -890,10 +922,39 @@ def _swap_pairs(seg:torch.Tensor, pairs) -> torch.Tensor:
     for a, b in pairs: lut[a], lut[b] = b, a
     return lut[seg.long()].to(seg.dtype)
 
+# %% ../nbs/01_data.ipynb #dd08066c
+def _gaussian_blur(img:torch.Tensor,   # (C, Z, Y, X)
+                   sigma:float         # std in voxels (the same along each axis)
+                  ) -> torch.Tensor:
+    "Separable Gaussian blur of each channel; the edges replicate (no darkening at the borders)"
+    r = max(1, math.ceil(3 * sigma))
+    k = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=torch.float32, device=img.device) / sigma) ** 2)
+    k = (k / k.sum()).to(img.dtype)
+    out = img[None]
+    for d in range(3):
+        if out.shape[2 + d] == 1: continue
+        pad = [0] * 6
+        pad[2 * (2 - d)], pad[2 * (2 - d) + 1] = r, r                      # F.pad lists the last axis first
+        shape = [1, 1, 1]
+        shape[d] = 2 * r + 1
+        w = k.view(1, 1, *shape).expand(img.shape[0], 1, *shape)
+        out = F.conv3d(F.pad(out, pad, mode='replicate'), w, groups=img.shape[0])
+    return out[0]
+
+def _low_resolution(img:torch.Tensor,   # (C, Z, Y, X)
+                    factor:float        # fraction of the grid kept along each axis, in (0, 1]
+                   ) -> torch.Tensor:
+    "The image sampled down to `factor` × its grid (nearest) and back up to its own (trilinear)"
+    small = [max(1, round(n * factor)) for n in img.shape[1:]]
+    down = F.interpolate(img[None].float(), size=small, mode='nearest')
+    return F.interpolate(down, size=tuple(img.shape[1:]), mode='trilinear', align_corners=False)[0].to(img.dtype)
+
 # %% ../nbs/01_data.ipynb #a74a55e9
 @patch
 def intensity(self:Augment, img:torch.Tensor, p:dict, gen) -> torch.Tensor:
-    "Gamma, contrast, brightness, bias field and noise on a normalized image"
+    "Lower resolution and blur (when drawn), then gamma, contrast, brightness, bias field, noise: on a normalized image"
+    if p.get('low_res', 1) < 1: img = _low_resolution(img, p['low_res'])
+    if p.get('blur', 0) > 0: img = _gaussian_blur(img, p['blur'])
     lo = img.amin(dim=(1, 2, 3), keepdim=True)
     hi = img.amax(dim=(1, 2, 3), keepdim=True)
     rng_ = (hi - lo).clamp_min(1e-6)
