@@ -9,7 +9,7 @@ SCRIPT = textwrap.dedent('''
     from seg3d.train import train, Callback
     from seg3d.core import unwrap_model
     out, data, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    sgd = len(sys.argv) > 4 and sys.argv[4] == 'sgd'
+    sgd, ds = 'sgd' in sys.argv[4:], 'ds' in sys.argv[4:]        # plain SGD; deep supervision at 1/2 and 1/4
     class PlainSGD(Callback):                    # weights that move by lr × gradient: comparable element by element
         order = -20
         def before_fit(self): self.learn.opt = torch.optim.SGD(self.learn.model.parameters(), lr=0.01)
@@ -20,7 +20,8 @@ SCRIPT = textwrap.dedent('''
     spy = GradSpy()
     cfg = Config(data_dir=data, out_dir=out, target_shape=[32, 32, 16], epochs=2, batch_size=batch, num_workers=0, precision='fp32',
                  lr=1e-4, class_weights=[1.0] * 5, split=[0.6, 0.2, 0.2], seed=3,
-                 model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance'))
+                 model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance',
+                            deep_supervision=2 if ds else 0))
     learn = train(cfg, progress='none', cbs=[spy] + ([PlainSGD()] if sgd else []))
     rank = dist.get_rank() if dist.is_initialized() else 0
     m = unwrap_model(learn.model)
@@ -42,6 +43,21 @@ def test_ddp_matches_single_process(tiny_pre, tmp_path):
         assert_close_rel([a['val_loss'], a['train_loss']], [b['val_loss'], b['train_loss']], rel=10 * REL_FP32, what='losses')
     assert (tmp_path/'ddp'/'last.pth').exists() and not (tmp_path/'ddp'/'rank1').exists()
     m = json.loads((tmp_path/'ddp'/'metrics_3d.json').read_text()); assert m['world_size'] == 2
+
+def test_ddp_with_deep_supervision(tiny_pre, tmp_path):
+    "Deep supervision's heads take part in every rank's forward (DDP needs each parameter used), and the averaged"
+    " gradient — the heads' included — is the one-process gradient of the batch of 2"
+    script = tmp_path/'run.py'; script.write_text(SCRIPT)
+    ddp = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
+                          str(tmp_path/'ddp'), str(tiny_pre), '1', 'ds'], capture_output=True, text=True, timeout=600)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    single = subprocess.run([sys.executable, str(script), str(tmp_path/'single'), str(tiny_pre), '2', 'ds'], capture_output=True, text=True, timeout=600)
+    assert single.returncode == 0, single.stderr[-3000:]
+    r0, r1, s = [torch.load(tmp_path/d/f, weights_only=True) for d, f in (('ddp', 'rank0.pt'), ('ddp', 'rank1.pt'), ('single', 'rank0.pt'))]
+    assert {'deep.0.weight', 'deep.1.weight'} <= set(r0['state']) and 'deep.2.weight' not in r0['state']
+    for k in r0['state']: assert torch.equal(r0['state'][k], r1['state'][k]), f"ranks differ in {k}"
+    flat = [torch.cat([g.flatten() for g in r['grads']]) for r in (r0, s)]
+    assert_close_rel(flat[0], flat[1], what='DDP gradient with deep supervision')
 
 def _free_port() -> int:
     import socket
