@@ -134,7 +134,9 @@ class OptimSettings(DataSettings):
 @dataclass
 class Config(OptimSettings):
     "Settings of a seg3d run; defaults are the original pipeline's, and facts the data hold are read from the data"
-    patch_size:list|None=None                  # (Z, Y, X) training patch; None trains on whole volumes
+    patch_size:list|str|None=None              # (Z, Y, X) training patch; 'auto': the largest that fits memory_gb;
+                                               # None trains on whole volumes
+    memory_gb:float|None=None                  # patch_size 'auto''s budget (None: 80 % of the GPU, ½ the free RAM)
     fg_ratio:float=0.33                        # share of patches centred on foreground
     normalize:str='zscore'                     # 'zscore', 'zscore_nonzero', 'minmax' or 'none'
     augment:dict=field(default_factory=dict)   # augmentation settings (see `Augment`); empty: none
@@ -208,8 +210,12 @@ def _check_config_values(cfg:Config, source:str):
         raise ValueError(f"{source}: target_shape must be 3 positive sizes (X, Y, Z), got {cfg.target_shape}")
     if len(cfg.split) != 3 or abs(sum(cfg.split) - 1) > 1e-6:
         raise ValueError(f"{source}: split must be 3 fractions summing to 1, got {cfg.split}")
-    if cfg.patch_size is not None and len(cfg.patch_size) != 3:
+    if isinstance(cfg.patch_size, str) and cfg.patch_size != 'auto':
+        raise ValueError(f"{source}: patch_size must be (Z, Y, X), 'auto' or None, got {cfg.patch_size!r}")
+    if isinstance(cfg.patch_size, list) and (len(cfg.patch_size) != 3 or min(cfg.patch_size) < 1):
         raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
+    if cfg.memory_gb is not None and not cfg.memory_gb > 0:
+        raise ValueError(f"{source}: memory_gb must be > 0 (GiB), got {cfg.memory_gb}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
     _check_regions(cfg.regions, cfg.num_classes, source)
@@ -767,7 +773,7 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
         class_weights=cfg.class_weights or seed_class_weights(k),
     )
     grid_zyx = list(reversed(out.target_shape))
-    check_patch(out.patch_size or grid_zyx, grid_zyx, source)          # whole volumes: the grid is the patch
+    if out.patch_size != 'auto': check_patch(out.patch_size or grid_zyx, grid_zyx, source)   # None: the grid
     return _validate(out, source)
 
 # %% ../nbs/01_data.ipynb #54d750cc
@@ -989,6 +995,8 @@ class SegDataset(Dataset):
                  metas:dict|None=None,   # `build_cache` records (None: built here)
                  cache=None):            # cache folder (default: folder/.cache)
         self.folder, self.cases, self.cfg = Path(folder), list(cases), cfg or Config()
+        if self.cfg.patch_size == 'auto':
+            raise ValueError("patch_size 'auto' is decided by training (seg3d.train.auto_patch); give (Z, Y, X) here")
         self.cache = Path(cache or self.folder/'.cache')
         self.metas = (metas if metas is not None else
                       build_cache(self.folder, self.cases, self.cache, verbose=False, fmt=self.cfg.cache))

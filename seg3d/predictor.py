@@ -883,7 +883,8 @@ class Predictor:
                  dtype=torch.float16,        # probabilities and their sums (float32: twice the memory, exact sums)
                  spill='auto'):              # a folder for one whole-volume pass's big tensors (`spill_folder`)
         self.cfg, self.prep, self.sources = cfg, prep, list(sources)
-        self.window = tuple(window or cfg.patch_size or ()) or None
+        trained = cfg.patch_size if isinstance(cfg.patch_size, (list, tuple)) else None     # the patch trained on
+        self.window = tuple(window or trained or ()) or None
         self.overlap, self.tta, self.mc_samples, self.batch, self.seed = overlap, tta, mc_samples, batch, seed
         self.postprocess = postprocess if isinstance(postprocess, list) else None
         self.dtype, self.spill = getattr(torch, dtype) if isinstance(dtype, str) else dtype, spill

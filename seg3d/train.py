@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #e95f342a
 from __future__ import annotations
-import json, math, os, random, sys, time, contextlib, functools, warnings
+import json, math, os, random, sys, time, contextlib, dataclasses, functools, warnings
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
@@ -16,19 +16,19 @@ from fastcore.basics import patch
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, amp_dtype, resolve_precision,
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
 from .data import (Config, config_from_dict, with_model, config_from_data, config_painting, output_channels,
-                        paint_regions, seed_class_weights, load_config, preprocessed_cases,
+                        paint_regions, seed_class_weights, load_config, preprocessed_cases, check_patch,
                         load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
                          conv_wgrad_ok, split_output, deep_outputs)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'soft_dice_loss', 'region_loss', 'task_loss',
+__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'PATCH_MEMORY_MARGIN', 'soft_dice_loss', 'region_loss', 'task_loss',
            'deep_supervision_weights', 'downsample_labels', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
            'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion', 'bf16_conv_grads_ok',
            'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
            'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
-           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'standard_callbacks',
-           'build_learner', 'train', 'train_cli']
+           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
+           'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -833,8 +833,51 @@ def _fold_split(cases:list, split:dict, cfg:Config, folder:Path) -> dict:
     if not 0 <= cfg.fold < len(folds): raise CaseError(f"fold {cfg.fold} is outside 0..{len(folds) - 1}")
     return dict(train=sorted(folds[cfg.fold]['train']), val=sorted(folds[cfg.fold]['val']), test=split['test'])
 
+# %% ../nbs/03_train.ipynb #e0804544
+def memory_budget(device='cpu'   # where the run trains
+                 ) -> float:
+    "GiB a run may plan for: 80 % of the GPU's memory; on CPU, half of the memory available now (and of a cgroup limit)"
+    dev = torch.device(device)
+    if dev.type == 'cuda': return 0.8 * torch.cuda.get_device_properties(dev).total_memory / 2**30
+    avail = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_AVPHYS_PAGES')
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        avail = 1024 * next(int(l.split()[1]) for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    with contextlib.suppress(OSError, ValueError):                  # a container's limit (cgroup v2), when set
+        limit, used = [(Path('/sys/fs/cgroup')/f).read_text().strip() for f in ('memory.max', 'memory.current')]
+        if limit != 'max': avail = min(avail, int(limit) - int(used))
+    return 0.5 * avail / 2**30
+
+PATCH_MEMORY_MARGIN = 1.2   # a training step's measured peak / `model_summary`'s estimate: 1.15–1.16 on CPU, bf16
+
+def auto_patch(cfg:Config,                 # a config completed from the data (`config_from_data`)
+               device='cpu',               # where the run trains (its precision and, by default, its budget)
+               budget_gib:float|None=None  # None: `cfg.memory_gb`, else `memory_budget(device)`
+              ) -> dict:
+    "The largest training patch (Z, Y, X) whose estimated memory at `cfg.batch_size` (`model_summary`'s, with a "
+    "margin) fits the budget: the grid, "
+    "else multiples of 16, the longest axis shrunk first. {'patch', 'gib' (its estimate), 'budget_gib', 'whole_gib'}"
+    grid = list(reversed(cfg.target_shape))
+    budget = budget_gib or cfg.memory_gb or memory_budget(device)
+    half = resolve_precision(cfg.precision, device) != 'fp32'
+    with torch.device('meta'): net = ResNet3DSeg(cfg.in_channels, output_channels(cfg), **cfg.model)
+    ref = [32, 64, 64]                                             # multiples of 16: every layer scales with voxels
+    s = model_summary(net, [cfg.in_channels, *ref], cfg.batch_size, bytes_per_value=2 if half else 4, verbose=False)
+    fixed = 4 * s['params'] * 4 / 2**30                            # weights, gradients, Adam's two moments (fp32)
+    per_voxel = (s['train_gib'] - fixed) / math.prod(ref)
+    need = lambda q: PATCH_MEMORY_MARGIN * (fixed + per_voxel * math.prod(-(-v // 16) * 16 for v in q))   # pads to 16
+    patch = list(grid)
+    while need(patch) > budget:
+        i = max(range(3), key=lambda k: (patch[k], k))             # the longest axis (X before Y before Z on a tie)
+        if patch[i] <= 16:
+            raise MemoryError(f"patch_size 'auto': even a {patch} patch needs ≈ {need(patch):.2f} GiB at batch "
+                              f"{cfg.batch_size} (budget {budget:.2f} GiB); lower batch_size, use bf16, a narrower "
+                              f"model (model.width), or raise memory_gb")
+        patch[i] = max(16, (patch[i] - 1) // 16 * 16)
+    check_patch(patch, grid, "patch_size 'auto'")
+    return dict(patch=patch, gib=need(patch), budget_gib=budget, whole_gib=need(grid))
+
 # %% ../nbs/03_train.ipynb #27f41f4c
-def _datasets(cfg:Config, split_file, rank:int, world:int):
+def _datasets(cfg:Config, split_file, rank:int, world:int, device='cpu'):
     "Cases, split, cache, the configuration completed from the data (`config_from_data`), datasets; rank 0 caches first"
     data, out = Path(cfg.data_dir), Path(cfg.out_dir)
     cases = preprocessed_cases(data, verbose=rank == 0)
@@ -851,6 +894,11 @@ def _datasets(cfg:Config, split_file, rank:int, world:int):
     if world > 1: dist.barrier()
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False, fmt=cfg.cache)
     cfg = config_from_data(cfg, metas)  # also checks every case's channels against in_channels
+    if cfg.patch_size == 'auto':
+        a = auto_patch(cfg, device)
+        cfg = dataclasses.replace(cfg, patch_size=a['patch'])
+        if rank == 0: print(f"patch_size 'auto': {a['patch']} (batch {cfg.batch_size} ≈ {a['gib']:.2f} GiB of a "
+                            f"{a['budget_gib']:.2f} GiB budget; the whole grid would need ≈ {a['whole_gib']:.2f} GiB)")
     train_ds = SegDataset(data, split['train'], cfg, train=True, metas=metas)
     return cfg, split, train_ds, SegDataset(data, split['val'], cfg, metas=metas)
 
@@ -876,7 +924,7 @@ def build_learner(cfg:Config,            # the run's settings
     seed_everything(cfg.seed, cfg.deterministic)
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cfg, split, train_ds, val_ds = _datasets(cfg, split_file, rank, world)
+    cfg, split, train_ds, val_ds = _datasets(cfg, split_file, rank, world, device)
     model = ResNet3DSeg(cfg.in_channels, output_channels(cfg), **cfg.model).to(device)   # 'regions': one per region
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
@@ -914,7 +962,8 @@ def _oom_advice(cfg:Config, learn:Learner) -> str:
         f"out of memory training batch {cfg.batch_size} of {tuple(shape)} "
         f"(estimated {s['train_gib']:.1f} GiB for activations, weights and Adam). "
         f"To reduce memory: batch_size 1 with grad_accum {cfg.batch_size}, precision 'bf16' (or 'fp16' on older GPUs), "
-        f"patch_size e.g. [32, 256, 256], or model checkpointing (activation recomputation)."
+        f"patch_size e.g. [32, 256, 256] or 'auto' (the largest that fits memory_gb), or model checkpointing "
+        f"(activation recomputation)."
     )
 
 # %% ../nbs/03_train.ipynb #f9adb081
@@ -952,7 +1001,10 @@ def _train_parser():
     p.add_argument('--epochs', type=int, help=f"passes over the training cases {dflt(d.epochs)}")
     p.add_argument('--batch_size', type=int, help=f"volumes (or patches) per step {dflt(d.batch_size)}")
     p.add_argument('--lr', type=float, help=f"Adam's learning rate {dflt(f'{d.lr:g}')}")
-    p.add_argument('--patch', type=int, nargs=3, metavar=('Z', 'Y', 'X'), help="training patch (default: whole volume)")
+    p.add_argument('--patch', nargs='+', metavar='SIZE', help="training patch Z Y X, or 'auto': the largest that "
+                   "fits --memory_gb (default: whole volumes)")
+    p.add_argument('--memory_gb', type=float, help="memory budget of --patch auto, GiB (default: 80 %% of the GPU's, "
+                   "half the free RAM on CPU)")
     p.add_argument('--precision', choices=['auto', 'bf16', 'fp16', 'fp32'], help="'auto': bf16 where the hardware "
                    f"runs it fast (fp16 on older GPUs), else fp32 {dflt(d.precision)}")
     p.add_argument('--workers', type=int, help=f"DataLoader worker processes {dflt(d.num_workers)}")
@@ -964,6 +1016,13 @@ def _train_parser():
                    + dflt(d.model.deep_supervision))
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
+
+def _patch_arg(p, values:list|None):
+    "--patch's value: three positive sizes, 'auto' or None; anything else ends with the parser's error (exit 2)"
+    if values is None or values == ['auto']: return values and 'auto'
+    if len(values) != 3 or not all(v.isdigit() and int(v) > 0 for v in values):
+        p.error(f"--patch takes three positive sizes Z Y X or 'auto', got {' '.join(values)!r}")
+    return [int(v) for v in values]
 
 # %% ../nbs/03_train.ipynb #4c769e4d
 def _run_args(p):
@@ -1003,8 +1062,10 @@ def _print_trained(learn:Learner):
 # %% ../nbs/03_train.ipynb #0d7d40d2
 def train_cli(argv=None):   # arguments (None: the command line)
     "Train the 3D ResNet segmentation model with the original recipe (Adam, weighted CE, ReduceLROnPlateau, clipping)"
-    a = _train_parser().parse_args(argv)
-    given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=list(a.patch) if a.patch else None,
+    p = _train_parser()
+    a = p.parse_args(argv)
+    given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=_patch_arg(p, a.patch),
+                 memory_gb=a.memory_gb,
                  precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
                  tensorboard=a.tensorboard, best_by=a.best_by, loss=a.loss,
                  case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
