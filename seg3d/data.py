@@ -122,7 +122,8 @@ class OptimSettings(DataSettings):
     lr:float=1e-3                              # Adam
     weight_decay:float=1e-4
     class_weights:list|None=None               # cross-entropy weights; None: `seed_class_weights(num_classes)`
-    schedule:str='plateau'                     # 'plateau' (the seed's ReduceLROnPlateau) or 'poly' (nnU-Net's)
+    schedule:str='plateau'                     # 'plateau' (the seed's ReduceLROnPlateau), 'poly' (nnU-Net's), 'cosine'
+    warmup_epochs:int=0                        # linear warm-up epochs before 'poly' or 'cosine'
     lr_factor:float=0.5                        # ReduceLROnPlateau factor ...
     lr_patience:int=5                          # ... patience (epochs) ...
     min_lr:float=1e-6                          # ... and floor
@@ -165,7 +166,7 @@ _CHOICES = dict(
     loss=('ce', 'dice_ce', 'regions'),
     best_by=('val_loss', 'combined'),
     cache=('blosc2', 'blosc2_lossless', 'npy'),
-    schedule=('plateau', 'poly'),
+    schedule=('plateau', 'poly', 'cosine'),
 )
 
 # %% ../nbs/01_data.ipynb #c02d9a2e
@@ -218,6 +219,10 @@ def _check_config_values(cfg:Config, source:str):
         raise ValueError(f"{source}: memory_gb must be > 0 (GiB), got {cfg.memory_gb}")
     if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
         raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
+    if not 0 <= cfg.warmup_epochs < cfg.epochs:
+        raise ValueError(f"{source}: warmup_epochs must be in [0, epochs={cfg.epochs}), got {cfg.warmup_epochs}")
+    if cfg.warmup_epochs and cfg.schedule == 'plateau':
+        raise ValueError(f"{source}: warmup_epochs needs schedule 'poly' or 'cosine' (plateau has no warm-up)")
     _check_regions(cfg.regions, cfg.num_classes, source)
     _check_augment(cfg.augment, source)
     if cfg.loss == 'regions': _check_region_training(cfg, source)

@@ -23,12 +23,12 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
 
 # %% auto #0
 __all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'PATCH_MEMORY_MARGIN', 'soft_dice_loss', 'region_loss', 'task_loss',
-           'deep_supervision_weights', 'downsample_labels', 'make_loss', 'make_optimizer', 'CancelFit', 'Callback',
-           'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion', 'bf16_conv_grads_ok',
-           'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
-           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
-           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
-           'standard_callbacks', 'build_learner', 'train', 'train_cli']
+           'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor', 'make_optimizer', 'CancelFit',
+           'Callback', 'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion',
+           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule',
+           'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
+           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
+           'memory_budget', 'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -126,15 +126,28 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
     return loss
 
 # %% ../nbs/03_train.ipynb #c0133e2d
+def lr_factor(epoch:int,    # 0-based epoch about to run
+              cfg:Config    # schedule, epochs, warm-up, lr and min_lr
+             ) -> float:
+    "The multiple of `cfg.lr` for `epoch` under 'poly' (nnU-Net's (1 − t)^0.9) or 'cosine' (down to min_lr), after "
+    "`warmup_epochs` of linear warm-up (t: the share of the epochs after the warm-up done)"
+    w = cfg.warmup_epochs
+    if epoch < w: return (epoch + 1) / (w + 1)
+    t = min((epoch - w) / max(cfg.epochs - w, 1), 1.0)
+    if cfg.schedule == 'poly': return max(1 - t, 0) ** 0.9
+    floor = min(cfg.min_lr / cfg.lr, 1.0)
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t))
+
 def make_optimizer(model:nn.Module,   # the network
                    cfg:Config         # lr, weight decay and the schedule
                   ):
-    "Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's) or poly"
+    "Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's), or poly or "
+    "cosine (`lr_factor`, stepped every epoch)"
     params = list(model.parameters())
     fused = all(p.device.type in ('cpu', 'cuda') for p in params)     # one kernel for all parameters (see below)
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
-    if cfg.schedule == 'poly':                       # nnU-Net's: lr × (1 − epoch / epochs)^0.9, stepped every epoch
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: max(1 - e / cfg.epochs, 0) ** 0.9)
+    if cfg.schedule in ('poly', 'cosine'):
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, functools.partial(lr_factor, cfg=cfg))
     else:
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
             opt, mode='min', factor=cfg.lr_factor, patience=cfg.lr_patience, min_lr=cfg.min_lr
@@ -870,8 +883,8 @@ def auto_patch(cfg:Config,                 # a config completed from the data (`
         i = max(range(3), key=lambda k: (patch[k], k))             # the longest axis (X before Y before Z on a tie)
         if patch[i] <= 16:
             raise MemoryError(f"patch_size 'auto': even a {patch} patch needs ≈ {need(patch):.2f} GiB at batch "
-                              f"{cfg.batch_size} (budget {budget:.2f} GiB); lower batch_size, use bf16, a narrower "
-                              f"model (model.width), or raise memory_gb")
+                              f"{cfg.batch_size} (budget {budget:.2f} GiB); lower batch_size, "
+                              f"{'' if half else 'use bf16, '}a narrower model (model.width), or raise memory_gb")
         patch[i] = max(16, (patch[i] - 1) // 16 * 16)
     check_patch(patch, grid, "patch_size 'auto'")
     return dict(patch=patch, gib=need(patch), budget_gib=budget, whole_gib=need(grid))
@@ -1014,6 +1027,9 @@ def _train_parser():
     p.add_argument('--deep_supervision', type=int, choices=range(4), metavar='N', help="nnU-Net's deep supervision: "
                    "the loss also at the N lower resolutions 1/2 … 1/8 of the decoder (0–3) "
                    + dflt(d.model.deep_supervision))
+    p.add_argument('--schedule', choices=['plateau', 'poly', 'cosine'], help="the lr schedule: the seed's "
+                   "ReduceLROnPlateau, nnU-Net's poly, or cosine " + dflt(d.schedule))
+    p.add_argument('--warmup_epochs', type=int, help=f"linear lr warm-up before poly or cosine {dflt(d.warmup_epochs)}")
     p.add_argument('--split', help="JSON file with train/val/test case lists")
     return _run_args(p)
 
@@ -1065,7 +1081,7 @@ def train_cli(argv=None):   # arguments (None: the command line)
     p = _train_parser()
     a = p.parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=_patch_arg(p, a.patch),
-                 memory_gb=a.memory_gb,
+                 memory_gb=a.memory_gb, schedule=a.schedule, warmup_epochs=a.warmup_epochs,
                  precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
                  tensorboard=a.tensorboard, best_by=a.best_by, loss=a.loss,
                  case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
