@@ -424,7 +424,7 @@ def best_row(history:list,      # the history rows
 
 # %% ../nbs/03_train.ipynb #ee78bba5
 class PlateauSchedule(Callback):
-    "The schedule's step after the epoch is recorded: ReduceLROnPlateau on the validation loss, or poly's next epoch"
+    "The schedule's step after the epoch is recorded: ReduceLROnPlateau on the validation loss, else the next epoch's"
     order = 10
     def after_epoch(self):
         s = self.learn.sched
