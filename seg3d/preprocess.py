@@ -1552,6 +1552,11 @@ def _parallel(job:str,          # name of a module-level function of seg3d.prepr
     "Run `job(*args)` for every item: in this process, plus `workers - 1` spawned ones when workers > 1"
     lib = importlib.import_module('seg3d.preprocess')
     fn = getattr(lib, job)
+    main = getattr(sys.modules.get('__main__'), '__file__', None)
+    if workers > 1 and main and not Path(main).exists():          # `python - < script`: spawn cannot re-import it
+        print(f"note: the main program ({main}) is not a file spawned workers can import: running in this process",
+              file=sys.stderr)
+        workers = 1
     if workers <= 1:
         for args in items: on_result(fn(*args))
         return

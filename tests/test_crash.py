@@ -1,6 +1,6 @@
 """Crash safety: kill -9 during preprocessing, training and prediction. No file under a final name is partial; a rerun
 completes and skips finished work; training resumed from last.pth ends with the weights of an uninterrupted run."""
-import json, os, re, signal, subprocess, time
+import json, os, re, signal, subprocess, sys, time
 from pathlib import Path
 import nibabel as nib, torch
 from seg3d.data import Config, save_config
@@ -87,3 +87,17 @@ def test_a_dying_worker_fails_only_its_own_item():
         assert failed[1] == 'ValueError: an ordinary error'                  # an exception is that item's error
         assert {k: failed[k] for k in bad} == {k: WORKER_DIED for k in bad}, failed
         assert set(failed) == bad | {1}
+
+def test_a_script_read_from_stdin_preprocesses_every_case(tmp_path):
+    "`python - < script` (a heredoc): spawned workers cannot re-import a main program that is no file, so every case"
+    " they took died with them; now the cases run in this process, with a note"
+    make_raw(tmp_path/'raw', n=4, shape=(30, 36, 12))
+    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from seg3d.preprocess import preprocess_dataset, PreprocessSettings\n"
+              f"rep = preprocess_dataset({str(tmp_path/'raw')!r}, {str(tmp_path/'out')!r}, "
+              "PreprocessSettings(target=(32, 32, 16)), workers=2, progress=False)\n"
+              "print(rep['totals'])\n")
+    r = subprocess.run([sys.executable, '-'], input=script, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "'ok': 4" in r.stdout and "'failed': 0" in r.stdout, r.stdout + r.stderr[-2000:]
+    assert 'is not a file spawned workers can import: running in this process' in r.stderr
