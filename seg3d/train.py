@@ -849,7 +849,8 @@ def _fold_split(cases:list, split:dict, cfg:Config, folder:Path) -> dict:
 # %% ../nbs/03_train.ipynb #e0804544
 def memory_budget(device='cpu'   # where the run trains
                  ) -> float:
-    "GiB a run may plan for: 80 % of the GPU's memory; on CPU, half of the memory available now (and of a cgroup limit)"
+    "GiB a run may plan for: 80 % of the GPU's memory; on CPU, half of the memory available now (within a cgroup "
+    "limit), shared by the node's processes"
     dev = torch.device(device)
     if dev.type == 'cuda': return 0.8 * torch.cuda.get_device_properties(dev).total_memory / 2**30
     avail = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_AVPHYS_PAGES')
@@ -858,7 +859,7 @@ def memory_budget(device='cpu'   # where the run trains
     with contextlib.suppress(OSError, ValueError):                  # a container's limit (cgroup v2), when set
         limit, used = [(Path('/sys/fs/cgroup')/f).read_text().strip() for f in ('memory.max', 'memory.current')]
         if limit != 'max': avail = min(avail, int(limit) - int(used))
-    return 0.5 * avail / 2**30
+    return 0.5 * avail / 2**30 / int(os.environ.get('LOCAL_WORLD_SIZE', 1))     # torchrun: the node's ranks share
 
 PATCH_MEMORY_MARGIN = 1.2   # a training step's measured peak / `model_summary`'s estimate: 1.15–1.16 on CPU, bf16
 
@@ -867,8 +868,8 @@ def auto_patch(cfg:Config,                 # a config completed from the data (`
                budget_gib:float|None=None  # None: `cfg.memory_gb`, else `memory_budget(device)`
               ) -> dict:
     "The largest training patch (Z, Y, X) whose estimated memory at `cfg.batch_size` (`model_summary`'s, with a "
-    "margin) fits the budget: the grid, "
-    "else multiples of 16, the longest axis shrunk first. {'patch', 'gib' (its estimate), 'budget_gib', 'whole_gib'}"
+    "margin) fits the budget — the grid, else multiples of 16, the longest axis shrunk first: "
+    "{'patch', 'gib' (its estimate), 'budget_gib', 'whole_gib'}"
     grid = list(reversed(cfg.target_shape))
     budget = budget_gib or cfg.memory_gb or memory_budget(device)
     half = resolve_precision(cfg.precision, device) != 'fp32'
@@ -908,7 +909,9 @@ def _datasets(cfg:Config, split_file, rank:int, world:int, device='cpu'):
     if rank != 0: metas = build_cache(data, split['train'] + split['val'], verbose=False, fmt=cfg.cache)
     cfg = config_from_data(cfg, metas)  # also checks every case's channels against in_channels
     if cfg.patch_size == 'auto':
-        a = auto_patch(cfg, device)
+        a = [auto_patch(cfg, device) if rank == 0 else None]
+        if world > 1: dist.broadcast_object_list(a, src=0)                  # every rank trains rank 0's choice
+        a = a[0]
         cfg = dataclasses.replace(cfg, patch_size=a['patch'])
         if rank == 0: print(f"patch_size 'auto': {a['patch']} (batch {cfg.batch_size} ≈ {a['gib']:.2f} GiB of a "
                             f"{a['budget_gib']:.2f} GiB budget; the whole grid would need ≈ {a['whole_gib']:.2f} GiB)")

@@ -10,6 +10,7 @@ SCRIPT = textwrap.dedent('''
     from seg3d.core import unwrap_model
     out, data, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
     sgd, ds = 'sgd' in sys.argv[4:], 'ds' in sys.argv[4:]        # plain SGD; deep supervision at 1/2 and 1/4
+    auto = dict(patch_size='auto', memory_gb=100.0) if 'auto' in sys.argv[4:] else {}   # planned: the whole grid
     class PlainSGD(Callback):                    # weights that move by lr × gradient: comparable element by element
         order = -20
         def before_fit(self): self.learn.opt = torch.optim.SGD(self.learn.model.parameters(), lr=0.01)
@@ -19,7 +20,7 @@ SCRIPT = textwrap.dedent('''
             if self.grads is None: self.grads = [p.grad.clone() for p in self.learn.model.parameters()]
     spy = GradSpy()
     cfg = Config(data_dir=data, out_dir=out, target_shape=[32, 32, 16], epochs=2, batch_size=batch, num_workers=0, precision='fp32',
-                 lr=1e-4, class_weights=[1.0] * 5, split=[0.6, 0.2, 0.2], seed=3,
+                 lr=1e-4, class_weights=[1.0] * 5, split=[0.6, 0.2, 0.2], seed=3, **auto,
                  model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance',
                             deep_supervision=2 if ds else 0))
     learn = train(cfg, progress='none', cbs=[spy] + ([PlainSGD()] if sgd else []))
@@ -46,15 +47,17 @@ def test_ddp_matches_single_process(tiny_pre, tmp_path):
 
 def test_ddp_with_deep_supervision(tiny_pre, tmp_path):
     "Deep supervision's heads take part in every rank's forward (DDP needs each parameter used), and the averaged"
-    " gradient — the heads' included — is the one-process gradient of the batch of 2"
+    " gradient — the heads' included — is the one-process gradient of the batch of 2; patch_size 'auto' is rank 0's"
+    " plan on every rank (here the whole grid: the same samples)"
     script = tmp_path/'run.py'; script.write_text(SCRIPT)
     ddp = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
-                          str(tmp_path/'ddp'), str(tiny_pre), '1', 'ds'], capture_output=True, text=True, timeout=600)
+                          str(tmp_path/'ddp'), str(tiny_pre), '1', 'ds', 'auto'], capture_output=True, text=True, timeout=600)
     assert ddp.returncode == 0, ddp.stderr[-3000:]
-    single = subprocess.run([sys.executable, str(script), str(tmp_path/'single'), str(tiny_pre), '2', 'ds'], capture_output=True, text=True, timeout=600)
+    single = subprocess.run([sys.executable, str(script), str(tmp_path/'single'), str(tiny_pre), '2', 'ds', 'auto'], capture_output=True, text=True, timeout=600)
     assert single.returncode == 0, single.stderr[-3000:]
     r0, r1, s = [torch.load(tmp_path/d/f, weights_only=True) for d, f in (('ddp', 'rank0.pt'), ('ddp', 'rank1.pt'), ('single', 'rank0.pt'))]
     assert {'deep.0.weight', 'deep.1.weight'} <= set(r0['state']) and 'deep.2.weight' not in r0['state']
+    assert ddp.stdout.count("patch_size 'auto': [16, 32, 32]") == 1, ddp.stdout                # printed once, by rank 0
     for k in r0['state']: assert torch.equal(r0['state'][k], r1['state'][k]), f"ranks differ in {k}"
     flat = [torch.cat([g.flatten() for g in r['grads']]) for r in (r0, s)]
     assert_close_rel(flat[0], flat[1], what='DDP gradient with deep supervision')
