@@ -23,3 +23,5 @@ peak = torch.cuda.max_memory_allocated() / 2**30
 print(f"seed step (batch 2, 512x1024x32, bf16): {dt:.3f} s, peak {peak:.1f} GiB")
 print(f"projected seed training: 50 epochs x 171 steps = {50 * 171 * dt / 60:.1f} min (+ validation)")
 PY
+timeout 180 python bench/experiments/auto_patch_memory.py --device cuda --budgets 8 24 \
+  || echo "auto_patch_memory on CUDA failed or timed out"
