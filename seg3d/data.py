@@ -365,7 +365,8 @@ def preprocessed_cases(folder,           # folder written by seg3d_preprocess
     if bad and verbose:
         print(
             f"excluding {len(bad)} case(s) that failed preprocessing: "
-            + ', '.join(f"{e['case']} ({e['error']})" for e in bad[:5])
+            + ', '.join(f"{e['case']} ({e['error'].removeprefix(e['case'] + ': ')})" for e in bad[:5])
+            + (f" … and {len(bad) - 5} more (see {rep})" if len(bad) > 5 else '')
         )
     return sorted(e['case'] for e in entries if e.get('subset', 'train') == subset and e['status'] == 'ok')
 

@@ -1060,7 +1060,8 @@ def dataset_fingerprint(src,                  # raw dataset folder
         bar.update()
     jobs = [(asdict(c), max_voxels) for c in cases]
     _parallel('_fingerprint_job', jobs, workers or min(os.cpu_count() or 1, len(cases)), on_result,
-              lambda args, err: (dict(case=args[0]['name'], status='failed', error=f"worker failed: {err}"), None))
+              lambda args, err: (dict(case=args[0]['name'], status='failed',
+                                        error=f"{args[0]['name']}: worker failed: {err}"), None))
     bar.close()
     ok = sorted((r for r in rows if r['status'] == 'ok'), key=lambda r: r['case'])
     return dict(format='seg3d-fingerprint-1', source=str(src.resolve()), dataset_json=_dataset_json(src), cases=ok,
