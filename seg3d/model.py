@@ -556,8 +556,9 @@ def model_summary(model:nn.Module,                  # the network (its weights a
     n = count_params(model)
     act_train = sum(sizes) * bytes_per_value  # every leaf output kept for backward
     act_infer = 3 * max(sizes) * bytes_per_value  # a layer's input, output and a skip at once
+    state = 4 * n * 4                         # fp32 weights, gradients and Adam's two moments
     s = dict(params=n, gflops_forward=flops / 1e9, gflops_train_step=3 * flops / 1e9, batch=batch,
-             input_shape=list(input_shape), train_gib=(act_train + 4 * n * 4) / 2**30,
+             input_shape=list(input_shape), train_gib=(act_train + state) / 2**30, state_gib=state / 2**30,
              infer_gib=(act_infer + n * 4) / 2**30, bytes_per_value=bytes_per_value)
     if verbose:
         print(f"{n / 1e6:.1f} M params | forward {s['gflops_forward']:.0f} GFLOP for batch {batch} of "

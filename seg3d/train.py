@@ -876,7 +876,7 @@ def auto_patch(cfg:Config,                 # a config completed from the data (`
     with torch.device('meta'): net = ResNet3DSeg(cfg.in_channels, output_channels(cfg), **cfg.model)
     ref = [32, 64, 64]                                             # multiples of 16: every layer scales with voxels
     s = model_summary(net, [cfg.in_channels, *ref], cfg.batch_size, bytes_per_value=2 if half else 4, verbose=False)
-    fixed = 4 * s['params'] * 4 / 2**30                            # weights, gradients, Adam's two moments (fp32)
+    fixed = s['state_gib']                                         # weights, gradients, Adam's two moments
     per_voxel = (s['train_gib'] - fixed) / math.prod(ref)
     need = lambda q: PATCH_MEMORY_MARGIN * (fixed + per_voxel * math.prod(-(-v // 16) * 16 for v in q))   # pads to 16
     patch = list(grid)
