@@ -739,10 +739,11 @@ def _channels_from(cfg:Config, prep:dict, metas:dict, folder:Path) -> int:
     return chans
 
 def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str, ignore=None) -> tuple:
-    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's, else those found "
+    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's (or the names of 3D "
+    "Slicer's segments), else those found "
     "(the ignore label is none of them)"
     top = max(max([c for c in m['classes'] if c != ignore] or [0]) for m in metas.values())
-    names = _dataset_labels(folder)
+    names = _dataset_labels(folder) or _label_names(prep.get('label_names'))     # dataset.json, else Slicer's segments
     k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
     if top >= k:
         raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")

@@ -5,6 +5,7 @@
 # %% ../nbs/04_evaluate.ipynb #ece85947
 from __future__ import annotations
 import csv, dataclasses, io, json, sys, time
+from types import SimpleNamespace
 from pathlib import Path
 import numpy as np
 import nibabel as nib
@@ -13,9 +14,9 @@ import torch.nn.functional as F
 from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
-from .preprocess import load_label, case_name, json_regions
+from .preprocess import load_label, case_name, json_regions, segment_names, segment_classes, RawCase
 from .data import (Config, SegDataset, build_cache, preprocessed_cases, load_config, dataset_json_labels,
-                        with_model)
+                        with_model, _label_names)
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
 from .train import plot_history, train, classification_metrics
 
@@ -175,10 +176,12 @@ def _spacing_zyx(data_dir:Path, case:str) -> tuple:
 
 def raw_truth(data_dir    # folder written by seg3d_preprocess
              ) -> dict:
-    "{case: (raw label file, preprocessing plan)} of a preprocessed folder's cases whose raw label still exists"
+    "{case: (raw label file, preprocessing plan, the scan's grid)} of a preprocessed folder's cases whose raw label "
+    "still exists (the grid — shape and affine — puts a cropped 3D Slicer segmentation back in place)"
     rows = previous_entries(Path(data_dir)/'preprocessing_report.json')
     label = lambda e: (e.get('sources') or {}).get('label')
-    return {c: (Path(label(e)), e['plan']) for c, e in rows.items()
+    grid = lambda e: SimpleNamespace(shape=tuple(e['original_shape'][:3]), affine=np.asarray(e['affine'], float))
+    return {c: (Path(label(e)), e['plan'], grid(e)) for c, e in rows.items()
             if e.get('status') == 'ok' and e.get('plan') and label(e) and Path(label(e)).exists()}
 
 # %% ../nbs/04_evaluate.ipynb #42519f42
@@ -219,9 +222,9 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
     if keep_dir is not None:  # out-of-fold predictions, for choosing postprocessing
         np.savez_compressed(Path(keep_dir)/f"{s['case']}.npz", pred=pred, truth=gt, voxel_mm3=np.prod(spacing))
     if s['case'] in truth:
-        path, plan = truth[s['case']]
+        path, plan, grid = truth[s['case']]
         try:
-            lab = load_label(path, k, ignore=ign)                       # NIfTI, NRRD, MetaImage
+            lab = load_label(path, k, ignore=ign, names=segment_names(predictor.cfg.class_names), grid=grid)
             vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
             raw = predictor.postprocessed(raw_grid_maps(probs, plan, painting=predictor.painting)['label'], vox).T
             r['raw'] = label_metrics(raw, path, k, lab, ign, regions)
@@ -537,11 +540,11 @@ def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
     labels = dict(files(label_dir))
     return {c: (f, labels.get(c)) for c, f in preds.items()}
 
-def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None) -> dict:
+def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None, names=None) -> dict:
     "One case's metrics; a `CaseError` naming the file when it has no label, another grid, or values outside 0..k-1"
     if label_path is None: raise CaseError(f"{pred_path}: no label for this case (<case>.nii.gz, .nrrd, … in LABELS)")
-    pred, pimg = load_label(pred_path, k)
-    lab, limg = load_label(label_path, k, ignore=ignore)
+    pred, pimg = load_label(pred_path, k, names=names)
+    lab, limg = load_label(label_path, k, ignore=ignore, names=names, grid=pimg)      # Slicer's cropped files: put back
     if pred.shape != lab.shape or np.abs(pimg.affine - limg.affine).max() > tol:
         raise CaseError(f"{pred_path}: prediction grid {pred.shape} differs from the label's {lab.shape} "
                         f"({label_path}; affines within {tol} mm expected)")
@@ -549,11 +552,11 @@ def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, 
     return dict(prediction=str(pred_path), label=str(label_path),
                 **segmentation_metrics(pred, lab, k, spacing, ignore, regions))
 
-def _classes_found(pairs:dict, ignore) -> int:
+def _classes_found(pairs:dict, ignore, names=None) -> int:
     "Largest value in the files of `pairs` (the ignore label aside) + 1: one read of each file now, another to score"
     top = []
     for f in (f for p in pairs.values() for f in p if f is not None):
-        try: top.append(int(load_label(f)[0].max()))
+        try: top.append(int(load_label(f, names=names)[0].max()))
         except CaseError: pass                                          # reported for its case when scored
     return max([v for v in top if v != ignore] + [1]) + 1
 
@@ -561,7 +564,7 @@ def score_folder(pred_dir,                  # predicted label maps
                  label_dir,                 # ground-truth label maps
                  num_classes:int|None=None, # K (None: the largest value found, ignore label aside, + 1)
                  ignore_label:int|None=None,# label value of unannotated voxels (left out)
-                 class_names:list|None=None,# names of the K classes (None: background, class_1, ...)
+                 class_names:list|None=None,# names of the K classes (None: dataset.json's, Slicer's, else class_1, …)
                  out=None,                  # where scores.json and scores.csv go (None: `pred_dir`)
                  tol:float=1e-3,            # largest affine difference between a prediction and its label (mm)
                  regions='auto'             # {name: [class values]} also scored; 'auto': dataset.json's by the labels
@@ -571,13 +574,18 @@ def score_folder(pred_dir,                  # predicted label maps
         if not Path(d).is_dir(): raise CaseError(f"{d}: no such folder; expected a folder of {what}")
     pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
     if not pairs: raise CaseError(f"{pred_dir}: no predictions to score (<case>_pred.nii.gz, <case>.nrrd, …)")
-    k = num_classes or _classes_found(pairs, ignore_label)
-    names = class_names or ['background'] + [f'class_{i}' for i in range(1, k)]
+    labels = dataset_json_labels(Path(label_dir))                                # in or beside LABELS
+    segs = segment_names(class_names) or segment_classes([RawCase(c, [], lf) for c, (_, lf) in pairs.items() if lf],
+                                                         labels)   # 3D Slicer's segments: classes by name
+    k = num_classes or _classes_found(pairs, ignore_label, segs)
+    found = segs and (_label_names(labels) or _label_names(segs))                # Slicer's segments name the classes
+    plain = ['background'] + [f'class_{i}' for i in range(1, k)]
+    names = class_names or (found if found and len(found) == k else plain)
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
-    regions = json_regions(dataset_json_labels(Path(label_dir))) if regions == 'auto' else regions   # in or beside
+    regions = json_regions(labels) if regions == 'auto' else regions
     rows, failed = [], {}
     for c, (pf, lf) in pairs.items():
-        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions)))
+        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions, segs)))
         except CaseError as e: failed[c] = str(e)
     res = dict(aggregate_metrics(rows, names) if rows else dict(cases=0), class_names=names, num_classes=k,
                ignore_label=ignore_label, regions=regions, predictions=str(pred_dir), labels=str(label_dir),

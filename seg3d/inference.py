@@ -15,7 +15,7 @@ from .core import (CaseError, write_json, cli_parser, cli_errors, previous_entri
 from .preprocess import (case_name, safe_case, sha256, load_label, resample_label, select_part,
                               is_dicom_dir, reorient, _check_pair, PreprocessSettings, save_image, output_suffix,
                               OUTPUT_FORMATS, _sitk, _load, IMAGE_SUFFIXES, scan_shape,
-                              _warn_skipped)
+                              _warn_skipped, segment_names, SLICER_SUFFIXES)
 from .data import Config
 from .predictor import Predictor, preprocess_image, entropy, add_policy_args, policy_from_args
 from .evaluate import segmentation_metrics, label_metrics
@@ -45,6 +45,8 @@ def find_inputs(src    # an image file or DICOM folder, a folder of them, or an 
     src, kinds = Path(src), f"{', '.join(IMAGE_SUFFIXES)} or a DICOM series folder"
     if src.is_file() or is_dicom_dir(src):
         if case_name(src) is None: raise CaseError(f"{src}: not an image file; expected {kinds}")
+        if src.name.lower().endswith(SLICER_SUFFIXES):
+            raise CaseError(f"{src}: a 3D Slicer segmentation (labels), not a scan; expected an image to predict")
         return {case_name(src): [src]}
     if not src.is_dir(): raise CaseError(f"{src}: no such file or folder")
     for sub in ('imagesTs', 'images'):
@@ -52,6 +54,10 @@ def find_inputs(src    # an image file or DICOM folder, a folder of them, or an 
             src = src / sub
             break
     files = sorted(p for p in src.iterdir() if not p.name.startswith('.') and case_name(p))
+    if (segs := [p.name for p in files if p.name.lower().endswith(SLICER_SUFFIXES)]):    # labels beside the scans
+        files = [p for p in files if p.name not in segs]
+        print(f"note: skipped {len(segs)} 3D Slicer segmentation(s) in {src} (labels, not scans): "
+              f"{', '.join(segs[:3])}{' …' if len(segs) > 3 else ''}", file=sys.stderr)
     if not files: raise CaseError(f"{src}: the input folder holds no images ({kinds})")
     files = _without_outputs(files)                      # a rerun into the input folder skips what it wrote
     names = [case_name(p) for p in files]
@@ -67,14 +73,15 @@ def _find_label(label_dir, case:str) -> Path|None:
     return next((p for s in IMAGE_SUFFIXES if (p := Path(label_dir)/f'{case}{s}').exists()), None)
 
 def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float, ignore=None,
-                  regions=None) -> dict|None:
+                  regions=None, names:dict|None=None) -> dict|None:
     "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid "
     "(the label reoriented and resampled as preprocessing makes the training labels); a label on another grid than the "
     "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not scored; "
-    "`regions` ({name: [class values]}) are scored too"
+    "`regions` ({name: [class values]}) are scored too; a 3D Slicer segmentation's segments take the classes of their "
+    "names in `names` (`segment_names`) and, saved cropped, are placed on the scan's grid"
     path = _find_label(label_dir, case)
     if path is None: return None
-    lab = load_label(path, num_classes, ignore=ignore)
+    lab = load_label(path, num_classes, ignore=ignore, names=names, grid=r['ref'])
     _check_pair(r['ref'], lab[1], scan, path, tol)
     m = label_metrics(r['label_original'], path, num_classes, lab, ignore, regions)
     t = r['plan'].get('orient')
@@ -85,10 +92,13 @@ def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:f
     return dict(m, preprocessed={k: pre[k] for k in keep if k in pre})
 
 # %% ../nbs/05_inference.ipynb #73fc5e8e
-def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str='.nii.gz') -> dict:
-    "Write a case's outputs atomically in the format of `suffix` (`output_suffix`); returns {kind: path}"
+def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str='.nii.gz', class_names=None) -> dict:
+    "Write a case's outputs atomically in the format of `suffix` (`output_suffix`); returns {kind: path}. A 3D Slicer "
+    "segmentation (`.seg.nrrd`) names its segments by `class_names`; the maps beside it are plain NRRD"
     hdr = r['ref'].header
-    files = {'prediction': save_image(out/f'{case}_pred{suffix}', r['label'], r['affine'], hdr)}
+    files = {'prediction': save_image(out/f'{case}_pred{suffix}', r['label'], r['affine'], hdr,
+                                      class_names=class_names)}
+    suffix = '.nrrd' if suffix == '.seg.nrrd' else suffix                     # uncertainty, probabilities: no segments
     if r['uncertainty'] is not None:
         files['uncertainty'] = save_image(out/f'{case}_uncertainty{suffix}', r['uncertainty'], r['affine'], hdr)
     if save_probabilities:
@@ -105,13 +115,15 @@ def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space
     try:
         safe_case(case)
         r = predictor.predict_case(paths, space, both=bool(labels), probs=save_probabilities)
-        e.update(files=_write_case(out, case, r, save_probabilities, output_suffix(fmt, paths[0])),
+        e.update(files=_write_case(out, case, r, save_probabilities, output_suffix(fmt, paths[0]),
+                                   predictor.cfg.class_names),
                  original_shape=scan_shape(r['ref'], predictor.cfg.in_channels),
                  prediction_shape=list(r['label'].shape), spacing=[float(z) for z in r['ref'].header.get_zooms()[:3]],
                  sha256=[sha256(p) for p in paths], **({'classes': r['classes']} if r.get('classes') else {}))
         tol, cfg = (predictor.prep or {}).get('affine_tol', PreprocessSettings.affine_tol), predictor.cfg
         try:
-            e['metrics'] = _case_metrics(labels, case, r, cfg.num_classes, paths[0], tol, cfg.ignore_label, cfg.regions)
+            e['metrics'] = _case_metrics(labels, case, r, cfg.num_classes, paths[0], tol, cfg.ignore_label, cfg.regions,
+                                         segment_names(cfg.class_names))
         except CaseError as err: e.update(metrics=None, metrics_error=str(err))   # predicted, but its label is unusable
         e['status'] = 'ok'
     except CaseError as err: e['error'] = str(err)
@@ -147,13 +159,14 @@ def predict_folder(src,                           # a NIfTI file or a folder of 
                    num_parts:int=1,               # ... of this many shares
                    overwrite:bool=False,          # redo cases already predicted
                    progress:bool=True,            # show a progress bar
-                   output_format:str='nii.gz',    # 'nii.gz', 'nii', 'mgz', 'nrrd', 'mha', or 'same' (each scan's own)
+                   output_format:str='nii.gz',    # 'nii.gz', 'nii', 'mgz', 'nrrd', 'seg.nrrd' (Slicer), 'mha', 'same'
                    **policy
                   ) -> dict:
     "Predict every scan of `src` into `out` (`policy`: `Predictor` options); returns the report, also written as JSON"
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
-    if output_suffix(output_format) in ('.nrrd', '.mha'): _sitk(f"--output_format {output_format}")  # before any work
+    if output_suffix(output_format) in ('.nrrd', '.seg.nrrd', '.mha'):
+        _sitk(f"--output_format {output_format}")                              # before any work
     t0 = time.time()
     hold_freed_memory()                                   # no page faults for big activations (see Core)
     pred = model if isinstance(model, Predictor) else Predictor.from_checkpoints(model, **policy)
@@ -252,7 +265,8 @@ def _predict_parser():
     p.add_argument('--labels', help="folder of ground-truth labels: per-case IoU/Dice on the raw grid")
     p.add_argument('--save_probabilities', action='store_true', help="also write *_probs.nii.gz")
     p.add_argument('--output_format', choices=OUTPUT_FORMATS, default='nii.gz',
-                   help="format of the written maps: NIfTI, MGZ, NRRD, MetaImage, or 'same' as each scan's own")
+                   help="format of the written maps: NIfTI, MGZ, NRRD, MetaImage, 'same' as each scan's own, or "
+                   "'seg.nrrd': 3D Slicer's segmentation, a named segment per class")
     p.add_argument('--space', choices=['original', 'preprocessed'], default='original', help="grid of the outputs")
     p.add_argument('--part', type=int, default=0, help="this job's share (0-based) ...")
     p.add_argument('--num_parts', type=int, default=1, help="... of this many shares")

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_preprocess.ipynb #92918281
 from __future__ import annotations
-import argparse, contextlib, csv, dataclasses, gzip, hashlib, importlib, io, json, locale, os, re, sys, time
+import argparse, collections, contextlib, csv, dataclasses, gzip, hashlib
+import importlib, io, json, locale, os, re, sys, time
 import traceback, warnings
 import platform, fcntl
 from dataclasses import dataclass, asdict
@@ -21,18 +22,20 @@ from .core import (CaseError, atomic_write, write_json, cli_parser, cli_errors, 
                         writable_folder)
 
 # %% auto #0
-__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'IMAGE_SUFFIXES', 'FOREIGN_IMAGES',
-           'OUTPUT_FORMATS', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES', 'CT_AIR', 'CASE_LABELS',
-           'MAX_TASK_CLASSES', 'WORKER_DIED', 'plan_grid', 'grid_matrix', 'output_affine', 'resample_label',
-           'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes', 'axis_order',
-           'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs', 'case_name', 'safe_case',
-           'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image', 'load_label',
-           'image_from_array', 'RawCase', 'find_cases', 'skipped_images', 'save_nifti', 'output_suffix', 'save_image',
-           'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes', 'scan_shape',
-           'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'dataset_fingerprint', 'json_regions',
-           'expected_contents', 'integrity_errors', 'intensity_schemes', 'ct_like_channels', 'make_plan',
-           'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels', 'write_case_labels',
-           'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset', 'preprocess_cli', 'plan_cli']
+__all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES', 'SLICER_SUFFIXES', 'IMAGE_SUFFIXES',
+           'FOREIGN_IMAGES', 'OUTPUT_FORMATS', 'SEGMENT_COLORS', 'SEED_GRID', 'PERCENTILES', 'INTENSITY_SCHEMES',
+           'CT_AIR', 'CASE_LABELS', 'MAX_TASK_CLASSES', 'WORKER_DIED', 'plan_grid', 'grid_matrix', 'output_affine',
+           'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes',
+           'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs',
+           'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image',
+           'load_label', 'image_from_array', 'slicer_segments', 'class_values', 'segment_names', 'drawn_classes',
+           'segments_to_labels', 'onto_grid', 'RawCase', 'find_cases', 'skipped_images', 'save_nifti', 'output_suffix',
+           'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
+           'scan_shape', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'segment_classes',
+           'dataset_fingerprint', 'json_regions', 'expected_contents', 'integrity_errors', 'intensity_schemes',
+           'ct_like_channels', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels',
+           'write_case_labels', 'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset',
+           'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -245,7 +248,8 @@ def unreorient_probs(prob:torch.Tensor,   # (K, Z, Y, X) on the reoriented voxel
 NIFTI_SUFFIXES = ('.nii.gz', '.nii')
 MGH_SUFFIXES = ('.mgz', '.mgh')                        # FreeSurfer's volumes, read through nibabel
 SITK_SUFFIXES = ('.nrrd', '.nhdr', '.mha', '.mhd')     # read through SimpleITK (the `io` extra)
-IMAGE_SUFFIXES = NIFTI_SUFFIXES + MGH_SUFFIXES + SITK_SUFFIXES
+SLICER_SUFFIXES = ('.seg.nrrd', '.seg.nhdr')           # 3D Slicer's segmentations: `x.seg.nrrd` is case `x`
+IMAGE_SUFFIXES = NIFTI_SUFFIXES + MGH_SUFFIXES + SLICER_SUFFIXES + SITK_SUFFIXES
 
 def case_name(path    # a file, or a folder of DICOM files
              ) -> str|None:
@@ -304,7 +308,8 @@ def _sitk(path):
 def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4D (the 4th axis: channels)
                   path    # its file, named in errors
                  ) -> nib.Nifti1Image:
-    "A SimpleITK image as an in-memory NIfTI image with the same voxels and geometry"
+    "A SimpleITK image as an in-memory NIfTI image with the same voxels and geometry; a 3D Slicer "
+    "segmentation's segments (`slicer_segments`) ride along in its `extra`"
     dim = img.GetDimension()
     if dim not in (3, 4): raise CaseError(f"{path}: {dim}D image; expected 3D, or 4D with channels last")
     a = _sitk(path).GetArrayFromImage(img)                        # (z, y, x), (z, y, x, c) or (c, z, y, x)
@@ -313,7 +318,9 @@ def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4
     affine[:3, :3] = np.array(img.GetDirection()).reshape(dim, dim)[:3, :3] * np.array(img.GetSpacing()[:3])
     affine[:3, 3] = img.GetOrigin()[:3]
     affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine             # ITK's world is LPS, NIfTI's RAS
-    out = nib.Nifti1Image(data, affine)
+    segs = _parse_segments({k: img.GetMetaData(k) for k in img.GetMetaDataKeys() if k.startswith('Segment')},
+                           img.GetNumberOfComponentsPerPixel() if dim == 3 else img.GetSize()[3], path)
+    out = nib.Nifti1Image(data, affine, extra=None if segs is None else dict(segments=segs))
     out.set_sform(affine, 1)
     out.set_qform(affine, 1)
     return out
@@ -518,20 +525,26 @@ def _check_label_values(a:np.ndarray,    # the label voxels as stored (integers,
         raise CaseError(f"{path}: label values {outside[:5]} outside the classes 0..{limit}{also}")
 
 # %% ../nbs/00_preprocess.ipynb #1fd8a29b
-def load_label(path:Path,              # label file (X, Y, Z), or (X, Y, Z, 1[, 1])
+def load_label(path:Path,              # label file (X, Y, Z), or (X, Y, Z, 1[, 1]); or a 3D Slicer segmentation
                num_classes:int=None,   # labels must lie in 0..num_classes-1 (None: any non-negative integer)
                max_voxels:int=0,       # refuse bigger volumes (0: no guard)
-               ignore:int|None=None    # also allowed: the value of unannotated voxels (nnU-Net's ignore label)
+               ignore:int|None=None,   # also allowed: the value of unannotated voxels (nnU-Net's ignore label)
+               names:dict|None=None,   # {class name: value} (`class_values`): Slicer segments take their names' values
+               grid=None               # the scan's image object: a cropped Slicer segmentation is put on its grid
               ):
     "Load a label map as uint8 (X, Y, Z) with its NIfTI image object; raise `CaseError` on bad input"
     path = Path(path)
     img = _load(path, max_voxels)
-    shape = img.shape[:3] if len(img.shape) in (4, 5) and set(img.shape[3:]) == {1} else img.shape
-    if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
-    scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
-    a = _read(img, path, dtype=np.float64 if scaled else None).reshape(shape, order='F')
+    segs = img.extra.get('segments') if isinstance(getattr(img, 'extra', None), dict) else None
+    if segs is not None: a = segments_to_labels(np.asanyarray(img.dataobj), segs, path, names)
+    else:
+        shape = img.shape[:3] if len(img.shape) in (4, 5) and set(img.shape[3:]) == {1} else img.shape
+        if len(shape) != 3: raise CaseError(f"{path}: label array has shape {img.shape}; expected 3D (X, Y, Z)")
+        scaled = getattr(img.dataobj, 'slope', 1) != 1 or getattr(img.dataobj, 'inter', 0) != 0
+        a = _read(img, path, dtype=np.float64 if scaled else None).reshape(shape, order='F')
     _check_label_values(a, path, num_classes, ignore)
-    return np.asfortranarray(a.astype(np.uint8)), img
+    a = np.asfortranarray(a.astype(np.uint8))
+    return onto_grid(a, img, grid, path) if segs is not None and grid is not None else (a, img)
 
 # %% ../nbs/00_preprocess.ipynb #546ab7f4
 def _nii(path, data, affine=None, **hdr):
@@ -558,6 +571,157 @@ def image_from_array(array,              # (X, Y, Z) or (X, Y, Z, C) intensities
     if not np.isfinite(data).all():
         raise CaseError(f"{where}: {int((~np.isfinite(data)).sum())} NaN/Inf voxels; expected finite intensities")
     return check_image(data, where, channels), nib.Nifti1Image(np.zeros(data.shape[:3], np.uint8), aff)
+
+# %% ../nbs/00_preprocess.ipynb #d753fc9f
+def _norm_name(name) -> str:
+    "A class or segment name as compared: lower case, runs of spaces, '_' and '-' as one space"
+    return ' '.join(re.split(r'[\s_-]+', str(name).strip().lower())).strip()
+
+def _parse_segments(meta:dict,    # an NRRD header's `SegmentN_...` fields
+                    layers:int,   # the file's layers (vector components)
+                    path) -> list|None:
+    "[{'name', 'layer', 'value'}] of a 3D Slicer segmentation, [] for a `.seg.nrrd` without segments, else None"
+    n = 0
+    while f'Segment{n}_ID' in meta or f'Segment{n}_Name' in meta: n += 1
+    if not n: return [] if str(path).lower().endswith(SLICER_SUFFIXES) else None
+    segs = []
+    for i in range(n):
+        f = lambda k, d: meta.get(f'Segment{i}_{k}', d)
+        old = layers > 1 and f'Segment{i}_Layer' not in meta        # before Slicer 4.11: a binary layer per segment
+        try: layer, value = int(f('Layer', i if old else 0)), int(f('LabelValue', 1 if old else i + 1))
+        except ValueError:
+            raise CaseError(f"{path}: Segment{i}_Layer {f('Layer', '')!r}, Segment{i}_LabelValue "
+                            f"{f('LabelValue', '')!r}; expected integers (a 3D Slicer segmentation header)") from None
+        segs.append(dict(name=str(f('Name', f('ID', f'segment_{i}'))).strip(), layer=layer, value=value))
+    return segs
+
+def slicer_segments(path    # a `.seg.nrrd` (or any NRRD) file
+                   ) -> list|None:
+    "The segments of a 3D Slicer segmentation file, from its header alone: [{'name', 'layer', 'value'}]; None for a "
+    "file that is no Slicer segmentation"
+    path = Path(path)
+    if not path.name.lower().endswith(('.nrrd', '.nhdr')): return None
+    sitk, r = _sitk(path), None
+    r = sitk.ImageFileReader()
+    r.SetFileName(str(path))
+    try:
+        with _keep_locale(): r.ReadImageInformation()
+    except Exception: return None                                     # unreadable: the case fails when it is read
+    meta = {k: r.GetMetaData(k) for k in r.GetMetaDataKeys() if k.startswith('Segment')}
+    return _parse_segments(meta, r.GetNumberOfComponents(), path)
+
+# %% ../nbs/00_preprocess.ipynb #d2c77c02
+def _write_seg_nrrd(path,              # output file, `.seg.nrrd`
+                    layers,            # (X, Y, Z) or (layers, X, Y, Z) voxels, uint8
+                    affine,            # voxel → world (mm, RAS)
+                    segments:list,     # [(name, layer, label value)]
+                    old:bool=False):   # Slicer before 4.11: no Layer/LabelValue fields
+    "Write `layers` as 3D Slicer writes a segmentation (test helper)"
+    a = np.asarray(layers, np.uint8)
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine, float)
+    vec = lambda v: '(' + ','.join(repr(float(x)) for x in v) + ')'
+    head = ['NRRD0004', 'type: unsigned char', f'dimension: {a.ndim}', 'space: left-posterior-superior',
+            'sizes: ' + ' '.join(map(str, a.shape)),
+            'space directions: ' + ('none ' if a.ndim == 4 else '') + ' '.join(vec(lps[:3, j]) for j in range(3)),
+            'kinds: ' + ('list ' if a.ndim == 4 else '') + 'domain domain domain', 'encoding: gzip',
+            f'space origin: {vec(lps[:3, 3])}', 'Segmentation_MasterRepresentation:=Binary labelmap']
+    for i, (name, layer, value) in enumerate(segments):
+        head += [f'Segment{i}_ID:=Segment_{i + 1}', f'Segment{i}_Name:={name}']
+        if not old: head += [f'Segment{i}_Layer:={layer}', f'Segment{i}_LabelValue:={value}']
+    body = gzip.compress(a.tobytes(order='F'))                      # NRRD: the first axis (the layer) runs fastest
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(('\n'.join(head) + '\n\n').encode() + body)
+    return Path(path)
+
+# %% ../nbs/00_preprocess.ipynb #a2556c90
+def class_values(labels    # dataset.json's `labels` (nnU-Net's {name: value}, the MSD's {"0": name}) or a list of names
+                ) -> dict:
+    "{class name: value} of a dataset's classes (names compared by `_norm_name`; regions and 'ignore' left out)"
+    if isinstance(labels, (list, tuple)): return {_norm_name(n): v for v, n in enumerate(labels)}
+    if not isinstance(labels, dict): return {}
+    if labels and all(str(k).strip().isdigit() for k in labels):
+        return {_norm_name(n): int(k) for k, n in labels.items()}
+    return {_norm_name(n): int(v) for n, v in labels.items()
+            if n != 'ignore' and not isinstance(v, bool) and (isinstance(v, int) or str(v).strip().isdigit())}
+
+def segment_names(class_names:list|None    # a model's class names (index = value)
+                 ) -> dict|None:
+    "{class name: value} by which a model's classes match Slicer segments; None for seg3d's placeholder names "
+    "(`class_1`, …): nothing to match, the values as drawn"
+    if not class_names or all(re.fullmatch(r'class_\d+', str(n)) for n in class_names[1:]): return None
+    return class_values(list(class_names))
+
+def drawn_classes(segs:list) -> list:
+    "Each segment's class when no names decide: its label value, or its place in the file (1, 2, …) when segments in "
+    "different layers share label values"
+    values = [s['value'] for s in segs]
+    return values if len(set(values)) == len(values) else list(range(1, len(segs) + 1))
+
+def segments_to_labels(data:np.ndarray,       # (X, Y, Z) or (X, Y, Z, layers) voxels of a Slicer segmentation
+                       segs:list,             # its segments (`slicer_segments`)
+                       path,                  # the file, named in errors
+                       names:dict|None=None   # {class name: value} (`class_values`); None: `drawn_classes`
+                      ) -> np.ndarray:
+    "One (X, Y, Z) label map from a Slicer segmentation's segments (a lookup per layer); overlapping segments and "
+    "values no segment claims are `CaseError`s"
+    layers = np.asarray(data).reshape(*np.shape(data)[:3], -1, order='F')
+    if layers.dtype.kind not in 'ui':
+        raise CaseError(f"{path}: {layers.dtype} voxels; expected the integer label values of a 3D Slicer segmentation")
+    classes = drawn_classes(segs) if not names else [names.get(_norm_name(s['name'])) for s in segs]
+    for s, cls in zip(segs, classes):
+        if not 0 <= s['layer'] < layers.shape[3] or not 0 < s['value'] < 2**16:
+            raise CaseError(f"{path}: segment {s['name']!r} has layer {s['layer']} and label value {s['value']}; "
+                            f"expected a layer below {layers.shape[3]} and a value in 1..65535")
+        if cls is None:
+            raise CaseError(f"{path}: segment {s['name']!r} is none of the classes {sorted(names, key=names.get)}; "
+                            "expected segment names as the dataset's labels name the classes (dataset.json)")
+    out = np.zeros(layers.shape[:3], np.int32)
+    owner = np.full(layers.shape[:3], -1, np.int16) if layers.shape[3] > 1 else None    # overlaps need layers
+    for layer in range(layers.shape[3]):
+        a, here = layers[..., layer], [i for i, s in enumerate(segs) if segs[i]['layer'] == layer]
+        lut = np.full(max([int(a.max(initial=0))] + [segs[i]['value'] for i in here]) + 1, -2, np.int16)
+        lut[0] = -1                                                       # background
+        for i in here: lut[segs[i]['value']] = i
+        idx = lut[a] if a.min(initial=0) >= 0 else None                    # a negative value indexes from the end
+        if idx is None or (idx == -2).any():
+            stray = sorted({int(v) for v in np.unique(a) if v < 0 or lut[v] == -2})
+            raise CaseError(f"{path}: value(s) {stray[:5]} in layer {layer} belong to no segment; expected only the "
+                            f"label values of its segments ({[segs[i]['name'] for i in here]})")
+        m = idx >= 0
+        if owner is not None:
+            if (clash := m & (owner >= 0)).any():
+                v = np.flatnonzero(clash)[0]
+                raise CaseError(f"{path}: segments {segs[owner.flat[v]]['name']!r} and {segs[idx.flat[v]]['name']!r} "
+                                f"overlap in {int(clash.sum())} voxel(s); expected each voxel in one segment at most "
+                                "(Slicer's masking 'overwrite other segments')")
+            owner[m] = idx[m]
+        out[m] = np.asarray(classes, np.int32)[idx[m]]
+    return out
+
+# %% ../nbs/00_preprocess.ipynb #2ba5430a
+def onto_grid(label:np.ndarray,  # (X, Y, Z) label map of a Slicer segmentation
+              img,               # its image object (affine)
+              grid,              # the scan's image object (shape, affine)
+              path,              # the file, named in errors
+              tol:float=1e-3     # mm: how far the lattices may differ
+             ) -> tuple:
+    "(label, image object) on the scan's grid: a segmentation saved cropped on the scan's voxel lattice is padded "
+    "back, Slicer's one-voxel file of an empty segmentation is all background, anything else is returned unchanged"
+    shape, A, B = tuple(int(n) for n in grid.shape[:3]), np.asarray(grid.affine, float), np.asarray(img.affine, float)
+    on_grid = lambda a: (a, nib.Nifti1Image(a, A))
+    if label.size == 1: return on_grid(np.zeros(shape, np.uint8, order='F'))          # Slicer: no voxels at all
+    if label.shape == shape and np.abs(B - A).max() <= tol: return label, img
+    off = np.linalg.solve(A[:3, :3], B[:3, 3] - A[:3, 3])
+    if np.abs(B[:3, :3] - A[:3, :3]).max() > tol or np.abs(A[:3, :3] @ (off - np.round(off))).max() > tol:
+        return label, img                                                             # not the scan's lattice
+    off = np.round(off).astype(int)
+    lo, hi = np.maximum(off, 0), np.minimum(off + label.shape, shape)
+    out = np.zeros(shape, np.uint8, order='F')
+    if (hi > lo).all(): out[tuple(map(slice, lo, hi))] = label[tuple(map(slice, lo - off, hi - off))]
+    if (lost := int(np.count_nonzero(label)) - int(np.count_nonzero(out))):
+        raise CaseError(f"{path}: {lost} labelled voxel(s) lie outside the scan's grid {list(shape)} (the segmentation "
+                        f"starts at voxel {off.tolist()} of the scan); expected a segmentation of this scan")
+    return on_grid(out)
 
 # %% ../nbs/00_preprocess.ipynb #f8b7ef81
 @dataclass
@@ -703,14 +867,16 @@ def save_nifti(path,                  # output file, `.nii.gz` or `.nii`
     return atomic_write(path, write, suffix='.nii')
 
 # %% ../nbs/00_preprocess.ipynb #699c59a8
-OUTPUT_FORMATS = ('nii.gz', 'nii', 'mgz', 'nrrd', 'mha', 'same')     # 'same': the input scan's own format
+OUTPUT_FORMATS = ('nii.gz', 'nii', 'mgz', 'nrrd', 'seg.nrrd', 'mha', 'same')   # 'same': the scan's own format
+SEGMENT_COLORS = ((0.90, 0.30, 0.24), (0.30, 0.69, 0.29), (0.22, 0.49, 0.72), (1.0, 0.5, 0.0), (0.6, 0.31, 0.64),
+                  (0.65, 0.34, 0.16), (0.97, 0.51, 0.75), (0.1, 0.75, 0.81), (0.74, 0.74, 0.13), (0.5, 0.5, 0.5))
 
 def output_suffix(fmt:str,          # one of `OUTPUT_FORMATS`
                   source=None       # the input scan (for 'same')
                  ) -> str:
     "The file ending of an output in format `fmt`"
     if fmt not in OUTPUT_FORMATS: raise ValueError(f"output format must be one of {OUTPUT_FORMATS}, got {fmt!r}")
-    if fmt != 'same': return '.' + fmt
+    if fmt != 'same': return '.' + fmt                          # 'seg.nrrd': 3D Slicer's segmentation
     name = Path(source).name.lower() if source is not None else ''
     kinds = (('.nii.gz', '.nii.gz'), ('.nii', '.nii'), ('.mgz', '.mgz'), ('.mgh', '.mgz'), ('.nrrd', '.nrrd'),
              ('.nhdr', '.nrrd'), ('.mha', '.mha'), ('.mhd', '.mha'))
@@ -723,13 +889,29 @@ def _save_mgz(path, data:np.ndarray, affine:np.ndarray):
         a = a.astype(np.float32 if a.dtype.kind == 'f' else np.int32)
     return atomic_write(path, lambda tmp: nib.save(nib.MGHImage(a, np.asarray(affine, float)), str(tmp)), suffix='.mgz')
 
-def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, `.nrrd` or `.mha`
+def _segment_fields(label:np.ndarray,   # (X, Y, Z) label map
+                    class_names:list       # names of the classes 0..K-1 (0: background, no segment)
+                   ) -> dict:
+    "3D Slicer's header fields describing each class 1..K-1 of a label map as a segment (one layer)"
+    f = {'Segmentation_MasterRepresentation': 'Binary labelmap', 'Segmentation_ReferenceImageExtentOffset': '0 0 0',
+         'Segmentation_ContainedRepresentationNames': 'Binary labelmap|'}
+    for i, name in enumerate(class_names[1:]):
+        idx = np.nonzero(label == i + 1)
+        ext = ' '.join(f'{a.min()} {a.max()}' for a in idx) if idx[0].size else '0 -1 0 -1 0 -1'
+        f |= {f'Segment{i}_{k}': v for k, v in dict(
+            ID=f'Segment_{i + 1}', Name=str(name), NameAutoGenerated='0', LabelValue=str(i + 1), Layer='0', Extent=ext,
+            Color=' '.join(f'{c:g}' for c in SEGMENT_COLORS[i % len(SEGMENT_COLORS)]), ColorAutoGenerated='0',
+            Tags='|').items()}
+    return f
+
+def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, `.nrrd`, `.seg.nrrd` or `.mha`
                data:np.ndarray,       # array in NIfTI axis order (X, Y, Z[, C])
                affine:np.ndarray,     # voxel → world (mm, RAS)
                ref_header=None,       # NIfTI header to copy units and codes from (NIfTI outputs)
-               compresslevel:int=1):  # gzip level (NIfTI); NRRD and MetaImage are compressed by ITK
+               compresslevel:int=1,   # gzip level (NIfTI); NRRD and MetaImage are compressed by ITK
+               class_names:list|None=None):  # a `.seg.nrrd` label map: its classes' names (0: background)
     "Save an image atomically: NIfTI with `save_nifti`, MGZ through nibabel, NRRD or MetaImage through SimpleITK, "
-    "with the same geometry"
+    "with the same geometry; `.seg.nrrd`: a label map as a 3D Slicer segmentation, one named segment per class"
     if str(path).lower().endswith(NIFTI_SUFFIXES): return save_nifti(path, data, affine, ref_header, compresslevel)
     if str(path).lower().endswith('.mgz'): return _save_mgz(path, data, affine)
     if not str(path).lower().endswith(('.nrrd', '.mha')):
@@ -743,7 +925,14 @@ def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, 
     img.SetSpacing(spacing.tolist())
     img.SetOrigin(lps[:3, 3].tolist())
     img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
-    return atomic_write(path, lambda tmp: sitk.WriteImage(img, str(tmp), True), suffix=Path(path).suffix)
+    if str(path).lower().endswith(SLICER_SUFFIXES):
+        names = class_names or ['background'] + [f'class_{v}' for v in range(1, int(a.max()) + 1)]
+        if a.ndim != 3 or a.dtype.kind not in 'ui' or a.max(initial=0) >= len(names):
+            raise ValueError(f"{path}: a 3D Slicer segmentation holds a label map with classes 0..{len(names) - 1}; "
+                             f"got {a.dtype} values up to {a.max(initial=0)} in shape {a.shape}")
+        for k, v in _segment_fields(a, names).items(): img.SetMetaData(k, v)
+    suffix = '.seg.nrrd' if str(path).lower().endswith('.seg.nrrd') else Path(path).suffix
+    return atomic_write(path, lambda tmp: sitk.WriteImage(img, str(tmp), True), suffix=suffix)
 
 # %% ../nbs/00_preprocess.ipynb #19b6dcbe
 SEED_GRID = (512, 1024, 32)       # the original pipeline's preprocessed grid (X, Y, Z): the one place it is written
@@ -765,6 +954,7 @@ class PreprocessSettings:
     )
     label_resampling:str='nearest'  # labels onto the grid: 'nearest' or 'linear' (nnU-Net's: each class like the image)
     ignore_label:int|None=None      # the label value of unannotated voxels (nnU-Net's 'ignore'; above every class)
+    label_names:dict|None=None      # {class name: value} for 3D Slicer segmentations (`segment_classes`)
 
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
@@ -774,10 +964,11 @@ class PreprocessSettings:
     def suffix(self): return '.nii.gz' if self.compresslevel else '.nii'
 
     def key(self):
-        "What the outputs depend on (default label resampling and no ignore label left out: older folders stay valid)"
+        "What the outputs depend on (defaults of the later fields left out: older folders stay valid)"
         k = {k: v for k, v in asdict(self).items() if k not in ('max_voxels',)} | {'target': list(self.target)}
         if k['label_resampling'] == 'nearest': del k['label_resampling']
         if k['ignore_label'] is None: del k['ignore_label']
+        if k['label_names'] is None: del k['label_names']
         return k
 
 # %% ../nbs/00_preprocess.ipynb #d1475746
@@ -896,7 +1087,7 @@ def _preprocess_files(case:RawCase, s:PreprocessSettings, outs:dict, e:dict):
     image, ref = load_image(case.images, s.channels, s.max_voxels)
     label = None
     if case.label:
-        label, lref = load_label(case.label, s.num_classes, s.max_voxels, s.ignore_label)
+        label, lref = load_label(case.label, s.num_classes, s.max_voxels, s.ignore_label, s.label_names, ref)
         _check_pair(ref, lref, case.images[0], case.label, s.affine_tol)
     image, label, plan, affine = prepare(image, ref.affine, s, label)
     e.update(_describe(case, image, ref, label, plan, s, affine))
@@ -952,14 +1143,15 @@ def _channel_fingerprint(values:np.ndarray, fg:np.ndarray|None, rng, samples:int
 def case_fingerprint(case:RawCase,        # the case's files
                      max_voxels:int=0,    # memory guard (0: off)
                      samples:int=10000,   # foreground values kept per channel, for the dataset's intensity statistics
-                     affine_tol:float=1e-3  # largest allowed difference between image and label affines (mm)
+                     affine_tol:float=1e-3, # largest allowed difference between image and label affines (mm)
+                     names:dict|None=None   # {class name: value} for Slicer segmentations (`segment_classes`)
                     ) -> tuple:
     "What a case is — geometry, orientation, channels, intensities, label values — read once; and its foreground sample"
     if case.error: raise CaseError(case.error)
     image, ref = load_image(case.images, None, max_voxels)
     label = None
     if case.label:
-        label, lref = load_label(case.label, None, max_voxels)
+        label, lref = load_label(case.label, None, max_voxels, names=names, grid=ref)
         _check_pair(ref, lref, case.images[0], case.label, affine_tol)       # the same checks as preprocessing
     rng, fg = np.random.default_rng(0), (label > 0).ravel(order='F') if label is not None else None
     flat = image.reshape(-1, image.shape[3], order='F')
@@ -1026,14 +1218,42 @@ def summarize_fingerprint(rows:list,      # `case_fingerprint`s of the readable 
                 channels={str(c): sum(r['channels'] == c for r in rows) for c in sorted({r['channels'] for r in rows})},
                 **_class_census(rows), foreground_intensity=_pooled_intensity(samples))
 
+# %% ../nbs/00_preprocess.ipynb #08d31442
+def segment_classes(cases:list,   # the dataset's `RawCase`s
+                    labels=None   # dataset.json's `labels`, if any
+                   ) -> dict|None:
+    "{class name: value} by which the dataset's Slicer segmentations become label maps, or None when it has none"
+    segs = {}
+    for c in cases:
+        try: found = slicer_segments(c.label) if c.label and not c.error else None
+        except CaseError: found = None                        # SimpleITK missing: the case fails when it is read
+        if found is not None: segs[c.name] = found
+    if not segs: return None
+    if labels: return class_values(labels)
+    votes = {}
+    for found in segs.values():
+        for s, v in zip(found, drawn_classes(found)):
+            votes.setdefault(_norm_name(s['name']), collections.Counter())[v] += 1
+    names = {n: v.most_common(1)[0][0] for n, v in sorted(votes.items())}
+    tied = [n for n, v in votes.items() if len(v) > 1 and v.most_common(2)[1][1] == v.most_common(1)[0][1]]
+    shared = [n for n in names if list(names.values()).count(names[n]) > 1]
+    if tied or shared:
+        say = '; '.join(f"{n!r}: " + ', '.join(f"{v} in {k} file(s)" for v, k in votes[n].most_common())
+                        for n in sorted(set(tied + shared)))
+        raise CaseError(f"segment names and label values disagree across the Slicer segmentations ({say}); expected "
+                        "one value per class in most files: name the classes in dataset.json's labels, e.g. "
+                        + json.dumps({'background': 0, **{n: i + 1 for i, n in enumerate(names)}}))
+    return {'background': 0, **dict(sorted(names.items(), key=lambda kv: kv[1]))}
+
 # %% ../nbs/00_preprocess.ipynb #d8411528
 def _fingerprint_job(case:dict,        # a `RawCase` as plain data (it pickles from notebooks and scripts alike)
-                     max_voxels:int    # memory guard
+                     max_voxels:int,   # memory guard
+                     names:dict|None=None  # {class name: value} for Slicer segmentations
                     ) -> tuple:
     "Worker entry point: one case's fingerprint (or its failure) and its foreground sample"
     c = RawCase(**case)
     try:
-        fp, samples = case_fingerprint(c, max_voxels)
+        fp, samples = case_fingerprint(c, max_voxels, names=names)
         return dict(fp, sources=_sources(c), status='ok'), samples
     except Exception as e:
         msg = str(e) if isinstance(e, CaseError) else f"{c.name}: {type(e).__name__}: {e}"
@@ -1058,15 +1278,17 @@ def dataset_fingerprint(src,                  # raw dataset folder
         rows.append(res[0])
         if res[1] is not None and res[0].get('labels'): samples.append(res[1])
         bar.update()
-    jobs = [(asdict(c), max_voxels) for c in cases]
+    dj = _dataset_json(src)
+    names = segment_classes(cases, (dj or {}).get('labels'))
+    jobs = [(asdict(c), max_voxels, names) for c in cases]
     _parallel('_fingerprint_job', jobs, workers or min(os.cpu_count() or 1, len(cases)), on_result,
               lambda args, err: (dict(case=args[0]['name'], status='failed',
                                         error=f"{args[0]['name']}: worker failed: {err}"), None))
     bar.close()
     ok = sorted((r for r in rows if r['status'] == 'ok'), key=lambda r: r['case'])
-    return dict(format='seg3d-fingerprint-1', source=str(src.resolve()), dataset_json=_dataset_json(src), cases=ok,
+    return dict(format='seg3d-fingerprint-1', source=str(src.resolve()), dataset_json=dj, cases=ok,
                 failed=sorted((r for r in rows if r['status'] != 'ok'), key=lambda r: r['case']),
-                dataset=summarize_fingerprint(ok, samples))
+                dataset=summarize_fingerprint(ok, samples), **({'segment_classes': names} if names else {}))
 
 # %% ../nbs/00_preprocess.ipynb #579a572f
 def _channel_names(dj:dict) -> list:
@@ -1262,8 +1484,8 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
 def resolve_settings(fp:dict,                # `dataset_fingerprint`
                      s:PreprocessSettings    # the user's settings; 'auto' and None fields are decided from the data
                     ) -> PreprocessSettings:
-    "Settings with what the data decide filled in: channels and "
-    "classes (and the ignore label: stated, else dataset.json's), the orientation, each channel's intensity scheme"
+    "Settings with what the data decide filled in: channels and classes (and the ignore label: stated, else "
+    "dataset.json's), the orientation, each channel's intensity scheme, the classes of 3D Slicer segments"
     dj = fp.get('dataset_json') or {}
     ignore = s.ignore_label if s.ignore_label is not None else _json_ignore(dj.get('labels'))
     channels, num_classes = expected_contents(fp, s.channels, s.num_classes, ignore)
@@ -1275,7 +1497,8 @@ def resolve_settings(fp:dict,                # `dataset_fingerprint`
     ):
         intensity = intensity_schemes(fp, channels, None if intensity == 'auto' else intensity)
     return dataclasses.replace(s, channels=channels, num_classes=num_classes, ignore_label=ignore,
-                               orientation=orientation, intensity=None if intensity == 'auto' else intensity)
+                               orientation=orientation, intensity=None if intensity == 'auto' else intensity,
+                               label_names=s.label_names or fp.get('segment_classes'))
 
 # %% ../nbs/00_preprocess.ipynb #cbd519e9
 def _input_hashes(cases:list) -> dict:
@@ -1289,12 +1512,14 @@ def fingerprint_for(src,                    # raw dataset folder
                     max_voxels:int=0,       # memory guard
                     overwrite:bool=False    # compute afresh even when the kept one matches
                    ) -> dict:
-    "The fingerprint in `out/fingerprint.json` if it was made from exactly these files, else a new one (written there)"
+    "The fingerprint in `out/fingerprint.json` if it was made from exactly these files and the same `dataset.json`, "
+    "else a new one (written there)"
     path = Path(out)/'fingerprint.json'
     try: old = None if overwrite or not path.exists() else json.loads(path.read_text())
     except ValueError: old = None                                         # cut short by a crash: made again
     known = {r['case']: r.get('sha256') for r in (old or {}).get('cases', []) + (old or {}).get('failed', [])}
-    if old and old.get('format') == 'seg3d-fingerprint-1' and known == _input_hashes(find_cases(src)):
+    same_json = old and old.get('dataset_json') == _dataset_json(Path(src))      # dataset.json decides classes, schemes
+    if same_json and old.get('format') == 'seg3d-fingerprint-1' and known == _input_hashes(find_cases(src)):
         return old                                       # the same files: the same fingerprint (failures included)
     fp = dataset_fingerprint(src, workers, progress, max_voxels)
     write_json(path, fp)
@@ -1723,6 +1948,8 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
         order = plan.get('region_class_order')
         print(f"regions (dataset.json) {plan['regions']}{f', class order {order}' if order else ''}: scored beside the "
               f"classes; seg3d_train --loss regions learns a sigmoid per region, as nnU-Net does")
+    if s.label_names:
+        print(f"3D Slicer segments by name → class {s.label_names}")
     for w in plan['warnings']: print(f"  warning: {w}")
     for c, e in plan['failed'].items(): print(f"  FAILED {c}: {e}")
     print(f"written: {out/'fingerprint.json'}, {out/'plan.json'}")
