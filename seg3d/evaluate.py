@@ -21,11 +21,11 @@ from .predictor import Predictor, add_policy_args, policy_from_args, postprocess
 from .train import plot_history, train, classification_metrics
 
 # %% auto #0
-__all__ = ['confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
-           'segmentation_metrics', 'region_metrics', 'mean_region_dice', 'aggregate_metrics', 'raw_truth',
-           'label_metrics', 'evaluate_cases', 'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section',
-           'plot_tasks', 'evaluate', 'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli', 'cross_validate',
-           'choose_postprocessing', 'plot_cv', 'cv_cli']
+__all__ = ['NSD_MM', 'confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
+           'surface_dice', 'segmentation_metrics', 'region_metrics', 'mean_region_dice', 'aggregate_metrics',
+           'raw_truth', 'label_metrics', 'evaluate_cases', 'plot_distributions', 'plot_confusion', 'plot_overlays',
+           'task_section', 'plot_tasks', 'evaluate', 'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli',
+           'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -85,16 +85,29 @@ def hd95_assd(d:tuple|None    # from `surface_distances`
     if d is None: return None, None
     return float(max(np.percentile(d[0], 95), np.percentile(d[1], 95))), float(np.concatenate(d).mean())
 
+NSD_MM = 2.0    # the normalized surface Dice's default tolerance (mm)
+
+def surface_dice(d:tuple|None,       # from `surface_distances`
+                 tol:float=NSD_MM,   # how far a surface point may lie from the other surface (mm)
+                 both_empty:bool=True  # when `d` is None: are both masks empty (else one is)?
+                ) -> float|None:
+    "Normalized surface Dice: the share of both surfaces' points within `tol` mm of the other surface; 0 when one "
+    "mask is empty, None when both are"
+    if d is None: return None if both_empty else 0.0
+    return float(((d[0] <= tol).sum() + (d[1] <= tol).sum()) / (d[0].size + d[1].size))
+
 # %% ../nbs/04_evaluate.ipynb #4b9df0d0
 def segmentation_metrics(pred,              # predicted label map
                          target,            # ground-truth label map of the same shape
                          num_classes:int,   # K
                          spacing=None,      # voxel size per axis (mm; None: 1)
                          ignore:int|None=None,  # label value of unannotated voxels in `target`: left out
-                         regions:dict|None=None # {name: [class values]}: also scored as regions (`region_metrics`)
+                         regions:dict|None=None,# {name: [class values]}: also scored as regions (`region_metrics`)
+                         nsd_mm:float=NSD_MM    # the normalized surface Dice's tolerance (mm)
                         ) -> dict:
-    "IoU, Dice (per class and means), HD95, ASSD (mm), volumes and the confusion matrix of one case; with unannotated "
-    "voxels the overlaps and volumes count the annotated ones, and distances are left out (no surface is known)"
+    "IoU, Dice (per class and means), HD95, ASSD (mm), normalized surface Dice, volumes and the confusion matrix of "
+    "one case; with unannotated voxels the overlaps and volumes count the annotated ones, and distances are left out "
+    "(no surface is known)"
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
         raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
@@ -103,19 +116,21 @@ def segmentation_metrics(pred,              # predicted label map
         confusion_matrix(pred, target, num_classes)
     iou, dice = overlap_from_confusion(cm)
     vox = float(np.prod(spacing)) if spacing is not None else 1.0
-    hd, asd, flags = [None] * num_classes, [None] * num_classes, [None] * num_classes
+    hd, asd, nsd, flags = [None] * num_classes, [None] * num_classes, [None] * num_classes, [None] * num_classes
     for c in range(1, num_classes):
         if partial:
             flags[c] = 'partial_annotation'
             continue
         p, t = pred == c, target == c
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
-        hd[c], asd[c] = hd95_assd(surface_distances(p, t, spacing))
+        d = surface_distances(p, t, spacing)
+        (hd[c], asd[c]), nsd[c] = hd95_assd(d), surface_dice(d, nsd_mm, not (p.any() or t.any()))
     mean = lambda v: float(np.mean([x for x in v if x is not None])) if any(x is not None for x in v) else None
-    per_region = region_metrics(pred, target, regions, spacing, ignore) if regions else None
+    per_region = region_metrics(pred, target, regions, spacing, ignore, nsd_mm) if regions else None
     return dict(iou=iou, dice=dice, mean_iou=mean(iou), mean_fg_iou=mean(iou[1:]), mean_fg_dice=mean(dice[1:]),
                 **({'regions': per_region, 'mean_region_dice': mean_region_dice(per_region)} if regions else {}),
-                hd95=hd, assd=asd, distance_flags=flags, volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
+                hd95=hd, assd=asd, nsd=nsd, mean_fg_nsd=mean(nsd[1:]), nsd_mm=float(nsd_mm), distance_flags=flags,
+                volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
                 volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
                 volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(), confusion=cm.tolist())
 
@@ -124,9 +139,10 @@ def region_metrics(pred,                # predicted label map
                    target,              # ground-truth label map of the same shape
                    regions:dict,        # {name: [class values]}: each region is the union of its classes
                    spacing=None,        # voxel size per axis (mm; None: 1)
-                   ignore:int|None=None # label value of unannotated voxels in `target`: left out
+                   ignore:int|None=None,# label value of unannotated voxels in `target`: left out
+                   nsd_mm:float=NSD_MM  # the normalized surface Dice's tolerance (mm)
                   ) -> dict:
-    "{region: IoU, Dice, HD95, ASSD (mm)} of each region's mask (any of its classes) in `pred` against `target`"
+    "{region: IoU, Dice, HD95, ASSD (mm), NSD} of each region's mask (any of its classes) in `pred` against `target`"
     pred, target = np.asarray(pred), np.asarray(target)
     known = (target != ignore) if ignore is not None and (target == ignore).any() else None
     out = {}
@@ -134,9 +150,11 @@ def region_metrics(pred,                # predicted label map
         p, t = np.isin(pred, values), np.isin(target, values)
         pk, tk = (p[known], t[known]) if known is not None else (p, t)
         inter, total = int((pk & tk).sum()), int(pk.sum() + tk.sum())
-        hd, asd = hd95_assd(surface_distances(p, t, spacing)) if known is None else (None, None)
+        d = surface_distances(p, t, spacing) if known is None else None
+        hd, asd = hd95_assd(d)
+        nsd = surface_dice(d, nsd_mm, not (p.any() or t.any())) if known is None else None
         out[name] = dict(iou=inter / (total - inter) if total else None, dice=2 * inter / total if total else None,
-                         hd95=hd, assd=asd)
+                         hd95=hd, assd=asd, nsd=nsd)
     return out
 
 def mean_region_dice(per_region:dict) -> float|None:
@@ -155,12 +173,13 @@ def aggregate_metrics(rows:list,          # per-case metrics (`segmentation_metr
     def mean(vals):
         v = [x for x in vals if x is not None]
         return float(np.mean(v)) if v else None
-    k = len(class_names)
-    agg = {m: [mean(r[m][c] for r in rows) for c in range(k)] for m in ('iou', 'dice', 'hd95', 'assd')}
-    agg.update({m: mean(r[m] for r in rows) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')})
-    agg['per_class'] = {n: {m: agg[m][c] for m in ('iou', 'dice', 'hd95', 'assd')} for c, n in enumerate(class_names)}
+    k, per = len(class_names), ('iou', 'dice', 'hd95', 'assd', 'nsd')       # rows from before NSD lack it: None
+    agg = {m: [mean((r.get(m) or [None] * k)[c] for r in rows) for c in range(k)] for m in per}
+    agg.update({m: mean(r.get(m) for r in rows) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'mean_fg_nsd')})
+    agg['nsd_mm'] = next((r['nsd_mm'] for r in rows if 'nsd_mm' in r), None)
+    agg['per_class'] = {n: {m: agg[m][c] for m in per} for c, n in enumerate(class_names)}
     if rows and 'regions' in rows[0]:                                  # each region's mean over the cases
-        agg['per_region'] = {n: {m: mean(r['regions'][n][m] for r in rows) for m in ('iou', 'dice', 'hd95', 'assd')}
+        agg['per_region'] = {n: {m: mean(r['regions'][n].get(m) for r in rows) for m in per}
                              for n in rows[0]['regions']}
         agg['mean_region_dice'] = mean_region_dice(agg['per_region'])
     agg['confusion'] = np.sum([r['confusion'] for r in rows], 0).tolist() if rows else None
@@ -190,15 +209,17 @@ def label_metrics(pred:np.ndarray,   # (X, Y, Z) predicted label map
                   num_classes:int,   # K
                   loaded=None,       # `load_label(label_path)`'s result, if it was read already
                   ignore:int|None=None,  # label value of unannotated voxels (left out)
-                  regions:dict|None=None # {name: [class values]}: also scored as regions
+                  regions:dict|None=None,# {name: [class values]}: also scored as regions
+                  nsd_mm:float=NSD_MM    # the normalized surface Dice's tolerance (mm)
                  ) -> dict:
     "IoU, Dice, HD95 and ASSD of an (X, Y, Z) prediction against the label file on the same grid"
     lab, limg = loaded or load_label(label_path, num_classes, ignore=ignore)
     if lab.shape != pred.shape:
         raise CaseError(f"{label_path}: label shape {lab.shape} differs from the prediction's {pred.shape}")
     m = segmentation_metrics(pred, lab, num_classes, tuple(float(z) for z in limg.header.get_zooms()[:3]), ignore,
-                             regions)
-    keep = ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd', 'regions', 'mean_region_dice')
+                             regions, nsd_mm)
+    keep = ('iou', 'dice', 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'hd95', 'assd', 'nsd', 'mean_fg_nsd', 'nsd_mm',
+            'regions', 'mean_region_dice')
     return dict(label=str(label_path), **{k: m[k] for k in keep if k in m})
 
 # %% ../nbs/04_evaluate.ipynb #72c89ba0
@@ -208,13 +229,14 @@ def _classes_row(cl:dict, s:dict, names:dict) -> dict:
     return {t: dict(cl[t], truth=names[t][y] if y >= 0 else None) for t, y in zip(cl, truth)}
 
 # %% ../nbs/04_evaluate.ipynb #7ab81d77
-def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None) -> tuple:
+def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:Path|None=None,
+              nsd_mm:float=NSD_MM) -> tuple:
     "Metrics of one dataset item on the preprocessed grid (and on the raw grid when its raw label is in `truth`)"
     t0, k, spacing, samples = time.time(), predictor.cfg.num_classes, _spacing_zyx(ds.folder, s['case']), []
     ign, regions = predictor.cfg.ignore_label, predictor.cfg.regions      # unannotated voxels: not scored
     probs, gt = predictor.probs(s['image'], samples), s['label'].numpy()
     pred = predictor.labels(probs, float(np.prod(spacing)))              # postprocessed when the predictor has steps
-    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign, regions))
+    r = dict(case=s['case'], **segmentation_metrics(pred, gt, k, spacing, ign, regions, nsd_mm))
     if (cl := predictor.case_classes(samples)): r['classes'] = _classes_row(cl, s, predictor.cfg.model.tasks)
     if predictor.postprocess:                                           # the score without it, beside
         plain = segmentation_metrics(argmax_u8(probs, painting=predictor.painting), gt, k, spacing, ign)
@@ -227,7 +249,7 @@ def _case_row(predictor:Predictor, s:dict, ds:SegDataset, truth:dict, keep_dir:P
             lab = load_label(path, k, ignore=ign, names=segment_names(predictor.cfg.class_names), grid=grid)
             vox = float(abs(np.linalg.det(lab[1].affine[:3, :3])))
             raw = predictor.postprocessed(raw_grid_maps(probs, plan, painting=predictor.painting)['label'], vox).T
-            r['raw'] = label_metrics(raw, path, k, lab, ign, regions)
+            r['raw'] = label_metrics(raw, path, k, lab, ign, regions, nsd_mm)
         except CaseError as e: r['raw_error'] = str(e)                  # e.g. the raw label changed since preprocessing
     r['seconds'] = round(time.time() - t0, 3)
     return r, pred
@@ -238,14 +260,15 @@ def evaluate_cases(predictor:Predictor,   # the trained model(s) and prediction 
                    progress=True,          # show a progress bar
                    keep=('best', 'worst'), # which cases to keep for pictures
                    truth:dict|None=None,   # `raw_truth` of the folder: also score on the raw grids
-                   keep_dir=None           # write each case's prediction and truth here (out-of-fold)
+                   keep_dir=None,          # write each case's prediction and truth here (out-of-fold)
+                   nsd_mm:float=NSD_MM     # the normalized surface Dice's tolerance (mm)
                   ) -> tuple:
     "Per-case metrics over a dataset; also the best and worst cases' image, truth and prediction for pictures"
     from tqdm.auto import tqdm
     rows, pics = [], {}
     for i in tqdm(range(len(ds)), desc='evaluate', unit='case', disable=not progress):
         s = ds[i]
-        r, pred = _case_row(predictor, s, ds, truth or {}, keep_dir)
+        r, pred = _case_row(predictor, s, ds, truth or {}, keep_dir, nsd_mm)
         rows.append(r)
         score = r['mean_fg_dice'] if r['mean_fg_dice'] is not None else -1
         for k, better in (('best', lambda a, b: a > b), ('worst', lambda a, b: a < b)):
@@ -398,16 +421,17 @@ def _write_csv(path, rows, class_names):
     folds = any('fold' in r for r in rows)                            # out-of-fold rows say which fold predicted them
     regions = list(rows[0].get('regions') or {}) if rows else []
     w.writerow(
-        ['case', *(['fold'] if folds else []), 'mean_iou', 'mean_fg_iou', 'mean_fg_dice']
-        + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd') for n in class_names]
+        ['case', *(['fold'] if folds else []), 'mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'mean_fg_nsd']
+        + [f'{m}_{n}' for m in ('iou', 'dice', 'hd95', 'assd', 'nsd') for n in class_names]
         + [f'dice_region_{n}' for n in regions]
     )
     fmt = lambda v: '' if v is None else f'{v:.6g}'
     for r in rows:
         w.writerow(
             [r['case'], *([r.get('fold', '')] if folds else [])]
-            + [fmt(r[m]) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice')]
-            + [fmt(r[m][c]) for m in ('iou', 'dice', 'hd95', 'assd') for c in range(len(class_names))]
+            + [fmt(r.get(m)) for m in ('mean_iou', 'mean_fg_iou', 'mean_fg_dice', 'mean_fg_nsd')]
+            + [fmt((r.get(m) or [None] * len(class_names))[c]) for m in ('iou', 'dice', 'hd95', 'assd', 'nsd')
+               for c in range(len(class_names))]
             + [fmt(r['regions'][n]['dice']) for n in regions]
         )
     atomic_write(path, lambda t: t.write_text(f.getvalue()))
@@ -458,6 +482,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
              split:str='test',      # 'test', 'val', 'train' (as stored in the checkpoint) or 'all'
              out=None,              # output folder (default: the model's folder)
              progress=True,         # show a progress bar
+             nsd_mm:float=NSD_MM,   # the normalized surface Dice's tolerance (mm)
              **policy
             ) -> dict:
     "Evaluate model(s) on a split of a preprocessed folder (`policy`: `Predictor` options); writes metrics, CSV, plots"
@@ -470,7 +495,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     labels = cfg.case_labels if cfg.case_labels != 'auto' and Path(cfg.case_labels or '').exists() else 'auto'
     with_labels = dataclasses.replace(cfg, data_dir=str(data_dir), case_labels=labels)     # this folder's table
     ds = SegDataset(data_dir, cases, with_labels, metas=build_cache(data_dir, cases, verbose=False))
-    rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir))
+    rows, pics = evaluate_cases(pred, ds, progress, truth=raw_truth(data_dir), nsd_mm=nsd_mm)
     section = _section(pred, rows, split, cases)
     _write_outputs(out, split, section, rows, pics, cfg.class_names)
     return section
@@ -488,14 +513,18 @@ def _task_line(t:str, m:dict) -> str:
 def metrics_table(section:dict    # an evaluation section (`evaluate`)
                  ) -> str:
     "A plain-text per-class table of an evaluation section"
-    lines = [f"{'class':22} {'IoU':>7} {'Dice':>7} {'HD95 mm':>8} {'ASSD mm':>8}"]
+    tol = section.get('nsd_mm')
+    nsd = f" {'NSD ' + f'{tol:g}' + 'mm':>9}" if tol is not None else ''
+    lines = [f"{'class':22} {'IoU':>7} {'Dice':>7} {'HD95 mm':>8} {'ASSD mm':>8}{nsd}"]
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
-    for n, m in section['per_class'].items():
-        lines.append(f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
-    for n, m in (section.get('per_region') or {}).items():
-        lines.append(f"{'region ' + n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}")
+    row = lambda n, m: (f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}"
+                        + (f" {f(m.get('nsd'), 9)}" if nsd else ''))
+    lines += [row(n, m) for n, m in section['per_class'].items()]
+    lines += [row('region ' + n, m) for n, m in (section.get('per_region') or {}).items()]
     lines.append(f"mean IoU (all classes) {section['mean_iou']:.4f} | mean foreground IoU {section['mean_fg_iou']:.4f} "
-                 f"| mean foreground Dice {section['mean_fg_dice']:.4f} | {section['cases']} case(s)")
+                 f"| mean foreground Dice {section['mean_fg_dice']:.4f}"
+                 + (f" | mean foreground NSD {v:.4f}" if (v := section.get('mean_fg_nsd')) is not None else '')
+                 + f" | {section['cases']} case(s)")
     if section.get('mean_region_dice') is not None: lines.append(f"mean region Dice {section['mean_region_dice']:.4f}")
     if section.get('without_postprocessing'):
         plain = section['without_postprocessing']['mean_fg_dice']
@@ -512,16 +541,19 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
 
 # %% ../nbs/04_evaluate.ipynb #fa3d85ee
 def evaluate_cli(argv=None):   # arguments (None: the command line)
-    "Evaluate a trained model on a split: per-class IoU/Dice/HD95/ASSD, metrics JSON, CSV and plots"
+    "Evaluate a trained model on a split: per-class IoU/Dice/HD95/ASSD/NSD, metrics JSON, CSV and plots"
     p = cli_parser('seg3d_evaluate', evaluate_cli.__doc__)
     p.add_argument('model', nargs='+', help="checkpoint(s) (several: an ensemble) or a model folder")
     p.add_argument('data', help="folder written by seg3d_preprocess")
     p.add_argument('--split', choices=['test', 'val', 'train', 'all'], default='test',
                    help="which cases of the training's split ('all': every case in DATA)")
     p.add_argument('--out', help="output folder (default: the model's folder)")
+    p.add_argument('--nsd_mm', type=float, default=NSD_MM,
+                   help="tolerance of the normalized surface Dice: how far a surface point may lie from the other "
+                   "surface (mm)")
     add_policy_args(p)
     a = p.parse_args(argv)
-    with cli_errors(): sec = evaluate(a.model, a.data, a.split, a.out, **policy_from_args(a))
+    with cli_errors(): sec = evaluate(a.model, a.data, a.split, a.out, nsd_mm=a.nsd_mm, **policy_from_args(a))
     m = Path(a.model[0])
     o = Path(a.out or (m if m.is_dir() else m.parent))
     print(metrics_table(sec))
@@ -540,7 +572,8 @@ def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
     labels = dict(files(label_dir))
     return {c: (f, labels.get(c)) for c, f in preds.items()}
 
-def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None, names=None) -> dict:
+def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None, names=None,
+                nsd_mm:float=NSD_MM) -> dict:
     "One case's metrics; a `CaseError` naming the file when it has no label, another grid, or values outside 0..k-1"
     if label_path is None: raise CaseError(f"{pred_path}: no label for this case (<case>.nii.gz, .nrrd, … in LABELS)")
     pred, pimg = load_label(pred_path, k, names=names)
@@ -550,7 +583,7 @@ def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, 
                         f"({label_path}; affines within {tol} mm expected)")
     spacing = tuple(float(z) for z in limg.header.get_zooms()[:3])
     return dict(prediction=str(pred_path), label=str(label_path),
-                **segmentation_metrics(pred, lab, k, spacing, ignore, regions))
+                **segmentation_metrics(pred, lab, k, spacing, ignore, regions, nsd_mm))
 
 def _classes_found(pairs:dict, ignore, names=None) -> int:
     "Largest value in the files of `pairs` (the ignore label aside) + 1: one read of each file now, another to score"
@@ -567,9 +600,11 @@ def score_folder(pred_dir,                  # predicted label maps
                  class_names:list|None=None,# names of the K classes (None: dataset.json's, Slicer's, else class_1, …)
                  out=None,                  # where scores.json and scores.csv go (None: `pred_dir`)
                  tol:float=1e-3,            # largest affine difference between a prediction and its label (mm)
-                 regions='auto'             # {name: [class values]} also scored; 'auto': dataset.json's by the labels
+                 regions='auto',            # {name: [class values]} also scored; 'auto': dataset.json's by the labels
+                 nsd_mm:float=NSD_MM        # the normalized surface Dice's tolerance (mm)
                 ) -> dict:
-    "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD"
+    "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD, "
+    "NSD"
     for d, what in ((pred_dir, 'predictions'), (label_dir, 'labels')):
         if not Path(d).is_dir(): raise CaseError(f"{d}: no such folder; expected a folder of {what}")
     pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
@@ -585,7 +620,7 @@ def score_folder(pred_dir,                  # predicted label maps
     regions = json_regions(labels) if regions == 'auto' else regions
     rows, failed = [], {}
     for c, (pf, lf) in pairs.items():
-        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions, segs)))
+        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions, segs, nsd_mm)))
         except CaseError as e: failed[c] = str(e)
     res = dict(aggregate_metrics(rows, names) if rows else dict(cases=0), class_names=names, num_classes=k,
                ignore_label=ignore_label, regions=regions, predictions=str(pred_dir), labels=str(label_dir),
@@ -597,16 +632,21 @@ def score_folder(pred_dir,                  # predicted label maps
 
 # %% ../nbs/04_evaluate.ipynb #9540d809
 def score_cli(argv=None):   # arguments (None: the command line)
-    "Score predicted label maps (any tool's) against ground-truth labels: IoU/Dice/HD95/ASSD per case and their means"
+    "Score predicted label maps (any tool's) against ground-truth labels: IoU/Dice/HD95/ASSD/NSD per case and "
+    "their means"
     p = cli_parser('seg3d_score', score_cli.__doc__)
     p.add_argument('predictions', help="folder of predicted label maps: <case>_pred.<ext> or <case>.<ext> "
                    "(NIfTI, NRRD, MetaImage)")
     p.add_argument('labels', help="folder of ground-truth label maps <case>.<ext>")
     p.add_argument('--num_classes', type=int, help="classes 0..N-1 (default: the largest value found + 1)")
     p.add_argument('--ignore_label', type=int, help="label value of unannotated voxels, left out of the scores")
+    p.add_argument('--nsd_mm', type=float, default=NSD_MM,
+                   help="tolerance of the normalized surface Dice: how far a surface point may lie from the other "
+                   "surface (mm)")
     p.add_argument('--out', help="where scores.json and scores.csv go (default: the predictions folder)")
     a = p.parse_args(argv)
-    with cli_errors(): res = score_folder(a.predictions, a.labels, a.num_classes, a.ignore_label, out=a.out)
+    with cli_errors(): res = score_folder(a.predictions, a.labels, a.num_classes, a.ignore_label, out=a.out,
+                                                nsd_mm=a.nsd_mm)
     if res['cases']: print(metrics_table(res))
     for c, e in res['failed'].items(): print(f"  NOT SCORED {c}: {e}")
     out = Path(a.out or a.predictions)

@@ -664,7 +664,7 @@ def segments_to_labels(data:np.ndarray,       # (X, Y, Z) or (X, Y, Z, layers) v
                       ) -> np.ndarray:
     "One (X, Y, Z) label map from a Slicer segmentation's segments (a lookup per layer); overlapping segments and "
     "values no segment claims are `CaseError`s"
-    layers = np.asarray(data).reshape(*np.shape(data)[:3], -1, order='F')
+    layers = np.asfortranarray(np.asarray(data).reshape(*np.shape(data)[:3], -1, order='F'))
     if layers.dtype.kind not in 'ui':
         raise CaseError(f"{path}: {layers.dtype} voxels; expected the integer label values of a 3D Slicer segmentation")
     classes = drawn_classes(segs) if not names else [names.get(_norm_name(s['name'])) for s in segs]
@@ -675,28 +675,31 @@ def segments_to_labels(data:np.ndarray,       # (X, Y, Z) or (X, Y, Z, layers) v
         if cls is None:
             raise CaseError(f"{path}: segment {s['name']!r} is none of the classes {sorted(names, key=names.get)}; "
                             "expected segment names as the dataset's labels name the classes (dataset.json)")
-    out = np.zeros(layers.shape[:3], np.int32)
-    owner = np.full(layers.shape[:3], -1, np.int16) if layers.shape[3] > 1 else None    # overlaps need layers
-    for layer in range(layers.shape[3]):
-        a, here = layers[..., layer], [i for i, s in enumerate(segs) if segs[i]['layer'] == layer]
+    n, shape = layers.shape[3], layers.shape[:3]
+    flat = [layers[..., k].ravel(order='F') for k in range(n)]      # views, walked in memory order
+    out, table = np.zeros(flat[0].size, np.int32), np.array([0] + list(classes), np.int32)   # table[0]: background
+    owner = np.full(out.size, -1, np.int16) if n > 1 else None       # overlaps need more than one layer
+    for layer, a in enumerate(flat):
+        here = [i for i, s in enumerate(segs) if s['layer'] == layer]
         lut = np.full(max([int(a.max(initial=0))] + [segs[i]['value'] for i in here]) + 1, -2, np.int16)
-        lut[0] = -1                                                       # background
+        lut[0] = -1                                                   # background
         for i in here: lut[segs[i]['value']] = i
-        idx = lut[a] if a.min(initial=0) >= 0 else None                    # a negative value indexes from the end
+        idx = lut[a] if a.min(initial=0) >= 0 else None               # a negative value would index from the end
         if idx is None or (idx == -2).any():
             stray = sorted({int(v) for v in np.unique(a) if v < 0 or lut[v] == -2})
             raise CaseError(f"{path}: value(s) {stray[:5]} in layer {layer} belong to no segment; expected only the "
                             f"label values of its segments ({[segs[i]['name'] for i in here]})")
-        m = idx >= 0
         if owner is not None:
+            m = idx >= 0
             if (clash := m & (owner >= 0)).any():
-                v = np.flatnonzero(clash)[0]
-                raise CaseError(f"{path}: segments {segs[owner.flat[v]]['name']!r} and {segs[idx.flat[v]]['name']!r} "
-                                f"overlap in {int(clash.sum())} voxel(s); expected each voxel in one segment at most "
-                                "(Slicer's masking 'overwrite other segments')")
+                v = int(np.flatnonzero(clash)[0])
+                raise CaseError(f"{path}: segments {segs[owner[v]]['name']!r} and {segs[idx[v]]['name']!r} overlap in "
+                                f"{int(clash.sum())} voxel(s); expected each voxel in one segment at most (Slicer's "
+                                "masking 'overwrite other segments')")
             owner[m] = idx[m]
-        out[m] = np.asarray(classes, np.int32)[idx[m]]
-    return out
+        out += table[idx + 1]                                         # no overlap: each voxel gets one class
+    return out.reshape(shape, order='F')
+
 
 # %% ../nbs/00_preprocess.ipynb #2ba5430a
 def onto_grid(label:np.ndarray,  # (X, Y, Z) label map of a Slicer segmentation
