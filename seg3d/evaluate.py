@@ -199,7 +199,8 @@ def raw_truth(data_dir    # folder written by seg3d_preprocess
     "still exists (the grid — shape and affine — puts a cropped 3D Slicer segmentation back in place)"
     rows = previous_entries(Path(data_dir)/'preprocessing_report.json')
     label = lambda e: (e.get('sources') or {}).get('label')
-    grid = lambda e: SimpleNamespace(shape=tuple(e['original_shape'][:3]), affine=np.asarray(e['affine'], float))
+    grid = lambda e: SimpleNamespace(shape=tuple(e['original_shape'][:3]), affine=np.asarray(e['affine'], float)) \
+        if e.get('original_shape') and e.get('affine') else None                     # older reports: no grid
     return {c: (Path(label(e)), e['plan'], grid(e)) for c, e in rows.items()
             if e.get('status') == 'ok' and e.get('plan') and label(e) and Path(label(e)).exists()}
 
