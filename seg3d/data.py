@@ -254,8 +254,8 @@ def region_painting(regions:dict,        # {name: [class values]}
                     order:list|None=None # nnU-Net's `regions_class_order`: the class each region paints, in the
                                          # regions' order (None: derived)
                    ) -> list:
-    "[(output channel, class value)] in painting order: as `order` says (the regions in their order), or derived — "
-    "larger regions first, each painting the one class it holds that no smaller region holds"
+    ("[(output channel, class value)] in painting order: as `order` says (the regions in their order), or derived — "
+     "larger regions first, each painting the one class it holds that no smaller region holds")
     names = list(regions)
     if order is not None: return _given_painting(regions, order, k, source)
     order = sorted(range(len(names)), key=lambda i: -len(set(regions[names[i]])))     # stable: ties keep their order
@@ -307,8 +307,8 @@ def paint_regions(p:torch.Tensor,        # region probabilities (or logits) with
                   threshold:float=0.5,   # 0.5 for probabilities, 0 for logits
                   dim:int=0              # the regions' axis
                  ) -> torch.Tensor:
-    "The uint8 label map painted from regions: each region, in painting order, sets its class where it is above "
-    "`threshold` (a later, smaller region overwrites)"
+    ("The uint8 label map painted from regions: each region, in painting order, sets its class where it is above "
+     "`threshold` (a later, smaller region overwrites)")
     out = torch.zeros(p.shape[:dim] + p.shape[dim + 1:], dtype=torch.uint8, device=p.device)
     for ch, c in painting: out.masked_fill_(p.select(dim, ch) > threshold, c)
     return out
@@ -632,8 +632,8 @@ def build_cache(folder,         # folder written by seg3d_preprocess
 DOWNSAMPLING = 16                             # the network's total stride (stem 2 × stages 2·2·2)
 
 def _label_names(labels) -> list|None:
-    "Class names in label order from a dataset.json's `labels`: nnU-Net's {name: value} (its 'ignore' is no class), "
-    "the MSD's {\"0\": name}, or a list; None for nnU-Net's regions (lists of values) or anything else"
+    ("Class names in label order from a dataset.json's `labels`: nnU-Net's {name: value} (its 'ignore' is no class), "
+     "the MSD's {\"0\": name}, or a list; None for nnU-Net's regions (lists of values) or anything else")
     if isinstance(labels, list): return [str(n) for n in labels] or None
     if not isinstance(labels, dict) or not labels: return None
     if all(str(k).strip().isdigit() for k in labels): return [str(labels[k]) for k in sorted(labels, key=int)]
@@ -739,9 +739,8 @@ def _channels_from(cfg:Config, prep:dict, metas:dict, folder:Path) -> int:
     return chans
 
 def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str, ignore=None) -> tuple:
-    "(number of classes, class names): the config's, else the preprocessing's or dataset.json's (or the names of 3D "
-    "Slicer's segments), else those found "
-    "(the ignore label is none of them)"
+    ("(number of classes, class names): the config's, else the preprocessing's or dataset.json's (or the names of 3D "
+     "Slicer's segments), else those found (the ignore label is none of them)")
     top = max(max([c for c in m['classes'] if c != ignore] or [0]) for m in metas.values())
     names = _dataset_labels(folder) or _label_names(prep.get('label_names'))     # dataset.json, else Slicer's segments
     k = cfg.num_classes or prep.get('num_classes') or (len(names) if names else top + 1)
@@ -755,8 +754,8 @@ def config_from_data(cfg:Config,        # the run's settings; None fields are fi
                      metas:dict,        # {case: cache metadata} of the cases in use (`build_cache`)
                      source='config'    # named in errors
                     ) -> Config:
-    "`cfg` with grid, channels, classes, class names, regions and weights from the preprocessed data, and checked "
-    "against it"
+    ("`cfg` with grid, channels, classes, class names, regions and weights from the preprocessed data, and checked "
+     "against it")
     folder = Path(cfg.data_dir)
     dj = dataset_json(folder)
     prep = json.loads((folder/'preprocessing_config.json').read_text())['settings']
@@ -896,8 +895,8 @@ def _rotation(angle:float, tilt=(0.0, 0.0)) -> torch.Tensor:
     return (rot(1, 2, angle) @ rot(0, 2, tilt[0]) @ rot(0, 1, tilt[1])).float()
 
 def _sampling_grid(shape, angle, zoom, disp, device, tilt=None) -> torch.Tensor:
-    "grid_sample grid (1, Z, Y, X, 3): rotation by `angle`° in-plane and zoom in-plane about the centre — or, with "
-    "`tilt` (° about Y, ° about X), rotation and zoom in 3D — plus `disp` (voxels)"
+    ("grid_sample grid (1, Z, Y, X, 3): rotation by `angle`° in-plane and zoom in-plane about the centre — or, with "
+     "`tilt` (° about Y, ° about X), rotation and zoom in 3D — plus `disp` (voxels)")
     zz, yy, xx = torch.meshgrid(
         *[torch.arange(n, dtype=torch.float32, device=device) - (n - 1) / 2 for n in shape], indexing='ij'
     )

@@ -125,8 +125,8 @@ def _report(s:dict, sec_table:str, out:Path):
 
 # %% ../nbs/06_demo.ipynb #521dbd95
 def demo_cli(argv=None):   # arguments (None: the command line)
-    "Run seg3d end to end on MNI152-derived demo subjects: "
-    "cohort, preprocess, train, evaluate, predict with uncertainty"
+    ("Run seg3d end to end on MNI152-derived demo subjects: "
+     "cohort, preprocess, train, evaluate, predict with uncertainty")
     p = cli_parser('seg3d_demo', demo_cli.__doc__)
     p.add_argument('out', nargs='?', default='demo_out', help="output folder")
     p.add_argument('--subjects', type=int, help="subjects in the cohort (default 24; 48 with --multitask)")

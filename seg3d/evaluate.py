@@ -91,8 +91,8 @@ def surface_dice(d:tuple|None,       # from `surface_distances`
                  tol:float=NSD_MM,   # how far a surface point may lie from the other surface (mm)
                  both_empty:bool=True  # when `d` is None: are both masks empty (else one is)?
                 ) -> float|None:
-    "Normalized surface Dice: the share of both surfaces' points within `tol` mm of the other surface; 0 when one "
-    "mask is empty, None when both are"
+    ("Normalized surface Dice: the share of both surfaces' points within `tol` mm of the other surface; 0 when one "
+     "mask is empty, None when both are")
     if d is None: return None if both_empty else 0.0
     return float(((d[0] <= tol).sum() + (d[1] <= tol).sum()) / (d[0].size + d[1].size))
 
@@ -105,9 +105,9 @@ def segmentation_metrics(pred,              # predicted label map
                          regions:dict|None=None,# {name: [class values]}: also scored as regions (`region_metrics`)
                          nsd_mm:float=NSD_MM    # the normalized surface Dice's tolerance (mm)
                         ) -> dict:
-    "IoU, Dice (per class and means), HD95, ASSD (mm), normalized surface Dice, volumes and the confusion matrix of "
-    "one case; with unannotated voxels the overlaps and volumes count the annotated ones, and distances are left out "
-    "(no surface is known)"
+    ("IoU, Dice (per class and means), HD95, ASSD (mm), normalized surface Dice, volumes and the confusion matrix of "
+     "one case; with unannotated voxels the overlaps and volumes count the annotated ones, and distances are left out "
+     "(no surface is known)")
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
         raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
@@ -195,8 +195,8 @@ def _spacing_zyx(data_dir:Path, case:str) -> tuple:
 
 def raw_truth(data_dir    # folder written by seg3d_preprocess
              ) -> dict:
-    "{case: (raw label file, preprocessing plan, the scan's grid)} of a preprocessed folder's cases whose raw label "
-    "still exists (the grid — shape and affine — puts a cropped 3D Slicer segmentation back in place)"
+    ("{case: (raw label file, preprocessing plan, the scan's grid)} of a preprocessed folder's cases whose raw label "
+     "still exists (the grid — shape and affine — puts a cropped 3D Slicer segmentation back in place)")
     rows = previous_entries(Path(data_dir)/'preprocessing_report.json')
     label = lambda e: (e.get('sources') or {}).get('label')
     grid = lambda e: SimpleNamespace(shape=tuple(e['original_shape'][:3]), affine=np.asarray(e['affine'], float)) \
@@ -282,8 +282,8 @@ def plot_distributions(rows:list,          # per-case metrics
                        class_names:list,   # names of the K classes
                        path=None           # PNG file (None: just return the figure)
                       ):
-    "Per-class (and per-region, where the rows have regions) Dice and IoU over the evaluated cases (box plots with the "
-    "cases as points)"
+    ("Per-class (and per-region, where the rows have regions) Dice and IoU over the evaluated cases (box plots with "
+     "the cases as points)")
     import matplotlib.pyplot as plt
     regions = list(next((r['regions'] for r in rows if r.get('regions')), {}))
     cols = [(n, lambda r, m, c=c: r[m][c]) for c, n in enumerate(class_names)] + \
@@ -565,8 +565,8 @@ def evaluate_cli(argv=None):   # arguments (None: the command line)
 
 # %% ../nbs/04_evaluate.ipynb #8e6a9b68
 def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
-    "{case: (prediction, label or None)}: predictions `<case>_pred.<ext>` or `<case>.<ext>` (uncertainty and "
-    "probability maps skipped), labels `<case>.<ext>`"
+    ("{case: (prediction, label or None)}: predictions `<case>_pred.<ext>` or `<case>.<ext>` (uncertainty and "
+     "probability maps skipped), labels `<case>.<ext>`")
     files = lambda d: [(n, f) for f in sorted(Path(d).iterdir()) if not f.name.startswith('.') and (n := case_name(f))]
     preds = {n[:-5] if n.endswith('_pred') else n: f for n, f in files(pred_dir)
              if not n.endswith(('_uncertainty', '_probs'))}
@@ -604,8 +604,8 @@ def score_folder(pred_dir,                  # predicted label maps
                  regions='auto',            # {name: [class values]} also scored; 'auto': dataset.json's by the labels
                  nsd_mm:float=NSD_MM        # the normalized surface Dice's tolerance (mm)
                 ) -> dict:
-    "Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD, "
-    "NSD"
+    ("Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD, "
+     "NSD")
     for d, what in ((pred_dir, 'predictions'), (label_dir, 'labels')):
         if not Path(d).is_dir(): raise CaseError(f"{d}: no such folder; expected a folder of {what}")
     pairs = _prediction_pairs(Path(pred_dir), Path(label_dir))
@@ -633,8 +633,8 @@ def score_folder(pred_dir,                  # predicted label maps
 
 # %% ../nbs/04_evaluate.ipynb #9540d809
 def score_cli(argv=None):   # arguments (None: the command line)
-    "Score predicted label maps (any tool's) against ground-truth labels: IoU/Dice/HD95/ASSD/NSD per case and "
-    "their means"
+    ("Score predicted label maps (any tool's) against ground-truth labels: IoU/Dice/HD95/ASSD/NSD per case and "
+     "their means")
     p = cli_parser('seg3d_score', score_cli.__doc__)
     p.add_argument('predictions', help="folder of predicted label maps: <case>_pred.<ext> or <case>.<ext> "
                    "(NIfTI, NRRD, MetaImage)")
@@ -705,8 +705,8 @@ def _group_dice(cm:np.ndarray, g:list) -> float|None:
     return float(2 * both / (pred + true)) if pred + true else None
 
 def _oof_dice(files:list, steps:list, k:int, groups:list|None=None) -> np.ndarray:
-    "Per-class Dice — or per group of classes (a region), with `groups` — of the out-of-fold predictions after "
-    "`steps` (mean over the cases where it is present)"
+    ("Per-class Dice — or per group of classes (a region), with `groups` — of the out-of-fold predictions after "
+     "`steps` (mean over the cases where it is present)")
     groups, per_case = groups or [[c] for c in range(k)], []
     for f in files:
         d = np.load(f)
@@ -718,16 +718,16 @@ def _oof_dice(files:list, steps:list, k:int, groups:list|None=None) -> np.ndarra
     return np.nanmean(dice, 0) if len(dice) else np.full(len(groups), np.nan)
 
 def _candidates(groups:list, voxel_mm3:float) -> list:
-    "The steps tried for each group of classes (a class, or a region's classes as one mask): its largest component, "
-    "or no components under 10, 100 or 1000 voxels"
+    ("The steps tried for each group of classes (a class, or a region's classes as one mask): its largest component, "
+     "or no components under 10, 100 or 1000 voxels")
     size = lambda g, n: [dict(classes=list(g), op='min_size', volume_mm3=n * voxel_mm3, voxels=n)]
     return [[[dict(classes=list(g), op='largest')]] + [size(g, n) for n in (10, 100, 1000)] for g in groups]
 
 # %% ../nbs/04_evaluate.ipynb #b2b12096
 def _best_variant(files:list, steps:list, variants:list, c:int|None, k:int, tried:list,
                   groups:list|None=None) -> list|None:
-    "The variant that most improves class `c`'s out-of-fold Dice — region `c`'s with `groups` — (None: the mean "
-    "foreground) after `steps`, if any; every variant tried is recorded in `tried`"
+    ("The variant that most improves class `c`'s out-of-fold Dice — region `c`'s with `groups` — (None: the mean "
+     "foreground) after `steps`, if any; every variant tried is recorded in `tried`")
     now = _oof_dice(files, steps, k, groups)
     score = lambda d: (np.nanmean(d if groups else d[1:]) if c is None else d[c])
     best, best_d, first = None, now, len(tried)
@@ -744,8 +744,8 @@ def choose_postprocessing(oof_dir,       # out-of-fold predictions (`{case}.npz`
                           regions:dict|None=None  # a region-trained model's {name: [classes]}: scored, and
                                                   # postprocessed, region by region (nnU-Net's, for region training)
                          ) -> dict:
-    "nnU-Net's choice: foreground-as-one-region, then each class (or region), each step kept only where out-of-fold "
-    "Dice improves"
+    ("nnU-Net's choice: foreground-as-one-region, then each class (or region), each step kept only where out-of-fold "
+     "Dice improves")
     files = sorted(Path(oof_dir).glob('*.npz'))
     if not files: raise CaseError(f"{oof_dir}: no out-of-fold predictions to choose postprocessing from")
     vox = float(np.median([np.load(f)['voxel_mm3'] for f in files]))

@@ -74,11 +74,11 @@ def _find_label(label_dir, case:str) -> Path|None:
 
 def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:float, ignore=None,
                   regions=None, names:dict|None=None) -> dict|None:
-    "Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training grid "
-    "(the label reoriented and resampled as preprocessing makes the training labels); a label on another grid than the "
-    "scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not scored; "
-    "`regions` ({name: [class values]}) are scored too; a 3D Slicer segmentation's segments take the classes of their "
-    "names in `names` (`segment_names`) and, saved cropped, are placed on the scan's grid"
+    ("Scores of a prediction against its raw label, if `label_dir` holds one: on the raw grid, and on the training "
+     "grid (the label reoriented and resampled as preprocessing makes the training labels); a label on another grid "
+     "than the scan `scan` (shape, or affine beyond `tol` mm) is a `CaseError`; voxels labelled `ignore` are not "
+     "scored; `regions` ({name: [class values]}) are scored too; a 3D Slicer segmentation's segments take the classes "
+     "of their names in `names` (`segment_names`) and, saved cropped, are placed on the scan's grid")
     path = _find_label(label_dir, case)
     if path is None: return None
     lab = load_label(path, num_classes, ignore=ignore, names=names, grid=r['ref'])
@@ -93,8 +93,8 @@ def _case_metrics(label_dir, case:str, r:dict, num_classes:int, scan:Path, tol:f
 
 # %% ../nbs/05_inference.ipynb #73fc5e8e
 def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str='.nii.gz', class_names=None) -> dict:
-    "Write a case's outputs atomically in the format of `suffix` (`output_suffix`); returns {kind: path}. A 3D Slicer "
-    "segmentation (`.seg.nrrd`) names its segments by `class_names`; the maps beside it are plain NRRD"
+    ("Write a case's outputs atomically in the format of `suffix` (`output_suffix`); returns {kind: path}. A 3D Slicer "
+     "segmentation (`.seg.nrrd`) names its segments by `class_names`; the maps beside it are plain NRRD")
     hdr = r['ref'].header
     files = {'prediction': save_image(out/f'{case}_pred{suffix}', r['label'], r['affine'], hdr,
                                       class_names=class_names)}
@@ -109,8 +109,8 @@ def _write_case(out:Path, case:str, r:dict, save_probabilities:bool, suffix:str=
 # %% ../nbs/05_inference.ipynb #56e3990d
 def _run_case(case:str, paths:list, out:Path, predictor:Predictor, labels, space:str, save_probabilities:bool,
               fmt:str='nii.gz') -> dict:
-    "Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem (a label that "
-    "cannot score the written prediction: `metrics_error`)"
+    ("Predict and write one case; a failure becomes a 'failed' entry naming the file and the problem (a label that "
+     "cannot score the written prediction: `metrics_error`)")
     t0, e = time.time(), dict(case=case, inputs=[str(p) for p in paths], status='failed', error=None)
     try:
         safe_case(case)

@@ -52,8 +52,8 @@ class PointwiseConv3d(nn.Conv3d):
         if self.bias is not None: y = y + self.bias.to(y.dtype)[:, None]
         return y.unflatten(2, x.shape[2:])
     def _rows(self, x):
-        "Channels-last: (voxels, Cin) rows times Wᵀ — no reorder — and the output channels-last too; the bias added "
-        "inside the product (one pass, rounded once)"
+        ("Channels-last: (voxels, Cin) rows times Wᵀ — no reorder — and the output channels-last too; the bias added "
+         "inside the product (one pass, rounded once)")
         y = F.linear(x.permute(0, 2, 3, 4, 1).contiguous(), self.weight.flatten(1), self.bias)   # a view unless strided
         return y.permute(0, 4, 1, 2, 3)
 
@@ -72,13 +72,14 @@ class UpConv3d(nn.ConvTranspose3d):
         y = _bmm(self.weight.flatten(1).t(), x.flatten(2)).view(B, self.out_channels, 8, D, H, W)
         return y if self.bias is None else y + self.bias.to(y.dtype).view(1, -1, 1, 1, 1, 1)
     def product_rows(self, x):
-        "Channels-last: the products of a channels-last `x` as (B, D, H, W, 8·c) rows, ordered (offset (i, j, k), c) "
-        "— (voxels, Cin) rows times W, no reorder"
+        ("Channels-last: the products of a channels-last `x` as (B, D, H, W, 8·c) rows, ordered (offset (i, j, k), c) "
+         "— (voxels, Cin) rows times W, no reorder")
         y = x.permute(0, 2, 3, 4, 1) @ self.weight.permute(0, 2, 3, 4, 1).flatten(1)
         return y if self.bias is None else y + self.bias.to(y.dtype).repeat(8)
     def late(self, x, after=None):
-        "This layer, with `after` (per-voxel layers, norms, a pointwise head; None: nothing) run on the products "
-        "before the 2×2×2 shuffle, which then moves only `after`'s output (see `late_ok`); the output keeps x's layout"
+        ("This layer, with `after` (per-voxel layers, norms, a pointwise head; None: nothing) run on the products "
+         "before the 2×2×2 shuffle, which then moves only `after`'s output (see `late_ok`); the output keeps "
+         "x's layout")
         B, _, D, H, W = x.shape
         after = after or (lambda t: t)
         if channels_last(x):                       # rows (voxel, offset, c) are a channels-last (B, c, D, H, 8W)
@@ -94,8 +95,8 @@ _WGRAD_FP32 = False
 @contextlib.contextmanager
 def fp32_weight_grads(enable:bool=True    # turn the fp32 weight gradients on (or off)
                      ):
-    "Inside: `Conv3d` layers under CPU autocast whose low-precision weight gradient is wrong for their geometry "
-    "(`conv_wgrad_ok`) compute it in fp32"
+    ("Inside: `Conv3d` layers under CPU autocast whose low-precision weight gradient is wrong for their geometry "
+     "(`conv_wgrad_ok`) compute it in fp32")
     global _WGRAD_FP32
     old, _WGRAD_FP32 = _WGRAD_FP32, enable
     try: yield
@@ -127,8 +128,8 @@ def conv_wgrad_ok(x_shape:tuple,                 # the input's (B, C, D, H, W)
                   stride:tuple=(1, 1, 1), padding:tuple=(1, 1, 1), dilation:tuple=(1, 1, 1),
                   dtype:torch.dtype=torch.bfloat16
                  ) -> bool:
-    "Is this CPU's `dtype` conv3d weight gradient right for exactly this geometry? Three tries on random data "
-    "against fp32 (within 5 % of the largest entry); remembered"
+    ("Is this CPU's `dtype` conv3d weight gradient right for exactly this geometry? Three tries on random data "
+     "against fp32 (within 5 % of the largest entry); remembered")
     g = torch.Generator().manual_seed(0)
     with torch.no_grad(), torch.autocast('cpu', enabled=False):
         x = torch.randn(x_shape, generator=g)
@@ -140,8 +141,8 @@ def conv_wgrad_ok(x_shape:tuple,                 # the input's (B, C, D, H, W)
 
 # %% ../nbs/02_model.ipynb #06fb5cb4
 class Conv3d(nn.Conv3d):
-    "`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast, where the "
-    "low-precision one is wrong for its geometry (`conv_wgrad_ok`)"
+    ("`nn.Conv3d` whose weight gradient is taken in fp32 inside `fp32_weight_grads()` under CPU autocast, where the "
+     "low-precision one is wrong for its geometry (`conv_wgrad_ok`)")
     def forward(self, x):
         plain = self.bias is None and self.groups == 1 and self.padding_mode == 'zeros' \
             and isinstance(self.padding, tuple)
@@ -211,8 +212,8 @@ class Steps:
     "The steps a seg3d network is made of, as plain PyTorch modules and ops: what `forward` runs"
     def pad(self, x): return x if torch.jit.is_tracing() else pad_to_16(x)   # exported graphs take multiples of 16
     def cnr(self, seq, x, then=None):
-        "A `conv_norm_relu` (or conv → norm); then `then` (e.g. the head) on its output: before the shuffle of an "
-        "`UpConv3d` where it can (`late_ok`)"
+        ("A `conv_norm_relu` (or conv → norm); then `then` (e.g. the head) on its output: before the shuffle of an "
+         "`UpConv3d` where it can (`late_ok`)")
         if late_ok(seq, then) and not _exporting(): return seq[0].late(x, lambda t: then(seq[1:](t)))
         return seq(x) if then is None else then(seq(x))
     def residual(self, last, h, short, x):
@@ -390,8 +391,8 @@ def _encoder(block, width:int, layers, norm:str) -> tuple:
     return nn.ModuleList(stages), chans
 
 def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float, image_ch:int=0) -> nn.ModuleList:
-    "The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping, and"
-    " the image's `image_ch` channels at full resolution (then refined) when given"
+    ("The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping, and"
+     " the image's `image_ch` channels at full resolution (then refined) when given")
     dec = [width * 4, width * 2, width, width]
     skips = [chans[2], chans[1], chans[0]] if skip != 'none' else [0] * 3
     ups = [UpBlock3d(c_in, c_out, s, skip, norm, dropout) for c_in, c_out, s in zip([width * 8] + dec[:2], dec, skips)]
@@ -455,9 +456,9 @@ def run(self:ResNet3DSeg, x,          # (B, C, Z, Y, X) input (any size: padded 
         steps:Steps=EAGER,           # the executor
         pooled:list|None=None,       # receives the pooled deepest features (with tasks)
         deep:list|None=None):        # receives the deep supervision outputs, finest first (with `deep` heads)
-    "The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
-    "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to "
-    "it; with deep supervision heads and a list `deep`, the logits at 1/2, 1/4 ... resolution (cropped to ⌈size/2ⁿ⌉)"
+    ("The network as steps: stem, stages (keeping skip features), reduction, decoder, head; cropped to the input's "
+     "size. With tasks and a list `pooled`, the deepest features' mean over the input's voxels (B, C) is appended to "
+     "it; with deep supervision heads and a list `deep`, the logits at 1/2, 1/4 ... resolution (cropped to ⌈size/2ⁿ⌉)")
     size, skips = x.shape[2:], self.kwargs['skip'] != 'none'
     xp = steps.pad(x)
     image = steps.keep(xp) if self.kwargs.get('input_skip') else None    # for the last decoder block
@@ -486,9 +487,9 @@ def classify(self:ResNet3DSeg, pooled:torch.Tensor   # (B, C) pooled deepest fea
 
 @patch
 def forward(self:ResNet3DSeg, x):
-    "Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back); "
-    "with tasks, (those logits, {task: logits (B, classes)}); in training with deep supervision, (logits, {task: "
-    "logits}, [logits at 1/2, 1/4 ...])"
+    ("Logits (B, num_classes, Z, Y, X) at the input's size (padded to a multiple of 16 inside, cropped back); "
+     "with tasks, (those logits, {task: logits (B, classes)}); in training with deep supervision, (logits, {task: "
+     "logits}, [logits at 1/2, 1/4 ...])")
     deep = [] if self.training and len(self.deep) else None
     if not self.tasks and deep is None: return self.run(x, EAGER)
     pooled = []

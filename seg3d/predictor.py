@@ -76,8 +76,8 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
                          device='cpu',            # where the windows run
                          dtype=torch.float32      # of the sums and the result (float16: half the memory)
                         ) -> torch.Tensor:
-    "Class probabilities (K, Z, Y, X) of a (C, Z, Y, X) image "
-    "from `forward` (a batch's probabilities), Gaussian-blended"
+    ("Class probabilities (K, Z, Y, X) of a (C, Z, Y, X) image "
+     "from `forward` (a batch's probabilities), Gaussian-blended")
     size = image.shape[1:]
     window = tuple(min(w, s) for w, s in zip(window or size, size))
     batch = batch or (4 if torch.device(device).type == 'cuda' else 1)    # CPU: one window per forward (cache locality)
@@ -97,9 +97,9 @@ def sliding_window_probs(forward,                 # (B, C, z, y, x) windows → 
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e002
 class Arena:
-    "Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
-    "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files "
-    "there; with `channels_last`, 5-D tensors are laid out channels-last"
+    ("Storage for the big tensors of `whole_volume_forward`: freed buffers are reused and kept off the C heap (memory "
+     "maps); with `spill`, buffers of `spill_min` (default `SPILL_MIN`) bytes and more are maps of temporary files "
+     "there; with `channels_last`, 5-D tensors are laid out channels-last")
     def __init__(self, spill=None,                 # a folder: big buffers are maps of temporary files there
                  spill_min:int|None=None,    # bytes from which a buffer spills (None: `SPILL_MIN`)
                  channels_last:bool=False):  # hand out 5-D tensors in `torch.channels_last_3d` layout
@@ -116,8 +116,8 @@ def empty(self:Arena, shape,   # the tensor's shape
           dtype,                # and dtype
           device='cpu'          # where (not the CPU: PyTorch's allocator)
          ) -> torch.Tensor:
-    "An uninitialized tensor (channels-last if the arena is and it is 5-D): the smallest free buffer that holds it, "
-    "else a new one"
+    ("An uninitialized tensor (channels-last if the arena is and it is 5-D): the smallest free buffer that holds it, "
+     "else a new one")
     cl = self.cl and len(shape) == 5
     if torch.device(device).type != 'cpu':                    # the CUDA caching allocator reuses
         layout = torch.channels_last_3d if cl else torch.contiguous_format
@@ -146,8 +146,8 @@ def anonymous_map(n:int) -> mmap.mmap:
     return mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 
 def release_pages():
-    "Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
-    "which it may reclaim), the process's resident memory shrinks to what the next chunk touches"
+    ("Drop the resident pages of every spill file's mapping: the data stay in the file (and the kernel's page cache, "
+     "which it may reclaim), the process's resident memory shrinks to what the next chunk touches")
     for mm in list(_SPILLED): mm.madvise(mmap.MADV_DONTNEED)
 
 @patch
@@ -194,8 +194,9 @@ def _z_fits(shape, budget:int) -> bool:
     return math.prod(shape[1:]) // max(1, shape[2]) <= ROW_MAX * budget
 
 def _chunk_axis(arena, shape, budget:int) -> int|None:
-    "Chunk along Z (2) when `arena` spills (each channel's chunk one contiguous run of its file) or is channels-last "
-    "and a Z slice of `shape` (output and input channels) fits (each chunk one contiguous slab); else None: the longest"
+    ("Chunk along Z (2) when `arena` spills (each channel's chunk one contiguous run of its file) or is channels-last "
+     "and a Z slice of `shape` (output and input channels) fits (each chunk one contiguous slab); else None: "
+     "the longest")
     if arena is None: return None
     return 2 if arena.spill is not None or (arena.cl and _z_fits(shape, budget)) else None
 
@@ -204,15 +205,15 @@ def _cl(t:torch.Tensor) -> bool:
     return t.dim() == 5 and t.shape[1] > 1 and t.stride(1) == 1 and t[0, 0].numel() > 1
 
 def _slab_axis(t:torch.Tensor, budget:int) -> tuple|None:
-    "For a channels-last `t`: the axis of its slabs (Z when a Z slice fits, else the longest) and the slices in one "
-    "slab of about `budget` elements; None for a channels-first `t`"
+    ("For a channels-last `t`: the axis of its slabs (Z when a Z slice fits, else the longest) and the slices in one "
+     "slab of about `budget` elements; None for a channels-first `t`")
     if not _cl(t): return None
     ax = 2 if _z_fits(t.shape, budget) else _longest(t.shape)
     return ax, max(1, budget // max(1, math.prod(t.shape[1:]) // max(1, t.shape[ax])))
 
 def _slabs(t:torch.Tensor, budget:int) -> list:
-    "Indices of pieces of a (1, C, Z, Y, X) `t` of about `budget` elements: slabs of a channels-last `t` "
-    "(`_slab_axis`: runs of whole voxels), channel ranges otherwise"
+    ("Indices of pieces of a (1, C, Z, Y, X) `t` of about `budget` elements: slabs of a channels-last `t` "
+     "(`_slab_axis`: runs of whole voxels), channel ranges otherwise")
     if (plan := _slab_axis(t, budget)) is not None:
         return [_at(plan[0], a, b) for a, b in _spans(t.shape[plan[0]], plan[1])]
     return [(slice(None), slice(a, b)) for a, b in _spans(t.shape[1], _channel_step(t, budget))]
@@ -272,8 +273,8 @@ def chunked_conv(conv:nn.Module,          # a Conv3d, `PointwiseConv3d` or `UpCo
                  arena:Arena|None=None,   # where the output is allocated
                  moments:bool=False       # also return the output's per-channel (mean, variance), fp64
                 ) -> torch.Tensor|tuple:
-    "`conv(x)` for a (1, C, Z, Y, X) `x` (Conv3d, `PointwiseConv3d` "
-    "or `UpConv3d`), in chunks along one axis into one output"
+    ("`conv(x)` for a (1, C, Z, Y, X) `x` (Conv3d, `PointwiseConv3d` "
+     "or `UpConv3d`), in chunks along one axis into one output")
     shape, ax, rows = _conv_rows(conv, x, arena, budget)
     out, acc = None, None
     for a, b in _row_spans(shape, ax, x.shape[1], isinstance(conv, UpConv3d), budget):
@@ -329,8 +330,8 @@ def _norm_stats(norm:nn.Module, mean, var) -> tuple:
 
 # %% ../nbs/02a_predictor.ipynb #361c7b43
 def _chan_merge(acc, k:int, m, m2) -> tuple:
-    "Running (n, mean, M2) merged with a chunk's count `k`, mean `m` and centred sums of squares (C,) or of products "
-    "(C, C)"
+    ("Running (n, mean, M2) merged with a chunk's count `k`, mean `m` and centred sums of squares (C,) or of products "
+     "(C, C)")
     if acc is None: return k, m, m2
     n, mean, M2 = acc
     d = m - mean
@@ -338,16 +339,16 @@ def _chan_merge(acc, k:int, m, m2) -> tuple:
     return n + k, mean + d * (k / (n + k)), M2 + m2 + dd * (n * k / (n + k))
 
 def _moments_of(t:torch.Tensor) -> tuple:
-    "A chunk's voxel count, per-channel mean and centred sum of squares (fp64): a (1, C, ...) chunk, channels-first "
-    "or channels-last, or (voxels, C) rows"
+    ("A chunk's voxel count, per-channel mean and centred sum of squares (fp64): a (1, C, ...) chunk, channels-first "
+     "or channels-last, or (voxels, C) rows")
     if t.dim() == 2: k, (m, v) = t.shape[0], _row_moments(t)
     elif _cl(t): k, (m, v) = t[0, 0].numel(), _row_moments(_voxel_rows(t))
     else: k, (m, v) = t[0, 0].numel(), _chunk_moments(t[0].flatten(1))
     return k, m, v * k
 
 def _channel_moments(chunks) -> tuple:
-    "Per-channel mean and biased variance (fp64) over `chunks` (`_moments_of`): exact per chunk, merged with Chan's "
-    "formula"
+    ("Per-channel mean and biased variance (fp64) over `chunks` (`_moments_of`): exact per chunk, merged with Chan's "
+     "formula")
     acc = None
     for t in chunks: acc = _chan_merge(acc, *_moments_of(t))
     n, mean, m2 = acc
@@ -395,8 +396,8 @@ def _input_moments(x:torch.Tensor,     # (1, C, Z, Y, X)
                    budget:int=2**22,   # elements per chunk
                    ax:int|None=None    # axis to chunk along (None: the longest)
                   ) -> tuple:
-    "Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32 (fp64 for fp64 "
-    "data), Chan-merged"
+    ("Channel means (C,) and covariance (C, C), fp64, of `x`: each chunk's centred Gram matrix in fp32 (fp64 for fp64 "
+     "data), Chan-merged")
     C, ax, acc = x.shape[1], ax or _longest(x.shape), None
     for a, b in _row_spans(x.shape, ax, 0, False, budget):
         c = x[_at(ax, a, b)]
@@ -434,8 +435,8 @@ def linear_moments(conv:nn.Module,     # a `PointwiseConv3d` (any stride) or `Up
 
 # %% ../nbs/02a_predictor.ipynb #7b5eae37
 def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> torch.Tensor:
-    "A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters; fp64 for fp64), + add[at], ReLU, "
-    "`then`"
+    ("A conv chunk `c` normalized with the whole volume's statistics (fp32 parameters; fp64 for fp64), + add[at], "
+     "ReLU, `then`")
     p = dict(device=c.device, dtype=torch.float64 if c.dtype == torch.float64 else torch.float32)
     w, b_ = [None if v is None else v.to(**p) for v in (w, b_)]
     t = F.batch_norm(c, mu.to(**p), var.to(**p), w, b_, False, 0.0, eps)
@@ -444,14 +445,14 @@ def _finish_chunk(c, mu, var, w, b_, eps:float, add, relu:bool, then, at) -> tor
     return t if then is None else then(t)
 
 def _layer_stats(norm:nn.Module, moments, chunks) -> tuple:
-    "The mean and variance `norm` normalizes with: its stored ones (batch norm in eval mode), else from per-channel "
-    "`moments()` (a callable; None: a pass over the `chunks`, a generator)"
+    ("The mean and variance `norm` normalizes with: its stored ones (batch norm in eval mode), else from per-channel "
+     "`moments()` (a callable; None: a pass over the `chunks`, a generator)")
     if _running(norm): return norm.running_mean, norm.running_var
     return _norm_stats(norm, *(moments() if moments is not None else _channel_moments(chunks)))
 
 def _norm_slabs(norm:nn.Module, y:torch.Tensor, ax:int, step:int, relu:bool, moments=None) -> torch.Tensor:
-    "`norm_` of a channels-last `y` in slabs of `step` slices along `ax`: the statistics (stored, given as y's "
-    "per-channel `moments`, or from a first pass over the slabs), then each slab normalized in place"
+    ("`norm_` of a channels-last `y` in slabs of `step` slices along `ax`: the statistics (stored, given as y's "
+     "per-channel `moments`, or from a first pass over the slabs), then each slab normalized in place")
     spans = _spans(y.shape[ax], step)
     mu, var = _layer_stats(norm, None if moments is None else lambda: moments,
                            (_released(y[_at(ax, a, b)]) for a, b in spans))
@@ -523,8 +524,8 @@ def fused_conv_norm(conv:nn.Module,          # the convolution
 
 # %% ../nbs/02a_predictor.ipynb #a7d1e008
 class LayerByLayer(Steps):
-    "The network's steps over a whole (1, C, Z, Y, X) volume, in "
-    "chunks of about `budget` elements, tensors from an `Arena` (channels-first, or channels-last)"
+    ("The network's steps over a whole (1, C, Z, Y, X) volume, in "
+     "chunks of about `budget` elements, tensors from an `Arena` (channels-first, or channels-last)")
     def __init__(self, budget:int=2**22,       # elements per chunk
                  spill=None,              # a folder for big tensors (see `Arena`)
                  channels_last=False):    # activations channels-last (chunked along Z where a slice fits)
@@ -653,8 +654,8 @@ def swap_channels(probs:torch.Tensor,   # (B, K, ...) probabilities
     return probs[:, idx]
 
 class Mirrors(typing.NamedTuple):
-    "Test-time mirroring: the flips (lists of spatial axes, `flip_sets`), the left-right axis, and the class pairs a "
-    "flip of that axis swaps"
+    ("Test-time mirroring: the flips (lists of spatial axes, `flip_sets`), the left-right axis, and the class pairs a "
+     "flip of that axis swaps")
     flips: list = [[]]
     lr_axis: int = 2
     lr_pairs: tuple = ()
@@ -681,8 +682,8 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
                 budget:int=2**22,      # elements per step
                 sigmoid:bool=False     # a sigmoid per channel (region outputs) instead of the softmax over them
                ) -> torch.Tensor:
-    "Softmax over axis 1 as `dtype`, a few Z slices at a time (fp32 math); in the logits' own memory when `dtype` is "
-    "as wide (bf16 logits → fp16 probabilities in place): the whole volume's probabilities never need a second copy"
+    ("Softmax over axis 1 as `dtype`, a few Z slices at a time (fp32 math); in the logits' own memory when `dtype` is "
+     "as wide (bf16 logits → fp16 probabilities in place): the whole volume's probabilities never need a second copy")
     same = logits.dtype.itemsize == dtype.itemsize and logits.is_contiguous()
     out = logits.view(dtype) if same else torch.empty(logits.shape, dtype=dtype, device=logits.device)
     step = max(1, budget // max(1, logits[:, :, 0].numel()))
@@ -694,8 +695,8 @@ def _softmax_as(logits:torch.Tensor,   # (B, K, Z, Y, X) logits
 
 # %% ../nbs/02a_predictor.ipynb #b77c63eb
 def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None, sigmoid:bool=False) -> torch.Tensor:
-    "Probabilities of `net` averaged over the `mirrors` of `x`, each mirrored back (left/right classes swapped); with "
-    "`feats`, each mirroring's pooled task features are appended there; `sigmoid`: region outputs"
+    ("Probabilities of `net` averaged over the `mirrors` of `x`, each mirrored back (left/right classes swapped); with "
+     "`feats`, each mirroring's pooled task features are appended there; `sigmoid`: region outputs")
     out, (flips, lr_axis, lr_pairs) = None, mirrors
     for i, f in enumerate(flips):
         dims, pooled = [a + 2 for a in f], [] if feats is not None else None
@@ -709,8 +710,8 @@ def _mirrored(net, x, mirrors:Mirrors, out_dtype, feats:dict|None, sigmoid:bool=
 # %% ../nbs/02a_predictor.ipynb #f2100a37
 def _forward_fn(model, mirrors:Mirrors, precision, device, *, whole:bool=False, out_dtype=torch.float32, spill=None,
                 sigmoid:bool=False):
-    "Batch forward: probabilities (`out_dtype`) averaged over the `mirrors` (bf16 weights: bf16 input, no autocast); "
-    "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})"
+    ("Batch forward: probabilities (`out_dtype`) averaged over the `mirrors` (bf16 weights: bf16 input, no autocast); "
+     "with tasks, each mirroring's pooled features are kept in `fwd.feats` ({flip index: [(B, C), ...]})")
     dtype = amp_dtype(precision)
     wdtype = next(model.parameters()).dtype
     tasks = bool(getattr(model, 'tasks', None))
@@ -746,9 +747,9 @@ def spill_folder(spill,             # 'auto', a folder, or None (never)
                  width:int,         # the network's base width
                  itemsize:int=2     # bytes per activation value (bf16: 2)
                 ) -> str|None:
-    "Where one layer-by-layer pass keeps its big tensors: `spill` itself, or with 'auto' the temporary folder when its "
-    "activations (about one value per voxel × base width, measured at the seed's size) exceed `SPILL_AUTO` or half "
-    "the available memory"
+    ("Where one layer-by-layer pass keeps its big tensors: `spill` itself, or with 'auto' the temporary folder when "
+     "its activations (about one value per voxel × base width, measured at the seed's size) exceed `SPILL_AUTO` or "
+     "half the available memory")
     if spill != 'auto': return spill
     need, free = voxels * width * itemsize, _available_memory()
     return tempfile.gettempdir() if need > min(SPILL_AUTO, free / 2 if free else SPILL_AUTO) else None
@@ -971,8 +972,8 @@ def probs(self:Predictor,
           image:torch.Tensor,      # normalized (C, Z, Y, X) image on the training grid
           classes:list|None=None   # with tasks: receives {task: probabilities} per model and MC sample
          ) -> torch.Tensor:
-    "Class probabilities (K, Z, Y, X) on the CPU (the predictor's `dtype`) of a normalized (C, Z, Y, X) image on the "
-    "training grid"
+    ("Class probabilities (K, Z, Y, X) on the CPU (the predictor's `dtype`) of a normalized (C, Z, Y, X) image on the "
+     "training grid")
     run = lambda: predict_probs(self.models, image, output_channels(self.cfg), self.window, self.overlap, self.batch,
                                 (0, 1, 2) if self.tta else (), lr_pairs=self.cfg.lr_pairs, mc_samples=self.mc_samples,
                                 precision=self.precision, device=self.device, classes=classes,
@@ -987,8 +988,8 @@ def argmax_u8(probs:torch.Tensor,   # (K, ...) class probabilities (K ≤ 256), 
               budget:int=2**24,     # elements per step
               painting:list|None=None  # region outputs: `region_painting` (the classes painted from the regions)
              ) -> np.ndarray:
-    "The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume; "
-    "for region probabilities, the classes `paint_regions` paints"
+    ("The most probable class as uint8 (the probabilities' axis order), a few slices at a time: no int64 volume; "
+     "for region probabilities, the classes `paint_regions` paints")
     label = (lambda p: paint_regions(p, painting)) if painting else (lambda p: p.argmax(0).to(torch.uint8))
     if probs.dim() < 2: return np.uint8(label(probs))
     out = np.empty(tuple(probs.shape[1:]), np.uint8)
@@ -1011,8 +1012,8 @@ def labels(self:Predictor,
            probs:torch.Tensor,    # (K, ...) class probabilities
            voxel_mm3:float=1.0    # the grid's voxel volume
           ) -> np.ndarray:
-    "The label map (uint8, the probabilities' axis order; painted from the regions for region outputs), "
-    "postprocessed when the predictor has steps"
+    ("The label map (uint8, the probabilities' axis order; painted from the regions for region outputs), "
+     "postprocessed when the predictor has steps")
     return self.postprocessed(argmax_u8(probs, painting=self.painting), voxel_mm3)
 
 # %% ../nbs/02a_predictor.ipynb #55e3ba39
@@ -1063,8 +1064,8 @@ def predict_case(self:Predictor,
                  space:str='original',    # 'original': the scan's grid; 'preprocessed': the training grid
                  both:bool=False,         # also the label map on the other grid (to score on both)
                  probs:bool=False):       # also the probabilities (K, Z, Y, X) float32 on `space`'s grid
-    "One raw scan: label map, (with MC samples) entropy and (when asked) probabilities on `space`'s grid, with the "
-    "geometry; the raw grid's maps are made slab by slab"
+    ("One raw scan: label map, (with MC samples) entropy and (when asked) probabilities on `space`'s grid, with the "
+     "geometry; the raw grid's maps are made slab by slab")
     if space not in ('original', 'preprocessed'):
         raise ValueError(f"space must be 'original' or 'preprocessed', got {space!r}")
     x, plan, ref, samples = *preprocess_image(source, self.prep, self.cfg), []

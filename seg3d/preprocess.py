@@ -261,8 +261,8 @@ def case_name(path    # a file, or a folder of DICOM files
 
 def safe_case(name:str    # a case name taken from a file name
              ) -> str:
-    "Return `name` if it is safe as a file name inside an output folder, else raise `CaseError`: letters of any "
-    "script, digits, spaces and `_ . + - ( ) [ ] , = @ # ~`, not starting with `.`, `-` or a space"
+    ("Return `name` if it is safe as a file name inside an output folder, else raise `CaseError`: letters of any "
+     "script, digits, spaces and `_ . + - ( ) [ ] , = @ # ~`, not starting with `.`, `-` or a space")
     if not re.fullmatch(r"\w[\w .+()\[\],=@#~-]*", name or '') or name.endswith(' '):
         raise CaseError(
             f"case name {name!r} is not a plain file name (letters, digits, spaces, "
@@ -288,8 +288,8 @@ def is_dicom_dir(path    # a folder
 # %% ../nbs/00_preprocess.ipynb #d750ebef
 @contextlib.contextmanager
 def _keep_locale():
-    "Restore the C library's locale afterwards: GDCM (DICOM) sets "
-    "LC_CTYPE to 'C', which would make Python read text as ASCII"
+    ("Restore the C library's locale afterwards: GDCM (DICOM) sets "
+     "LC_CTYPE to 'C', which would make Python read text as ASCII")
     saved = locale.setlocale(locale.LC_CTYPE)
     try: yield
     finally: locale.setlocale(locale.LC_CTYPE, saved)
@@ -308,8 +308,8 @@ def _sitk(path):
 def sitk_to_nifti(img,    # a SimpleITK image: 3D (vector pixels: channels) or 4D (the 4th axis: channels)
                   path    # its file, named in errors
                  ) -> nib.Nifti1Image:
-    "A SimpleITK image as an in-memory NIfTI image with the same voxels and geometry; a 3D Slicer "
-    "segmentation's segments (`slicer_segments`) ride along in its `extra`"
+    ("A SimpleITK image as an in-memory NIfTI image with the same voxels and geometry; a 3D Slicer "
+     "segmentation's segments (`slicer_segments`) ride along in its `extra`")
     dim = img.GetDimension()
     if dim not in (3, 4): raise CaseError(f"{path}: {dim}D image; expected 3D, or 4D with channels last")
     a = _sitk(path).GetArrayFromImage(img)                        # (z, y, x), (z, y, x, c) or (c, z, y, x)
@@ -397,8 +397,8 @@ def _nib_load(path:Path):
         except Exception: return nib.Nifti2Image.from_file_map({'header': fh, 'image': fh})
 
 def _load(path:Path, max_voxels:int):
-    "Open an image (NIfTI, MGH/MGZ; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before "
-    "reading voxels; an MGH image comes back as a NIfTI image of the same voxels (not read yet) and affine"
+    ("Open an image (NIfTI, MGH/MGZ; NRRD, MHA/MHD or a DICOM folder through SimpleITK) and check its size before "
+     "reading voxels; an MGH image comes back as a NIfTI image of the same voxels (not read yet) and affine")
     name = path.name.lower()
     if path.is_dir() or name.endswith(SITK_SUFFIXES): return _sitk_read(path, max_voxels)
     if not name.endswith(NIFTI_SUFFIXES + MGH_SUFFIXES):
@@ -597,8 +597,8 @@ def _parse_segments(meta:dict,    # an NRRD header's `SegmentN_...` fields
 
 def slicer_segments(path    # a `.seg.nrrd` (or any NRRD) file
                    ) -> list|None:
-    "The segments of a 3D Slicer segmentation file, from its header alone: [{'name', 'layer', 'value'}]; None for a "
-    "file that is no Slicer segmentation"
+    ("The segments of a 3D Slicer segmentation file, from its header alone: [{'name', 'layer', 'value'}]; None for a "
+     "file that is no Slicer segmentation")
     path = Path(path)
     if not path.name.lower().endswith(('.nrrd', '.nhdr')): return None
     sitk, r = _sitk(path), None
@@ -646,14 +646,14 @@ def class_values(labels    # dataset.json's `labels` (nnU-Net's {name: value}, t
 
 def segment_names(class_names:list|None    # a model's class names (index = value)
                  ) -> dict|None:
-    "{class name: value} by which a model's classes match Slicer segments; None for seg3d's placeholder names "
-    "(`class_1`, …): nothing to match, the values as drawn"
+    ("{class name: value} by which a model's classes match Slicer segments; None for seg3d's placeholder names "
+     "(`class_1`, …): nothing to match, the values as drawn")
     if not class_names or all(re.fullmatch(r'class_\d+', str(n)) for n in class_names[1:]): return None
     return class_values(list(class_names))
 
 def drawn_classes(segs:list) -> list:
-    "Each segment's class when no names decide: its label value, or its place in the file (1, 2, …) when segments in "
-    "different layers share label values"
+    ("Each segment's class when no names decide: its label value, or its place in the file (1, 2, …) when segments in "
+     "different layers share label values")
     values = [s['value'] for s in segs]
     return values if len(set(values)) == len(values) else list(range(1, len(segs) + 1))
 
@@ -669,8 +669,8 @@ def segments_to_labels(data:np.ndarray,       # (X, Y, Z) or (X, Y, Z, layers) v
                        path,                  # the file, named in errors
                        names:dict|None=None   # {class name: value} (`class_values`); None: `drawn_classes`
                       ) -> np.ndarray:
-    "One (X, Y, Z) label map from a Slicer segmentation's segments (a lookup per layer); overlapping segments and "
-    "values no segment claims are `CaseError`s"
+    ("One (X, Y, Z) label map from a Slicer segmentation's segments (a lookup per layer); overlapping segments and "
+     "values no segment claims are `CaseError`s")
     layers = np.asfortranarray(np.asarray(data).reshape(*np.shape(data)[:3], -1, order='F'))
     if layers.dtype.kind not in 'ui':
         raise CaseError(f"{path}: {layers.dtype} voxels; expected the integer label values of a 3D Slicer segmentation")
@@ -715,8 +715,8 @@ def onto_grid(label:np.ndarray,  # (X, Y, Z) label map of a Slicer segmentation
               path,              # the file, named in errors
               tol:float=1e-3     # mm: how far the lattices may differ
              ) -> tuple:
-    "(label, image object) on the scan's grid: a segmentation saved cropped on the scan's voxel lattice is padded "
-    "back, Slicer's one-voxel file of an empty segmentation is all background, anything else is returned unchanged"
+    ("(label, image object) on the scan's grid: a segmentation saved cropped on the scan's voxel lattice is padded "
+     "back, Slicer's one-voxel file of an empty segmentation is all background, anything else is returned unchanged")
     shape, A, B = tuple(int(n) for n in grid.shape[:3]), np.asarray(grid.affine, float), np.asarray(img.affine, float)
     on_grid = lambda a: (a, nib.Nifti1Image(a, A))
     if label.size == 1: return on_grid(np.zeros(shape, np.uint8, order='F'))          # Slicer: no voxels at all
@@ -925,8 +925,8 @@ def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, 
                ref_header=None,       # NIfTI header to copy units and codes from (NIfTI outputs)
                compresslevel:int=1,   # gzip level (NIfTI); NRRD and MetaImage are compressed by ITK
                class_names:list|None=None):  # a `.seg.nrrd` label map: its classes' names (0: background)
-    "Save an image atomically: NIfTI with `save_nifti`, MGZ through nibabel, NRRD or MetaImage through SimpleITK, "
-    "with the same geometry; `.seg.nrrd`: a label map as a 3D Slicer segmentation, one named segment per class"
+    ("Save an image atomically: NIfTI with `save_nifti`, MGZ through nibabel, NRRD or MetaImage through SimpleITK, "
+     "with the same geometry; `.seg.nrrd`: a label map as a 3D Slicer segmentation, one named segment per class")
     if str(path).lower().endswith(NIFTI_SUFFIXES): return save_nifti(path, data, affine, ref_header, compresslevel)
     if str(path).lower().endswith('.mgz'): return _save_mgz(path, data, affine)
     if not str(path).lower().endswith(('.nrrd', '.mha')):
@@ -1008,8 +1008,8 @@ def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
             s:PreprocessSettings,     # target grid, Z policy, orientation
             label:np.ndarray=None     # (X, Y, Z) label map on the same grid, if any
            ) -> tuple:
-    "Reorient and plan: (image, label) in the reoriented order, "
-    "the plan (with `orient` and how `labels` move), the preprocessed grid's affine"
+    ("Reorient and plan: (image, label) in the reoriented order, "
+     "the plan (with `orient` and how `labels` move), the preprocessed grid's affine")
     t = reorientation(affine, None if s.orientation == 'auto' else s.orientation) if s.orientation is not None else None
     if t:
         affine = reoriented_affine(affine, image.shape[:3], t)
@@ -1313,8 +1313,8 @@ def _channel_names(dj:dict) -> list:
 
 # %% ../nbs/00_preprocess.ipynb #5762d331
 def _json_classes(labels) -> int:
-    "Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region: list of values)} (its 'ignore' "
-    "label not a class), the MSD's {\"0\": name}, or a list of names in label order"
+    ("Class count a dataset.json's `labels` states: nnU-Net's {name: value (or region: list of values)} (its 'ignore' "
+     "label not a class), the MSD's {\"0\": name}, or a list of names in label order")
     if isinstance(labels, (list, tuple)) and labels: return len(labels)
     if isinstance(labels, dict) and labels and all(str(k).strip().isdigit() for k in labels):
         return max(int(k) for k in labels) + 1
@@ -1326,8 +1326,8 @@ def _json_classes(labels) -> int:
                     f"or a list of class names")
 
 def json_regions(labels) -> dict|None:
-    "nnU-Net's regions in a dataset.json's `labels` — {name: [values]}, background and 'ignore' left out — when any "
-    "entry is a list of values (BraTS: whole tumour [1, 2, 3], tumour core [2, 3], enhancing [3]); else None"
+    ("nnU-Net's regions in a dataset.json's `labels` — {name: [values]}, background and 'ignore' left out — when any "
+     "entry is a list of values (BraTS: whole tumour [1, 2, 3], tumour core [2, 3], enhancing [3]); else None")
     if not isinstance(labels, dict) or not any(isinstance(v, list) for v in labels.values()): return None
     k, regions = _json_classes(labels), {}
     for name, v in labels.items():
@@ -1339,8 +1339,8 @@ def json_regions(labels) -> dict|None:
     return regions
 
 def _json_ignore(labels) -> int|None:
-    "The value of nnU-Net's 'ignore' label in a dataset.json's `labels` (unannotated voxels), if it names one; nnU-Net "
-    "requires it to be the highest value"
+    ("The value of nnU-Net's 'ignore' label in a dataset.json's `labels` (unannotated voxels), if it names one; nnU-"
+     "Net requires it to be the highest value")
     if not isinstance(labels, dict) or 'ignore' not in labels: return None
     v, k = labels['ignore'], _json_classes(labels)
     if not (isinstance(v, int) or str(v).strip().isdigit()) or not k <= int(v) <= 255:
@@ -1450,8 +1450,8 @@ def _intensity_warnings(fp:dict, s:PreprocessSettings) -> list:
 
 # %% ../nbs/00_preprocess.ipynb #ddba97df
 def _case_plan(r:dict, s:PreprocessSettings) -> dict:
-    "What the grid does to one fingerprinted case: reorientation, "
-    "XY scale, Z pad/crop/resample, the voxel size produced"
+    ("What the grid does to one fingerprinted case: reorientation, "
+     "XY scale, Z pad/crop/resample, the voxel size produced")
     t = (
         reorientation(r['affine'], s.orientation)
         if s.orientation is not None
@@ -1499,8 +1499,8 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
 def resolve_settings(fp:dict,                # `dataset_fingerprint`
                      s:PreprocessSettings    # the user's settings; 'auto' and None fields are decided from the data
                     ) -> PreprocessSettings:
-    "Settings with what the data decide filled in: channels and classes (and the ignore label: stated, else "
-    "dataset.json's), the orientation, each channel's intensity scheme, the classes of 3D Slicer segments"
+    ("Settings with what the data decide filled in: channels and classes (and the ignore label: stated, else "
+     "dataset.json's), the orientation, each channel's intensity scheme, the classes of 3D Slicer segments")
     dj = fp.get('dataset_json') or {}
     ignore = s.ignore_label if s.ignore_label is not None else _json_ignore(dj.get('labels'))
     channels, num_classes = expected_contents(fp, s.channels, s.num_classes, ignore)
@@ -1527,8 +1527,8 @@ def fingerprint_for(src,                    # raw dataset folder
                     max_voxels:int=0,       # memory guard
                     overwrite:bool=False    # compute afresh even when the kept one matches
                    ) -> dict:
-    "The fingerprint in `out/fingerprint.json` if it was made from exactly these files and the same `dataset.json`, "
-    "else a new one (written there)"
+    ("The fingerprint in `out/fingerprint.json` if it was made from exactly these files and the same `dataset.json`, "
+     "else a new one (written there)")
     path = Path(out)/'fingerprint.json'
     try: old = None if overwrite or not path.exists() else json.loads(path.read_text())
     except ValueError: old = None                                         # cut short by a crash: made again
@@ -1749,8 +1749,8 @@ def _pool(lib, n:int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(n, mp_context=mp.get_context('spawn'), initializer=lib._worker_init)
 
 def _round(lib, fn, items:list, workers:int, on_result, on_crash, here:bool=True) -> list:
-    "One pass over `items`: every `workers`-th in this process (a thread, when `here`), the others in spawned "
-    "processes; returns the items lost when a worker process died (the pool breaks: every item in it is lost)"
+    ("One pass over `items`: every `workers`-th in this process (a thread, when `here`), the others in spawned "
+     "processes; returns the items lost when a worker process died (the pool breaks: every item in it is lost)")
     mine, there = (items[::workers], [a for i, a in enumerate(items) if i % workers]) if here else ([], items)
     lost = []
     with _pool(lib, workers - 1 if here else workers) as pool, ThreadPoolExecutor(1) as local:
@@ -1777,9 +1777,9 @@ def _one_by_one(lib, fn, items:list, on_result, on_crash):
         if pool is not None: pool.shutdown()
 
 def _spread(lib, fn, items:list, workers:int, on_result, on_crash):
-    "Every `workers`-th item in this process (a thread), the others in `workers - 1` spawned processes. When a "
-    "worker dies its pool breaks and every item it held is lost with it: those go once more to a fresh pool, and — "
-    "if that breaks too — one at a time, so only an item that kills its worker is reported failed"
+    ("Every `workers`-th item in this process (a thread), the others in `workers - 1` spawned processes. When a "
+     "worker dies its pool breaks and every item it held is lost with it: those go once more to a fresh pool, and — "
+     "if that breaks too — one at a time, so only an item that kills its worker is reported failed")
     lost = _round(lib, fn, items, workers, on_result, on_crash)
     if lost: lost = _round(lib, fn, lost, workers - 1, on_result, on_crash, here=False)
     if lost: _one_by_one(lib, fn, lost, on_result, on_crash)

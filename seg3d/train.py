@@ -104,10 +104,10 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
               device='cpu',                # where the weights go
               task_weights:dict|None=None  # {task: class weights} (`task_class_weights`; None: equal)
              ):
-    "The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce'), cross-entropy + soft Dice "
-    "('dice_ce') or a sigmoid per region ('regions'), plus `task_weight` × the tasks' cross-entropy when the network "
-    "has heads; with deep supervision outputs, the weighted sum over resolutions; voxels holding the `ignore_label`"
-    " count in none"
+    ("The run's loss `loss(pred, y, targets=None)`: weighted cross-entropy ('ce'), cross-entropy + soft Dice "
+     "('dice_ce') or a sigmoid per region ('regions'), plus `task_weight` × the tasks' cross-entropy when the network "
+     "has heads; with deep supervision outputs, the weighted sum over resolutions; voxels holding the `ignore_label`"
+     " count in none")
     if cfg.class_weights is None and cfg.num_classes is None:
         raise ValueError("make_loss: num_classes is unknown; complete the config with config_from_data")
     w = torch.tensor(cfg.class_weights or seed_class_weights(cfg.num_classes), dtype=torch.float32, device=device)
@@ -129,8 +129,8 @@ def make_loss(cfg:Config,                  # loss kind, class weights, classes, 
 def lr_factor(epoch:int,    # 0-based epoch about to run
               cfg:Config    # schedule, epochs, warm-up, lr and min_lr
              ) -> float:
-    "The multiple of `cfg.lr` for `epoch` under 'poly' (nnU-Net's (1 − t)^0.9) or 'cosine' (down to min_lr), after "
-    "`warmup_epochs` of linear warm-up (t: the share of the epochs after the warm-up done)"
+    ("The multiple of `cfg.lr` for `epoch` under 'poly' (nnU-Net's (1 − t)^0.9) or 'cosine' (down to min_lr), after "
+     "`warmup_epochs` of linear warm-up (t: the share of the epochs after the warm-up done)")
     w = cfg.warmup_epochs
     if epoch < w: return (epoch + 1) / (w + 1)
     t = min((epoch - w) / max(cfg.epochs - w, 1), 1.0)
@@ -141,8 +141,8 @@ def lr_factor(epoch:int,    # 0-based epoch about to run
 def make_optimizer(model:nn.Module,   # the network
                    cfg:Config         # lr, weight decay and the schedule
                   ):
-    "Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's), or poly or "
-    "cosine (`lr_factor`, stepped every epoch)"
+    ("Adam (lr, weight decay) and the schedule: ReduceLROnPlateau (factor, patience, min lr; the seed's), or poly or "
+     "cosine (`lr_factor`, stepped every epoch)")
     params = list(model.parameters())
     fused = all(p.device.type in ('cpu', 'cuda') for p in params)     # one kernel for all parameters (see below)
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
@@ -313,8 +313,8 @@ def dice_from_confusion(cm:torch.Tensor,   # (K, K) `confusion_counts`, summed
 # %% ../nbs/03_train.ipynb #7906e337
 @patch
 def validate(self:Learner):
-    "Loss and per-class (and per-region) Dice over the validation set (whole volumes), all-reduced across ranks; "
-    "a region-trained network's label map is painted from its regions (`paint_regions`)"
+    ("Loss and per-class (and per-region) Dice over the validation set (whole volumes), all-reduced across ranks; "
+     "a region-trained network's label map is painted from its regions (`paint_regions`)")
     self.model.eval()
     k = self.cfg.num_classes
     stats = torch.zeros(k, k, dtype=torch.float64)                        # confusion: true class × predicted class
@@ -364,8 +364,8 @@ BF16_GRAD_FAULT = (
 
 # %% ../nbs/03_train.ipynb #5c220dab
 class MixedPrecision(Callback):
-    "The learner's autocast (and fp16 grad scaler) from "
-    "`cfg.precision`; fp32 weight gradients where bf16 ones are wrong"
+    ("The learner's autocast (and fp16 grad scaler) from "
+     "`cfg.precision`; fp32 weight gradients where bf16 ones are wrong")
     order = -10
     def before_fit(self):
         l = self.learn
@@ -414,8 +414,8 @@ def combined_score(dice:list,              # per-class Dice (background first)
 def best_row(history:list,      # the history rows
              by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest smoothed `combined_score`)
             ) -> dict|None:
-    "The best epoch: the lowest finite validation loss, or the highest exponential moving average (0.9) of the "
-    "combined score — nnU-Net chooses its best checkpoint by such an average of its validation Dice"
+    ("The best epoch: the lowest finite validation loss, or the highest exponential moving average (0.9) of the "
+     "combined score — nnU-Net chooses its best checkpoint by such an average of its validation Dice")
     if by == 'combined':
         rows = [h for h in history if h.get('val_score_ema') is not None]
         return max(rows, key=lambda h: h['val_score_ema']) if rows else None
@@ -519,8 +519,8 @@ def plot_history(history:list,               # the history rows
                  title='training history',   # figure title
                  by:str='val_loss'           # how the best epoch is chosen (`best_row`)
                 ):
-    "Train/validation loss per epoch, lr on a second axis, best epoch marked; with tasks a second panel of their "
-    "validation balanced accuracy and AUC; saved to `path` if given"
+    ("Train/validation loss per epoch, lr on a second axis, best epoch marked; with tasks a second panel of their "
+     "validation balanced accuracy and AUC; saved to `path` if given")
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
     tasks = list((history[-1].get('val_tasks') or {}) if history else {})
@@ -536,8 +536,8 @@ def plot_history(history:list,               # the history rows
 PLOT_EVERY = 30.0   # seconds between redraws of training_history_3d.png during a fit (it is always drawn at the end)
 
 class Checkpoint(Callback):
-    "Writes last.pth, the best checkpoint and metrics_3d.json each epoch, the history plot every `PLOT_EVERY` s and "
-    "at the end (rank 0 only)"
+    ("Writes last.pth, the best checkpoint and metrics_3d.json each epoch, the history plot every `PLOT_EVERY` s and "
+     "at the end (rank 0 only)")
     order = 30
     def __init__(self, extra:dict|None=None): self.extra = extra or {}   # fields every checkpoint carries
 
@@ -849,8 +849,8 @@ def _fold_split(cases:list, split:dict, cfg:Config, folder:Path) -> dict:
 # %% ../nbs/03_train.ipynb #e0804544
 def memory_budget(device='cpu'   # where the run trains
                  ) -> float:
-    "GiB a run may plan for: 80 % of the GPU's memory; on CPU, half of the memory available now (within a cgroup "
-    "limit), shared by the node's processes"
+    ("GiB a run may plan for: 80 % of the GPU's memory; on CPU, half of the memory available now (within a cgroup "
+     "limit), shared by the node's processes")
     dev = torch.device(device)
     if dev.type == 'cuda': return 0.8 * torch.cuda.get_device_properties(dev).total_memory / 2**30
     avail = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_AVPHYS_PAGES')
@@ -867,9 +867,9 @@ def auto_patch(cfg:Config,                 # a config completed from the data (`
                device='cpu',               # where the run trains (its precision and, by default, its budget)
                budget_gib:float|None=None  # None: `cfg.memory_gb`, else `memory_budget(device)`
               ) -> dict:
-    "The largest training patch (Z, Y, X) whose estimated memory at `cfg.batch_size` (`model_summary`'s, with a "
-    "margin) fits the budget — the grid, else multiples of 16, the longest axis shrunk first: "
-    "{'patch', 'gib' (its estimate), 'budget_gib', 'whole_gib'}"
+    ("The largest training patch (Z, Y, X) whose estimated memory at `cfg.batch_size` (`model_summary`'s, with a "
+     "margin) fits the budget — the grid, else multiples of 16, the longest axis shrunk first: "
+     "{'patch', 'gib' (its estimate), 'budget_gib', 'whole_gib'}")
     grid = list(reversed(cfg.target_shape))
     budget = budget_gib or cfg.memory_gb or memory_budget(device)
     half = resolve_precision(cfg.precision, device) != 'fp32'
