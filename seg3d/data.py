@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
-from .preprocess import safe_case, sha256, save_nifti, read_case_labels, CASE_LABELS, json_regions
+from .preprocess import (safe_case, sha256, save_nifti, read_case_labels, CASE_LABELS, json_regions,
+                              class_placeholders)
 from .core import CaseError, write_json, atomic_write
 
 # %% auto #0
@@ -747,7 +748,7 @@ def _classes_from(cfg:Config, prep:dict, metas:dict, folder:Path, source:str, ig
     if top >= k:
         raise ValueError(f"{source}: num_classes={k} but the labels hold the value {top}; expected values 0..{k - 1}")
     return k, cfg.class_names or (names if names and len(names) == k else
-                                  ['background'] + [f'class_{i}' for i in range(1, k)])
+                                  class_placeholders(k))
 
 # %% ../nbs/01_data.ipynb #0fb42620
 def config_from_data(cfg:Config,        # the run's settings; None fields are filled

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from scipy.spatial import cKDTree
 from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, previous_entries,
                         hold_freed_memory, save_figure, writable_folder)
-from .preprocess import load_label, case_name, json_regions, segment_names, segment_classes, RawCase
+from .preprocess import (load_label, case_name, json_regions, segment_names, segment_classes, RawCase,
+                              class_placeholders)
 from .data import (Config, SegDataset, build_cache, preprocessed_cases, load_config, dataset_json_labels,
                         with_model, _label_names)
 from .predictor import Predictor, add_policy_args, policy_from_args, postprocess, argmax_u8, raw_grid_maps
@@ -615,8 +616,7 @@ def score_folder(pred_dir,                  # predicted label maps
                                                          labels)   # 3D Slicer's segments: classes by name
     k = num_classes or _classes_found(pairs, ignore_label, segs)
     found = segs and (_label_names(labels) or _label_names(segs))                # Slicer's segments name the classes
-    plain = ['background'] + [f'class_{i}' for i in range(1, k)]
-    names = class_names or (found if found and len(found) == k else plain)
+    names = class_names or (found if found and len(found) == k else class_placeholders(k))
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
     regions = json_regions(labels) if regions == 'auto' else regions
     rows, failed = [], {}

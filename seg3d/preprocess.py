@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from concurrent.futures.process import BrokenProcessPool
 import multiprocessing as mp
 import numpy as np
+import scipy.ndimage
 import nibabel as nib
 import torch
 import torch.nn.functional as F
@@ -28,14 +29,14 @@ __all__ = ['LABEL_RESAMPLING', 'NIFTI_SUFFIXES', 'MGH_SUFFIXES', 'SITK_SUFFIXES'
            'resample_label', 'resample_image', 'raw_slabs', 'invert_probabilities', 'labels_to_onehot', 'axis_codes',
            'axis_order', 'reorientation', 'reorient', 'unreorient', 'reoriented_affine', 'unreorient_probs',
            'case_name', 'safe_case', 'is_dicom_dir', 'sitk_to_nifti', 'check_image', 'check_affine', 'load_image',
-           'load_label', 'image_from_array', 'slicer_segments', 'class_values', 'segment_names', 'drawn_classes',
-           'segments_to_labels', 'onto_grid', 'RawCase', 'find_cases', 'skipped_images', 'save_nifti', 'output_suffix',
-           'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid', 'sha256', 'case_hashes',
-           'scan_shape', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint', 'segment_classes',
-           'dataset_fingerprint', 'json_regions', 'expected_contents', 'integrity_errors', 'intensity_schemes',
-           'ct_like_channels', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset', 'read_case_labels',
-           'write_case_labels', 'carry_case_labels', 'default_workers', 'select_part', 'preprocess_dataset',
-           'preprocess_cli', 'plan_cli']
+           'load_label', 'image_from_array', 'class_placeholders', 'slicer_segments', 'class_values', 'segment_names',
+           'drawn_classes', 'segments_to_labels', 'onto_grid', 'RawCase', 'find_cases', 'skipped_images', 'save_nifti',
+           'output_suffix', 'save_image', 'PreprocessSettings', 'prepare', 'preprocessed_affine', 'to_raw_grid',
+           'sha256', 'case_hashes', 'scan_shape', 'preprocess_case', 'case_fingerprint', 'summarize_fingerprint',
+           'segment_classes', 'dataset_fingerprint', 'json_regions', 'expected_contents', 'integrity_errors',
+           'intensity_schemes', 'ct_like_channels', 'make_plan', 'resolve_settings', 'fingerprint_for', 'plan_dataset',
+           'read_case_labels', 'write_case_labels', 'carry_case_labels', 'default_workers', 'select_part',
+           'preprocess_dataset', 'preprocess_cli', 'plan_cli']
 
 # %% ../nbs/00_preprocess.ipynb #0e2a8942
 def plan_grid(shape:tuple,               # spatial shape (X, Y, Z) of the raw volume
@@ -573,6 +574,10 @@ def image_from_array(array,              # (X, Y, Z) or (X, Y, Z, C) intensities
     return check_image(data, where, channels), nib.Nifti1Image(np.zeros(data.shape[:3], np.uint8), aff)
 
 # %% ../nbs/00_preprocess.ipynb #d753fc9f
+def class_placeholders(k:int) -> list:
+    "Names of K classes nobody named: background, class_1, class_2, …"
+    return ['background'] + [f'class_{v}' for v in range(1, k)]
+
 def _norm_name(name) -> str:
     "A class or segment name as compared: lower case, runs of spaces, '_' and '-' as one space"
     return ' '.join(re.split(r'[\s_-]+', str(name).strip().lower())).strip()
@@ -601,11 +606,9 @@ def slicer_segments(path    # a `.seg.nrrd` (or any NRRD) file
      "file that is no Slicer segmentation")
     path = Path(path)
     if not path.name.lower().endswith(('.nrrd', '.nhdr')): return None
-    sitk, r = _sitk(path), None
-    r = sitk.ImageFileReader()
-    r.SetFileName(str(path))
     try:
-        with _keep_locale(): r.ReadImageInformation()
+        with _keep_locale(): r = _guard(_sitk(path), str(path), 0)   # the header only
+    except CaseError: raise                                           # SimpleITK missing
     except Exception: return None                                     # unreadable: the case fails when it is read
     meta = {k: r.GetMetaData(k) for k in r.GetMetaDataKeys() if k.startswith('Segment')}
     return _parse_segments(meta, r.GetNumberOfComponents(), path)
@@ -901,9 +904,10 @@ def _segment_fields(label:np.ndarray,   # (X, Y, Z) label map
     "3D Slicer's header fields describing each class 1..K-1 of a label map as a segment (one layer)"
     f = {'Segmentation_MasterRepresentation': 'Binary labelmap', 'Segmentation_ReferenceImageExtentOffset': '0 0 0',
          'Segmentation_ContainedRepresentationNames': 'Binary labelmap|'}
+    boxes = scipy.ndimage.find_objects(label.astype(np.int32, copy=False), len(class_names) - 1)   # one pass
     for i, name in enumerate(class_names[1:]):
-        idx = np.nonzero(label == i + 1)
-        ext = ' '.join(f'{a.min()} {a.max()}' for a in idx) if idx[0].size else '0 -1 0 -1 0 -1'
+        box = boxes[i] if i < len(boxes) else None
+        ext = ' '.join(f'{s.start} {s.stop - 1}' for s in box) if box else '0 -1 0 -1 0 -1'
         f |= {f'Segment{i}_{k}': v for k, v in dict(
             ID=f'Segment_{i + 1}', Name=str(name), NameAutoGenerated='0', LabelValue=str(i + 1), Layer='0', Extent=ext,
             Color=' '.join(f'{c:g}' for c in SEGMENT_COLORS[i % len(SEGMENT_COLORS)]), ColorAutoGenerated='0',
@@ -941,7 +945,7 @@ def save_image(path,                  # output file: `.nii.gz`, `.nii`, `.mgz`, 
     img.SetOrigin(lps[:3, 3].tolist())
     img.SetDirection((lps[:3, :3] / spacing).ravel().tolist())
     if str(path).lower().endswith(SLICER_SUFFIXES):
-        names = class_names or ['background'] + [f'class_{v}' for v in range(1, int(a.max()) + 1)]
+        names = class_names or class_placeholders(int(a.max()) + 1)
         if a.ndim != 3 or a.dtype.kind not in 'ui' or a.max(initial=0) >= len(names):
             raise ValueError(f"{path}: a 3D Slicer segmentation holds a label map with classes 0..{len(names) - 1}; "
                              f"got {a.dtype} values up to {a.max(initial=0)} in shape {a.shape}")
@@ -1244,7 +1248,7 @@ def segment_classes(cases:list,   # the dataset's `RawCase`s
         except CaseError: found = None                        # SimpleITK missing: the case fails when it is read
         if found is not None: segs[c.name] = found
     if not segs: return None
-    if len(class_values(labels)) > 1: return class_values(labels)     # dataset.json names classes (not only regions)
+    if len(named := class_values(labels)) > 1: return named            # dataset.json names classes (not only regions)
     votes = {}
     for found in segs.values():
         for s, v in zip(found, drawn_classes(found)):
