@@ -23,10 +23,11 @@ from .train import plot_history, train, classification_metrics
 
 # %% auto #0
 __all__ = ['NSD_MM', 'confusion_matrix', 'overlap_from_confusion', 'surface_points', 'surface_distances', 'hd95_assd',
-           'surface_dice', 'segmentation_metrics', 'region_metrics', 'mean_region_dice', 'aggregate_metrics',
-           'raw_truth', 'label_metrics', 'evaluate_cases', 'plot_distributions', 'plot_confusion', 'plot_overlays',
-           'task_section', 'plot_tasks', 'evaluate', 'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli',
-           'cross_validate', 'choose_postprocessing', 'plot_cv', 'cv_cli']
+           'surface_dice', 'check_nsd_mm', 'nsd_tolerance', 'segmentation_metrics', 'region_metrics',
+           'mean_region_dice', 'aggregate_metrics', 'raw_truth', 'label_metrics', 'evaluate_cases',
+           'plot_distributions', 'plot_confusion', 'plot_overlays', 'task_section', 'plot_tasks', 'evaluate',
+           'metrics_table', 'evaluate_cli', 'score_folder', 'score_cli', 'cross_validate', 'choose_postprocessing',
+           'plot_cv', 'cv_cli']
 
 # %% ../nbs/04_evaluate.ipynb #c38e1936
 def confusion_matrix(pred,              # predicted labels (any shape)
@@ -97,6 +98,25 @@ def surface_dice(d:tuple|None,       # from `surface_distances`
     if d is None: return None if both_empty else 0.0
     return float(((d[0] <= tol).sum() + (d[1] <= tol).sum()) / (d[0].size + d[1].size))
 
+def check_nsd_mm(nsd_mm,           # one tolerance (mm), or one per foreground class 1..K−1 (MONAI's `class_thresholds`)
+                 num_classes:int   # K
+                ) -> float|list:
+    "`nsd_mm` as one float or a list of K − 1 floats, all positive; else `ValueError` saying what was expected"
+    v = [nsd_mm] if np.ndim(nsd_mm) == 0 else list(nsd_mm)
+    num = lambda x: isinstance(x, (int, float, np.number)) and not isinstance(x, bool) and np.isfinite(x) and x > 0
+    if not all(num(x) for x in v) or len(v) not in (1, num_classes - 1):
+        raise ValueError(f"nsd_mm {nsd_mm!r}: expected one positive tolerance in mm, or one per foreground class "
+                         f"({num_classes - 1})")
+    return float(v[0]) if len(v) == 1 else [float(x) for x in v]
+
+def nsd_tolerance(nsd_mm,   # `check_nsd_mm`'s result
+                  classes   # a class value, or a region's class values
+                 ) -> float:
+    "The NSD tolerance (mm) of a class, or of a region of classes: the strictest of theirs"
+    if np.ndim(nsd_mm) == 0: return float(nsd_mm)
+    return float(min(nsd_mm[int(c) - 1] for c in np.atleast_1d(classes) if c >= 1))
+
+
 # %% ../nbs/04_evaluate.ipynb #4b9df0d0
 def segmentation_metrics(pred,              # predicted label map
                          target,            # ground-truth label map of the same shape
@@ -104,7 +124,7 @@ def segmentation_metrics(pred,              # predicted label map
                          spacing=None,      # voxel size per axis (mm; None: 1)
                          ignore:int|None=None,  # label value of unannotated voxels in `target`: left out
                          regions:dict|None=None,# {name: [class values]}: also scored as regions (`region_metrics`)
-                         nsd_mm:float=NSD_MM    # the normalized surface Dice's tolerance (mm)
+                         nsd_mm:float|list=NSD_MM  # NSD tolerance (mm): one, or one per foreground class
                         ) -> dict:
     ("IoU, Dice (per class and means), HD95, ASSD (mm), normalized surface Dice, volumes and the confusion matrix of "
      "one case; with unannotated voxels the overlaps and volumes count the annotated ones, and distances are left out "
@@ -112,6 +132,7 @@ def segmentation_metrics(pred,              # predicted label map
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
         raise ValueError(f"prediction shape {pred.shape} differs from ground truth {target.shape}")
+    nsd_mm = check_nsd_mm(nsd_mm, num_classes)
     partial = ignore is not None and bool((unknown := target == ignore).any())
     cm = confusion_matrix(pred[~unknown], target[~unknown], num_classes) if partial else \
         confusion_matrix(pred, target, num_classes)
@@ -125,12 +146,12 @@ def segmentation_metrics(pred,              # predicted label map
         p, t = pred == c, target == c
         if p.any() != t.any(): flags[c] = 'empty_prediction' if t.any() else 'empty_ground_truth'
         d = surface_distances(p, t, spacing)
-        (hd[c], asd[c]), nsd[c] = hd95_assd(d), surface_dice(d, nsd_mm, not (p.any() or t.any()))
+        (hd[c], asd[c]), nsd[c] = hd95_assd(d), surface_dice(d, nsd_tolerance(nsd_mm, c), not (p.any() or t.any()))
     mean = lambda v: float(np.mean([x for x in v if x is not None])) if any(x is not None for x in v) else None
     per_region = region_metrics(pred, target, regions, spacing, ignore, nsd_mm) if regions else None
     return dict(iou=iou, dice=dice, mean_iou=mean(iou), mean_fg_iou=mean(iou[1:]), mean_fg_dice=mean(dice[1:]),
                 **({'regions': per_region, 'mean_region_dice': mean_region_dice(per_region)} if regions else {}),
-                hd95=hd, assd=asd, nsd=nsd, mean_fg_nsd=mean(nsd[1:]), nsd_mm=float(nsd_mm), distance_flags=flags,
+                hd95=hd, assd=asd, nsd=nsd, mean_fg_nsd=mean(nsd[1:]), nsd_mm=nsd_mm, distance_flags=flags,
                 volume_ml_pred=(cm.sum(0) * vox / 1000).tolist(),
                 volume_ml_true=(cm.sum(1) * vox / 1000).tolist(),
                 volume_diff_ml=((cm.sum(0) - cm.sum(1)) * vox / 1000).tolist(), confusion=cm.tolist())
@@ -141,7 +162,7 @@ def region_metrics(pred,                # predicted label map
                    regions:dict,        # {name: [class values]}: each region is the union of its classes
                    spacing=None,        # voxel size per axis (mm; None: 1)
                    ignore:int|None=None,# label value of unannotated voxels in `target`: left out
-                   nsd_mm:float=NSD_MM  # the normalized surface Dice's tolerance (mm)
+                   nsd_mm:float|list=NSD_MM  # NSD tolerance (mm): one, or one per foreground class
                   ) -> dict:
     "{region: IoU, Dice, HD95, ASSD (mm), NSD} of each region's mask (any of its classes) in `pred` against `target`"
     pred, target = np.asarray(pred), np.asarray(target)
@@ -153,7 +174,7 @@ def region_metrics(pred,                # predicted label map
         inter, total = int((pk & tk).sum()), int(pk.sum() + tk.sum())
         d = surface_distances(p, t, spacing) if known is None else None
         hd, asd = hd95_assd(d)
-        nsd = surface_dice(d, nsd_mm, not (p.any() or t.any())) if known is None else None
+        nsd = surface_dice(d, nsd_tolerance(nsd_mm, values), not (p.any() or t.any())) if known is None else None
         out[name] = dict(iou=inter / (total - inter) if total else None, dice=2 * inter / total if total else None,
                          hd95=hd, assd=asd, nsd=nsd)
     return out
@@ -484,7 +505,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
              split:str='test',      # 'test', 'val', 'train' (as stored in the checkpoint) or 'all'
              out=None,              # output folder (default: the model's folder)
              progress=True,         # show a progress bar
-             nsd_mm:float=NSD_MM,   # the normalized surface Dice's tolerance (mm)
+             nsd_mm:float|list=NSD_MM,  # NSD tolerance (mm): one, or one per foreground class
              **policy
             ) -> dict:
     "Evaluate model(s) on a split of a preprocessed folder (`policy`: `Predictor` options); writes metrics, CSV, plots"
@@ -494,6 +515,7 @@ def evaluate(model,                 # checkpoint(s), a model folder, or a `Predi
     out = Path(out or (src if src.is_dir() else src.parent))
     out.mkdir(parents=True, exist_ok=True)
     cases, cfg = _cases_for(pred.checkpoint, data_dir, split), pred.cfg
+    nsd_mm = check_nsd_mm(nsd_mm, cfg.num_classes)                   # a wrong count fails before any prediction
     labels = cfg.case_labels if cfg.case_labels != 'auto' and Path(cfg.case_labels or '').exists() else 'auto'
     with_labels = dataclasses.replace(cfg, data_dir=str(data_dir), case_labels=labels)     # this folder's table
     ds = SegDataset(data_dir, cases, with_labels, metas=build_cache(data_dir, cases, verbose=False))
@@ -516,7 +538,7 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
                  ) -> str:
     "A plain-text per-class table of an evaluation section"
     tol = section.get('nsd_mm')
-    nsd = f" {'NSD ' + f'{tol:g}' + 'mm':>9}" if tol is not None else ''
+    nsd = '' if tol is None else f" {'NSD' if np.ndim(tol) else 'NSD ' + f'{tol:g}' + 'mm':>9}"   # one per class: below
     lines = [f"{'class':22} {'IoU':>7} {'Dice':>7} {'HD95 mm':>8} {'ASSD mm':>8}{nsd}"]
     f = lambda v, w=7: f"{'–':>{w}}" if v is None else f"{v:{w}.3f}"
     row = lambda n, m: (f"{n:22} {f(m['iou'])} {f(m['dice'])} {f(m['hd95'], 8)} {f(m['assd'], 8)}"
@@ -527,6 +549,7 @@ def metrics_table(section:dict    # an evaluation section (`evaluate`)
                  f"| mean foreground Dice {section['mean_fg_dice']:.4f}"
                  + (f" | mean foreground NSD {v:.4f}" if (v := section.get('mean_fg_nsd')) is not None else '')
                  + f" | {section['cases']} case(s)")
+    if np.ndim(tol): lines.append(f"NSD tolerances of the foreground classes (mm): {[float(t) for t in tol]}")
     if section.get('mean_region_dice') is not None: lines.append(f"mean region Dice {section['mean_region_dice']:.4f}")
     if section.get('without_postprocessing'):
         plain = section['without_postprocessing']['mean_fg_dice']
@@ -550,9 +573,9 @@ def evaluate_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('--split', choices=['test', 'val', 'train', 'all'], default='test',
                    help="which cases of the training's split ('all': every case in DATA)")
     p.add_argument('--out', help="output folder (default: the model's folder)")
-    p.add_argument('--nsd_mm', type=float, default=NSD_MM,
+    p.add_argument('--nsd_mm', type=float, nargs='+', default=[NSD_MM],
                    help="tolerance of the normalized surface Dice: how far a surface point may lie from the other "
-                   "surface (mm)")
+                   "surface (mm); one value, or one per foreground class (MONAI's class thresholds)")
     add_policy_args(p)
     a = p.parse_args(argv)
     with cli_errors(): sec = evaluate(a.model, a.data, a.split, a.out, nsd_mm=a.nsd_mm, **policy_from_args(a))
@@ -603,7 +626,7 @@ def score_folder(pred_dir,                  # predicted label maps
                  out=None,                  # where scores.json and scores.csv go (None: `pred_dir`)
                  tol:float=1e-3,            # largest affine difference between a prediction and its label (mm)
                  regions='auto',            # {name: [class values]} also scored; 'auto': dataset.json's by the labels
-                 nsd_mm:float=NSD_MM        # the normalized surface Dice's tolerance (mm)
+                 nsd_mm:float|list=NSD_MM   # NSD tolerance (mm): one, or one per foreground class
                 ) -> dict:
     ("Score every prediction in `pred_dir` against its label in `label_dir`: per-case and mean IoU, Dice, HD95, ASSD, "
      "NSD")
@@ -615,6 +638,7 @@ def score_folder(pred_dir,                  # predicted label maps
     segs = segment_names(class_names) or segment_classes([RawCase(c, [], lf) for c, (_, lf) in pairs.items() if lf],
                                                          labels)   # 3D Slicer's segments: classes by name
     k = num_classes or _classes_found(pairs, ignore_label, segs)
+    nsd_mm = check_nsd_mm(nsd_mm, k)
     found = segs and (_label_names(labels) or _label_names(segs))                # Slicer's segments name the classes
     names = class_names or (found if found and len(found) == k else class_placeholders(k))
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
@@ -641,9 +665,9 @@ def score_cli(argv=None):   # arguments (None: the command line)
     p.add_argument('labels', help="folder of ground-truth label maps <case>.<ext>")
     p.add_argument('--num_classes', type=int, help="classes 0..N-1 (default: the largest value found + 1)")
     p.add_argument('--ignore_label', type=int, help="label value of unannotated voxels, left out of the scores")
-    p.add_argument('--nsd_mm', type=float, default=NSD_MM,
+    p.add_argument('--nsd_mm', type=float, nargs='+', default=[NSD_MM],
                    help="tolerance of the normalized surface Dice: how far a surface point may lie from the other "
-                   "surface (mm)")
+                   "surface (mm); one value, or one per foreground class (MONAI's class thresholds)")
     p.add_argument('--out', help="where scores.json and scores.csv go (default: the predictions folder)")
     a = p.parse_args(argv)
     with cli_errors(): res = score_folder(a.predictions, a.labels, a.num_classes, a.ignore_label, out=a.out,
