@@ -86,13 +86,15 @@ def run_demo(out='demo_out',      # output folder
              mc_samples:int=4,    # Monte Carlo dropout passes at prediction
              seed:int=0,          # cohort and training seed
              verbose:bool=True,   # print each stage and its time
-             multitask:bool=False # also learn (and report) the case-level atrophy label
+             multitask:bool=False,# also learn (and report) the case-level atrophy label
+             spacing=None         # preprocess at this voxel size (mm, or 'auto'; None: XY fitted to the grid)
             ) -> dict:
     "Run the whole pipeline on the MNI demo cohort into `out`; returns (and writes) the summary"
     out, t0, timings, v = Path(out), time.time(), {}, verbose
     epochs = epochs or (DEMO_EPOCHS // 2 if multitask else DEMO_EPOCHS)
     cfg = dataclasses.replace(demo_config(out, shape, epochs, multitask), seed=seed)
-    settings = PreprocessSettings(target=tuple(shape), channels=2, num_classes=5, label_resampling='linear')
+    settings = PreprocessSettings(target=tuple(shape), channels=2, num_classes=5, label_resampling='linear',
+                                  spacing=spacing)
     _stage('cohort', timings, v, make_demo_cohort, out/'raw', n=n, seed=seed)
     _stage('preprocess', timings, v, preprocess_dataset, out/'raw', out/'preprocessed', settings, workers=2, progress=v)
     learn = _stage('train', timings, v, train, cfg, progress='bar' if v else 'none')
@@ -136,11 +138,14 @@ def demo_cli(argv=None):   # arguments (None: the command line)
                    help="preprocessed grid; the seed's is 512 1024 32")
     p.add_argument('--mc_samples', type=int, default=4, help="Monte Carlo dropout passes for the uncertainty map")
     p.add_argument('--seed', type=int, default=0, help="seeds the cohort, the split and training")
+    p.add_argument('--spacing', nargs='+', metavar='MM', help="preprocess at one voxel size (X Y Z mm, or 'auto'), "
+                   "each scan centred in the grid (default: each scan's XY fitted to it)")
     p.add_argument('--multitask', action='store_true', help="also learn each subject's atrophy label (a "
                    "classification head beside the segmentation)")
     a = p.parse_args(argv)
     with cli_errors(ImportError):
         n = a.subjects or (48 if a.multitask else 24)       # a classifier needs more than 16 training subjects
-        s = run_demo(a.out, n, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask)
+        s = run_demo(a.out, n, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask,
+                     spacing='auto' if a.spacing == ['auto'] else a.spacing)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']
     _report(s, metrics_table(sec), Path(a.out))

@@ -1557,6 +1557,15 @@ def _case_plan(r:dict, s:PreprocessSettings) -> dict:
                 voxel_mm=[round(sp * sc, 4) for sp, sc in zip(spacing, p['scale'])], **at)
 
 # %% ../nbs/00_preprocess.ipynb #a44d9a65
+def _crop_warnings(cases:dict, named:int=3) -> list:
+    "At a target spacing: the cases larger than the grid, which it crops — each named when few, else counted"
+    crops = {n: ', '.join(f"{'XYZ'[i]} by {sum(v)}" for i, v in enumerate(c['crop']) if sum(v))
+             for n, c in cases.items() if any(sum(v) for v in c['crop'])}
+    line = lambda n: f"{n}: {cases[n]['mid_shape']} voxels at the target spacing; the grid crops {crops[n]}"
+    if len(crops) <= named: return [line(n) + " voxel(s) around the centre (that anatomy is not seen)" for n in crops]
+    return [f"{len(crops)} of {len(cases)} cases are larger than the grid at the target spacing and are cropped around "
+            f"the centre (that anatomy is not seen): {'; '.join(line(n) for n in list(crops)[:named])}; …"]
+
 def _plan_warnings(cases:dict,   # {case: `_case_plan`}
                    far:float):    # how far off the median XY scale is unusual
     ("Warnings for cases scaled far from the median in XY (at a target spacing: cases the grid crops), and for cases "
@@ -1567,18 +1576,18 @@ def _plan_warnings(cases:dict,   # {case: `_case_plan`}
     warnings = [
         f"{n}: scaled {c['xy_scale'][0]:.2f}×{c['xy_scale'][1]:.2f} in XY, the median case {med[0]:.2f}×{med[1]:.2f}"
         for n, c in cases.items() if max(np.abs(np.log(np.array(c['xy_scale']) / med))) > np.log(far)
-    ] if not any('crop' in c for c in cases.values()) else [              # a target spacing: scales differ by design
-        f"{n}: {c['mid_shape']} voxels at the target spacing; the grid crops "
-        + ', '.join(f"{'XYZ'[i]} by {sum(v)}" for i, v in enumerate(c['crop']) if sum(v))
-        + " voxel(s) around the centre (that anatomy is not seen)"
-        for n, c in cases.items() if any(sum(v) for v in c['crop'])
-    ]
+    ] if not any('crop' in c for c in cases.values()) else _crop_warnings(cases)   # a target spacing
     return warnings + [
         f"{n}: thickest voxel axis is {'XYZ'[c['thickest_axis']]}, the majority's {'XYZ'[thick]} — another acquisition "
         "plane; left as acquired (not resliced)" for n, c in cases.items() if c['thickest_axis'] != thick
     ]
 
 # %% ../nbs/00_preprocess.ipynb #b074ed28
+def _spacing_that_fits(cases:dict, s:PreprocessSettings) -> list:
+    "The voxel size (mm, no finer than the target spacing) at which every case fits the grid uncropped"
+    extent = np.max([np.array(c['mid_shape']) * s.spacing for c in cases.values()], 0)      # mm, the largest case
+    return [round(float(max(e / t, sp)), 3) for e, t, sp in zip(extent, s.target, s.spacing)]
+
 def make_plan(fp:dict,                  # `dataset_fingerprint`
               s:PreprocessSettings,     # resolved settings (grid, orientation, intensity, channels, classes)
               far:float=2.0             # warn for cases whose XY scale is this many times off the median's
@@ -1595,7 +1604,7 @@ def make_plan(fp:dict,                  # `dataset_fingerprint`
     return dict(grid=list(s.target), z_policy=s.z_policy, orientation=s.orientation, intensity=s.intensity,
                 channels=s.channels, num_classes=s.num_classes, suggested_grid=[int(-(-v // 16) * 16) for v in shape],
                 cases=cases, warnings=_plan_warnings(cases, far) + _intensity_warnings(fp, s), **regions,
-                **({'spacing': list(s.spacing)} if s.spacing is not None else {}))
+                **({'spacing': list(s.spacing), 'spacing_that_fits': _spacing_that_fits(cases, s)} if at else {}))
 
 # %% ../nbs/00_preprocess.ipynb #85c67b82
 def _oriented(r:dict, orientation) -> tuple:
@@ -2091,6 +2100,9 @@ def _print_plan(s:PreprocessSettings, plan:dict, out:Path):
     at = f" at {list(s.spacing)} mm per voxel" if s.spacing else ''
     held = ' (holds every case at that voxel size)' if s.spacing else ''
     print(f"grid {list(s.target)}{at}; suggested from the data {plan['suggested_grid']}{held}")
+    if s.spacing and plan.get('spacing_that_fits') != list(s.spacing):
+        print(f"every case fits {list(s.target)} at {plan['spacing_that_fits']} mm per voxel (--spacing "
+              f"{' '.join(map(str, plan['spacing_that_fits']))})")
     if plan.get('regions'):
         order = plan.get('region_class_order')
         print(f"regions (dataset.json) {plan['regions']}{f', class order {order}' if order else ''}: scored beside the "
