@@ -597,9 +597,10 @@ def _prediction_pairs(pred_dir:Path, label_dir:Path) -> dict:
     labels = dict(files(label_dir))
     return {c: (f, labels.get(c)) for c, f in preds.items()}
 
-def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, regions=None, names=None,
+def _score_pair(pred_path:Path, label_path:Path|None, k:int|None, ignore, tol:float, regions=None, names=None,
                 nsd_mm:float=NSD_MM) -> dict:
-    "One case's metrics; a `CaseError` naming the file when it has no label, another grid, or values outside 0..k-1"
+    ("One case's metrics (k None: the classes up to the largest value in the pair, ignore label aside); a `CaseError` "
+     "naming the file when it has no label, another grid, or values outside 0..k-1")
     if label_path is None: raise CaseError(f"{pred_path}: no label for this case (<case>.nii.gz, .nrrd, … in LABELS)")
     pred, pimg = load_label(pred_path, k, names=names)
     lab, limg = load_label(label_path, k, ignore=ignore, names=names, grid=pimg)      # Slicer's cropped files: put back
@@ -607,16 +608,21 @@ def _score_pair(pred_path:Path, label_path:Path|None, k:int, ignore, tol:float, 
         raise CaseError(f"{pred_path}: prediction grid {pred.shape} differs from the label's {lab.shape} "
                         f"({label_path}; affines within {tol} mm expected)")
     spacing = tuple(float(z) for z in limg.header.get_zooms()[:3])
+    if k is None:                                     # this pair's classes; per-class tolerances: theirs
+        k = max(int(pred.max()), int(lab.max() if ignore is None else np.where(lab == ignore, 0, lab).max()), 1) + 1
+        if np.ndim(nsd_mm): nsd_mm = check_nsd_mm(list(nsd_mm)[:k - 1] if len(nsd_mm) >= k - 1 else nsd_mm, k)
     return dict(prediction=str(pred_path), label=str(label_path),
                 **segmentation_metrics(pred, lab, k, spacing, ignore, regions, nsd_mm))
 
-def _classes_found(pairs:dict, ignore, names=None) -> int:
-    "Largest value in the files of `pairs` (the ignore label aside) + 1: one read of each file now, another to score"
-    top = []
-    for f in (f for p in pairs.values() for f in p if f is not None):
-        try: top.append(int(load_label(f, names=names)[0].max()))
-        except CaseError: pass                                          # reported for its case when scored
-    return max([v for v in top if v != ignore] + [1]) + 1
+def _pad_row(r:dict, k:int, nsd_mm) -> dict:
+    ("A case's metrics scored with fewer classes, extended to K: the classes it lacks are absent from both (None, "
+     "0 ml); `nsd_mm`: the tolerances of all K")
+    n = len(r['iou'])
+    pad = lambda v, fill: list(v) + [fill] * (k - n)
+    return r | dict(nsd_mm=nsd_mm) \
+             | {m: pad(r[m], None) for m in ('iou', 'dice', 'hd95', 'assd', 'nsd', 'distance_flags')} \
+             | {m: pad(r[m], 0.0) for m in ('volume_ml_pred', 'volume_ml_true', 'volume_diff_ml')} \
+             | dict(confusion=[pad(row, 0) for row in r['confusion']] + [[0] * k for _ in range(k - n)])
 
 def score_folder(pred_dir,                  # predicted label maps
                  label_dir,                 # ground-truth label maps
@@ -637,16 +643,21 @@ def score_folder(pred_dir,                  # predicted label maps
     labels = dataset_json_labels(Path(label_dir))                                # in or beside LABELS
     segs = segment_names(class_names) or segment_classes([RawCase(c, [], lf) for c, (_, lf) in pairs.items() if lf],
                                                          labels)   # 3D Slicer's segments: classes by name
-    k = num_classes or _classes_found(pairs, ignore_label, segs)
-    nsd_mm = check_nsd_mm(nsd_mm, k)
+    if np.ndim(nsd_mm) and len(nsd_mm) == 1: nsd_mm = nsd_mm[0]                  # one tolerance for every class
+    k = num_classes                                                              # None: found while scoring
+    if k is not None: nsd_mm = check_nsd_mm(nsd_mm, k)
+    regions = json_regions(labels) if regions == 'auto' else regions
+    rows, failed = [], {}
+    for c, (pf, lf) in pairs.items():                                              # each file read once
+        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions, segs, nsd_mm)))
+        except CaseError as e: failed[c] = str(e)
+    if k is None:                                       # the largest value scored (ignore label aside) + 1
+        k = max([len(r['iou']) for r in rows] + [2])
+        nsd_mm = check_nsd_mm(nsd_mm, k)                                         # per class: as many as found
+        rows = [_pad_row(r, k, nsd_mm) for r in rows]
     found = segs and (_label_names(labels) or _label_names(segs))                # Slicer's segments name the classes
     names = class_names or (found if found and len(found) == k else class_placeholders(k))
     if len(names) != k: raise ValueError(f"class_names has {len(names)} entries; expected {k} classes")
-    regions = json_regions(labels) if regions == 'auto' else regions
-    rows, failed = [], {}
-    for c, (pf, lf) in pairs.items():
-        try: rows.append(dict(case=c, **_score_pair(pf, lf, k, ignore_label, tol, regions, segs, nsd_mm)))
-        except CaseError as e: failed[c] = str(e)
     res = dict(aggregate_metrics(rows, names) if rows else dict(cases=0), class_names=names, num_classes=k,
                ignore_label=ignore_label, regions=regions, predictions=str(pred_dir), labels=str(label_dir),
                failed=failed, rows=rows)
