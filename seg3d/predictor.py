@@ -860,7 +860,7 @@ def preprocess_image(source,               # the scan's file(s), or (array (X, Y
     s = PreprocessSettings(**{**old, **prep, 'target': tuple(prep['target'])})
     if isinstance(source, tuple): image, ref = image_from_array(*source, channels=cfg.in_channels)
     else: image, ref = load_image(source, cfg.in_channels, max_voxels)
-    image, _, plan, _ = prepare(image, ref.affine, s)                         # reoriented as in training, then planned
+    image, _, plan, _ = prepare(image, ref.affine, s, whole=True)     # reoriented as in training; never cropped
     pre = np.ascontiguousarray(resample_image(image, plan).T)                   # (C, Z, Y, X)
     del image                                                                   # the raw voxels are not needed again
     return normalize(torch.from_numpy(pre), channel_stats(pre), cfg.normalize, s.intensity, inplace=True), plan, ref

@@ -570,10 +570,11 @@ def _check_channel_files(paths:list):
         raise CaseError(f"{paths[0]}: channel files numbered {', '.join('_' + f for f in found)}; expected "
                         f"_0000 to _{len(paths) - 1:04d}, one per channel in order")
 
-def load_image(paths:list,           # one 3D/4D file, or one 3D file per channel (nnU-Net's _0000, _0001, ...)
+def load_image(paths,                # a 3D/4D file (alone or in a list), or one 3D file per channel (_0000, _0001, ...)
                channels:int=None,    # expected channel count (None: any)
                max_voxels:int=0):    # refuse volumes with more values than this (0: no guard)
     "Load an image as float32 (X, Y, Z, C) with its NIfTI image object; raise `CaseError` on bad input"
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths    # one file given on its own
     paths, parts, ref = [Path(p) for p in paths], [], None
     _check_channel_files(paths)
     for p in paths:
@@ -1095,7 +1096,8 @@ def _check_settings(s:PreprocessSettings):
 def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
             affine,                   # the file's affine
             s:PreprocessSettings,     # target grid, Z policy, orientation
-            label:np.ndarray=None     # (X, Y, Z) label map on the same grid, if any
+            label:np.ndarray=None,    # (X, Y, Z) label map on the same grid, if any
+            whole:bool=False          # at a target spacing, grow the grid to hold the whole scan (prediction)
            ) -> tuple:
     ("Reorient and plan: (image, label) in the reoriented order, "
      "the plan (with `orient` and how `labels` move), the preprocessed grid's affine")
@@ -1107,6 +1109,9 @@ def prepare(image:np.ndarray,         # (X, Y, Z, C) voxels in the file's order
         raise ValueError("spacing='auto' is decided from a dataset's fingerprint (`resolve_settings`); "
                          "expected voxel sizes in mm to prepare one scan")
     plan = plan_grid(image.shape[:3], s.target, s.z_policy, voxel_sizes(affine), s.spacing)
+    if whole and plan['z_mode'] == 'spacing' and any(sum(c) for c in plan['crop']):      # never crop a scan to predict
+        grown = [max(m, t) for m, t in zip(plan['mid_shape'], s.target)]
+        plan = plan_grid(image.shape[:3], grown, s.z_policy, voxel_sizes(affine), s.spacing)
     plan.update(orient=t, labels=s.label_resampling)
     return image, label, plan, output_affine(affine, plan)
 

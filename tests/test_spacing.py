@@ -1,10 +1,12 @@
 """Preprocessing at one voxel size (nnU-Net's target spacing), end to end through the command-line tools: scans of one
 anatomy at different resolutions, fields of view and orientations give structures of the same size in voxels; the plan
-names the case the grid crops; training and prediction run on that grid and predictions land on each scan's own grid"""
+names the case the grid crops; training and prediction run on that grid, a scan larger than the grid is predicted
+whole, and predictions land on each scan's own grid"""
 import json, subprocess
 from pathlib import Path
-import numpy as np, nibabel as nib, pytest, torch
+import numpy as np, nibabel as nib, pytest
 from seg3d.preprocess import sha256, to_raw_grid, labels_to_onehot, voxel_sizes
+from seg3d.predictor import Predictor
 
 R_MM = 9.0                  # the ball's radius
 BOX_MM = (12.0, 8.0, 10.0)  # the box's edges
@@ -97,4 +99,8 @@ def test_one_voxel_size_plan_preprocess_train_predict(tmp_path):
     for name in CASES:
         src, pred = nib.load(raw/'images'/f'{name}.nii.gz'), nib.load(tmp_path/'p'/f'{name}_pred.nii.gz')
         assert pred.shape == src.shape[:3] and np.allclose(pred.affine, src.affine), name   # the scan's own grid
+    # a scan larger than the grid is predicted whole: the grid grows, nothing is cropped away
+    r = Predictor.from_folder(tmp_path/'m').predict_case(raw/'images'/'wide.nii.gz', both=True)
+    assert r['plan']['crop'] == [[0, 0]] * 3 and r['plan']['out_shape'] == [90, 75, 24], r['plan']
+    assert r['label_preprocessed'].shape == (90, 75, 24) and r['label'].shape == CASES['wide'][0]
     assert {p: sha256(p) for p in sorted(raw.rglob('*')) if p.is_file()} == before      # inputs never modified
