@@ -146,6 +146,6 @@ def demo_cli(argv=None):   # arguments (None: the command line)
     with cli_errors(ImportError):
         n = a.subjects or (48 if a.multitask else 24)       # a classifier needs more than 16 training subjects
         s = run_demo(a.out, n, tuple(a.shape), a.epochs, a.mc_samples, a.seed, multitask=a.multitask,
-                     spacing='auto' if a.spacing == ['auto'] else a.spacing)
+                     spacing=a.spacing)
     sec = json.loads((Path(a.out)/'models_3d'/'metrics_3d.json').read_text())['test']
     _report(s, metrics_table(sec), Path(a.out))

@@ -643,7 +643,6 @@ def score_folder(pred_dir,                  # predicted label maps
     labels = dataset_json_labels(Path(label_dir))                                # in or beside LABELS
     segs = segment_names(class_names) or segment_classes([RawCase(c, [], lf) for c, (_, lf) in pairs.items() if lf],
                                                          labels)   # 3D Slicer's segments: classes by name
-    if np.ndim(nsd_mm) and len(nsd_mm) == 1: nsd_mm = nsd_mm[0]                  # one tolerance for every class
     k = num_classes                                                              # None: found while scoring
     if k is not None: nsd_mm = check_nsd_mm(nsd_mm, k)
     regions = json_regions(labels) if regions == 'auto' else regions

@@ -1057,6 +1057,7 @@ class PreprocessSettings:
 
     def __post_init__(self):
         self.target = tuple(int(v) for v in self.target)
+        if isinstance(self.spacing, (list, tuple)) and list(self.spacing) == ['auto']: self.spacing = 'auto'   # a CLI's
         if self.spacing is not None and not (isinstance(self.spacing, str) and self.spacing == 'auto'):
             try: self.spacing = tuple(_mm(self.spacing, 'spacing'))       # a string other than 'auto' fails here too
             except ValueError: raise ValueError(f"spacing must be 'auto', None or 3 positive voxel sizes in mm "
@@ -2063,7 +2064,7 @@ def _settings_of(a, **kw) -> PreprocessSettings:
     return PreprocessSettings(tuple(a.shape), a.z_policy, a.channels, a.num_classes, max_voxels=a.max_voxels,
                               orientation=None if a.keep_orientation else 'auto', intensity=a.intensity or 'auto',
                               label_resampling=a.label_resampling, ignore_label=a.ignore_label,
-                              spacing=a.spacing if not a.spacing or a.spacing != ['auto'] else 'auto', **kw)
+                              spacing=a.spacing, **kw)
 
 # %% ../nbs/00_preprocess.ipynb #bcc99f6d
 def preprocess_cli(argv=None):   # arguments (None: the command line)
