@@ -18,7 +18,11 @@ def notebooks(root:Path=NBS) -> list:
     "Every notebook nbdev would process: none under a folder or with a name starting with '_' or '.'"
     return sorted(p for p in root.rglob('*.ipynb') if not any(x.startswith(('_', '.')) for x in p.relative_to(root).parts))
 
-def execute(path:Path, cwd:Path, timeout:int=600) -> tuple:
+# A guard against a hung cell, not a speed check: the demo notebook's training cells take 8–9 minutes each on a 2-core
+# CPU with AVX2 only (fp32: no fast bf16 there), 2–3 minutes on CPUs with AVX-512-BF16 or AMX.
+CELL_TIMEOUT = 1800
+
+def execute(path:Path, cwd:Path, timeout:int=CELL_TIMEOUT) -> tuple:
     "Run every cell of the notebook at `path` with `cwd` as working folder; returns (executed notebook, seconds)"
     nb = nbformat.read(path, as_version=4)
     env = {k: v for k, v in os.environ.items() if k not in ('MPLBACKEND', 'IN_TEST')}
