@@ -22,13 +22,14 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
                          conv_wgrad_ok, split_output, deep_outputs)
 
 # %% auto #0
-__all__ = ['BF16_GRAD_FAULT', 'VAL_POLICY', 'PLOT_EVERY', 'PATCH_MEMORY_MARGIN', 'soft_dice_loss', 'region_loss', 'task_loss',
-           'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor', 'make_optimizer', 'CancelFit',
-           'Callback', 'Learner', 'classification_metrics', 'confusion_counts', 'dice_from_confusion',
-           'bf16_conv_grads_ok', 'MixedPrecision', 'History', 'combined_score', 'best_row', 'PlateauSchedule',
-           'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
-           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
-           'memory_budget', 'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
+__all__ = ['BF16_GRAD_FAULT', 'TRAIN_CHANNELS_LAST', 'VAL_POLICY', 'PLOT_EVERY', 'PATCH_MEMORY_MARGIN', 'soft_dice_loss',
+           'region_loss', 'task_loss', 'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor',
+           'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
+           'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'TrainLayout',
+           'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard',
+           'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard',
+           'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
+           'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -380,6 +381,31 @@ class MixedPrecision(Callback):
         if l.precision == 'fp16' and l.scaler is None: l.scaler = torch.amp.GradScaler('cuda')
         if l.scaler and getattr(l, 'pending_scaler', None): l.scaler.load_state_dict(l.pending_scaler)
     def after_fit(self): self.wgrad.__exit__(None, None, None)
+
+# %% ../nbs/03_train.ipynb #82937a48
+TRAIN_CHANNELS_LAST = 'auto'   # train channels-last: True, False, or 'auto' (fp32 on a CPU without fast bf16)
+
+def train_channels_last(precision:str,   # the run's resolved precision
+                        device,          # where it trains
+                        world:int=1      # processes training together
+                       ) -> bool:
+    "Does a run train with weights and images channels-last? (`TRAIN_CHANNELS_LAST`; 'auto': fp32 on such a CPU)"
+    if world > 1 or torch.device(device).type != 'cpu': return False
+    if TRAIN_CHANNELS_LAST != 'auto': return bool(TRAIN_CHANNELS_LAST)
+    return precision == 'fp32' and not cpu_has_fast_bf16()
+
+class TrainLayout(Callback):
+    "Weights and each batch's image channels-last during training where `train_channels_last` says so"
+    order = -9                                   # after `MixedPrecision`: the precision is resolved
+    def before_fit(self):
+        l = self.learn
+        self.on = train_channels_last(getattr(l, 'precision', 'fp32'), l.device, l.world)
+        if self.on: unwrap_model(l.model).to(memory_format=torch.channels_last_3d)   # the same Parameters
+    def before_batch(self):
+        if self.on and self.learn.xb.dim() == 5:
+            self.learn.xb = self.learn.xb.contiguous(memory_format=torch.channels_last_3d)
+    def after_fit(self):
+        if self.on: unwrap_model(self.learn.model).to(memory_format=torch.contiguous_format)
 
 # %% ../nbs/03_train.ipynb #88e65393
 VAL_POLICY = 'whole volume, one pass, no mirroring'   # how `validate` predicts (seg3d_evaluate: the Predictor's policy)
@@ -925,7 +951,7 @@ def standard_callbacks(cfg:Config,     # the run's settings (TensorBoard folder)
                       ) -> list:
     "The callbacks every run has: precision, NaN guard, history, schedule, early stop, checkpoints, logging, progress"
     bar = progress_callback(progress)
-    return [MixedPrecision(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
+    return [MixedPrecision(), TrainLayout(), NaNGuard(), History(), PlateauSchedule(), EarlyStop(), Checkpoint(extra),
             *([TensorBoard(cfg.tensorboard)] if cfg.tensorboard else []), *([bar] if bar else [])]
 
 # %% ../nbs/03_train.ipynb #c0f0b3f5
