@@ -25,10 +25,10 @@ from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint,
 __all__ = ['BF16_GRAD_FAULT', 'TRAIN_CHANNELS_LAST', 'VAL_POLICY', 'PLOT_EVERY', 'PATCH_MEMORY_MARGIN', 'soft_dice_loss',
            'region_loss', 'task_loss', 'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor',
            'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
-           'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'TrainLayout',
-           'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss', 'NaNGuard',
-           'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard', 'Dashboard',
-           'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
+           'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'match_state_layout',
+           'TrainLayout', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
+           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
+           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
            'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
@@ -394,6 +394,17 @@ def train_channels_last(precision:str,   # the run's resolved precision
     if TRAIN_CHANNELS_LAST != 'auto': return bool(TRAIN_CHANNELS_LAST)
     return precision == 'fp32' and not cpu_has_fast_bf16()
 
+def match_state_layout(opt:torch.optim.Optimizer   # an optimizer whose parameters may have changed layout
+                      ) -> int:
+    ("Lay each parameter's optimizer state (Adam's moments) out as the parameter is; returns how many tensors moved. "
+     "PyTorch's fused Adam assumes they match: a resumed state in the other layout updates the wrong elements")
+    moved = 0
+    for p, st in opt.state.items():
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
+                st[k], moved = torch.empty_like(p, dtype=v.dtype).copy_(v), moved + 1
+    return moved
+
 class TrainLayout(Callback):
     "Weights and each batch's image channels-last during training where `train_channels_last` says so"
     order = -9                                   # after `MixedPrecision`: the precision is resolved
@@ -401,11 +412,14 @@ class TrainLayout(Callback):
         l = self.learn
         self.on = train_channels_last(getattr(l, 'precision', 'fp32'), l.device, l.world)
         if self.on: unwrap_model(l.model).to(memory_format=torch.channels_last_3d)   # the same Parameters
+        match_state_layout(l.opt)                # a resumed state saved in the other layout (or on another machine)
     def before_batch(self):
         if self.on and self.learn.xb.dim() == 5:
             self.learn.xb = self.learn.xb.contiguous(memory_format=torch.channels_last_3d)
     def after_fit(self):
-        if self.on: unwrap_model(self.learn.model).to(memory_format=torch.contiguous_format)
+        if self.on:
+            unwrap_model(self.learn.model).to(memory_format=torch.contiguous_format)
+            match_state_layout(self.learn.opt)
 
 # %% ../nbs/03_train.ipynb #88e65393
 VAL_POLICY = 'whole volume, one pass, no mirroring'   # how `validate` predicts (seg3d_evaluate: the Predictor's policy)
