@@ -762,13 +762,16 @@ def bf16_weights(precision:str,   # resolved precision
     return precision == 'bf16' and torch.device(device).type == 'cpu'
 
 # %% ../nbs/02a_predictor.ipynb #59cfc5c0
-CHANNELS_LAST = 'auto'     # bf16 windows on a CPU in channels-last layout: True, False, or 'auto' (CPUs with fast bf16)
+CHANNELS_LAST = 'auto'     # windows on a CPU channels-last: True, False, or 'auto' (bf16 with fast bf16, fp32 without)
 
-def use_channels_last(device   # where the model runs
+def use_channels_last(device,               # where the model runs
+                      precision:str='bf16'  # the windows' precision ('bf16' or 'fp32')
                      ) -> bool:
-    "Run bf16 windows channels-last on `device`? (`CHANNELS_LAST`; 'auto': on CPUs with AMX or AVX-512-BF16)"
+    ("Run windows channels-last on `device`? (`CHANNELS_LAST`; 'auto': bf16 on CPUs with AMX or AVX-512-BF16, "
+     "fp32 on CPUs without them)")
     if torch.device(device).type != 'cpu': return False
-    return cpu_has_fast_bf16() if CHANNELS_LAST == 'auto' else bool(CHANNELS_LAST)
+    if CHANNELS_LAST != 'auto': return bool(CHANNELS_LAST)
+    return cpu_has_fast_bf16() if precision == 'bf16' else precision == 'fp32' and not cpu_has_fast_bf16()
 
 # %% ../nbs/02a_predictor.ipynb #1038aef1
 def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, *, dtype, spill,
@@ -779,7 +782,8 @@ def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, 
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
     as_bf16 = bf16 and next(m.parameters()).dtype != torch.bfloat16
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
-    if as_bf16 and not big and use_channels_last(device): run = run.to(memory_format=torch.channels_last_3d)
+    if not big and (use_channels_last(device) if as_bf16 else not bf16 and use_channels_last(device, precision)):
+        run = (run if as_bf16 else copy.deepcopy(m)).to(memory_format=torch.channels_last_3d)     # never the caller's
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
     return run, _forward_fn(run, mirrors, precision, device, whole=big, out_dtype=dtype if big else torch.float32,
                             spill=sp, sigmoid=sigmoid)

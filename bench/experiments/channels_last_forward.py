@@ -7,7 +7,8 @@ bf16 autocast training step (forward, cross-entropy, backward, fused Adam; batch
 `--windows` times seg3d's own predictor (`predict_probs`, the seed's network in 32×256×256 windows, overlap 0.25, bf16,
 over a 2×32×1024×512 volume) with `seg3d.predictor.CHANNELS_LAST` False and True, each in a fresh process, first call;
 `--dice MODELS DATA` evaluates a trained model (e.g. `demo_out/models_3d demo_out/preprocessed`) on its test split in
-bf16 channels-first, bf16 channels-last and fp32: mean foreground Dice of each."""
+bf16 channels-first and channels-last (CPUs with fast bf16 only) and fp32 channels-first and channels-last: mean
+foreground Dice of each."""
 import argparse, copy, time
 import torch, torch.nn.functional as F
 from seg3d.model import ResNet3DSeg, model_summary
@@ -43,9 +44,10 @@ def windows_main():
 def dice_main(models, data):
     import seg3d.predictor as P
     from seg3d.evaluate import evaluate
-    res = {}
-    for name, flag, prec in [('bf16 channels-first', False, 'bf16'), ('bf16 channels-last', True, 'bf16'),
-                             ('fp32', False, 'fp32')]:
+    from seg3d.core import cpu_has_fast_bf16
+    res, runs = {}, [('fp32 channels-first', False, 'fp32'), ('fp32 channels-last', True, 'fp32')]
+    if cpu_has_fast_bf16(): runs = [('bf16 channels-first', False, 'bf16'), ('bf16 channels-last', True, 'bf16'), *runs]
+    for name, flag, prec in runs:                 # bf16 only where it is fast: elsewhere PyTorch emulates it slowly
         P.CHANNELS_LAST = flag
         res[name] = evaluate(P.Predictor.from_folder(models, precision=prec), data, progress=False)['mean_fg_dice']
     print('test mean foreground Dice: ' + ', '.join(f'{k} {v:.5f}' for k, v in res.items()))
