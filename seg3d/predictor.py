@@ -782,7 +782,8 @@ def _runner(m:nn.Module, image, whole:bool, mirrors:Mirrors, precision, device, 
     big = whole and image[0].numel() * width >= WHOLE_VOLUME_MIN        # one pass, layer by layer, if big
     as_bf16 = bf16 and next(m.parameters()).dtype != torch.bfloat16
     run = copy.deepcopy(m).to(torch.bfloat16) if as_bf16 else m        # on CPU bf16 weights beat autocast
-    if not big and (use_channels_last(device) if as_bf16 else not bf16 and use_channels_last(device, precision)):
+    own = as_bf16 or not bf16                                           # a bf16 copy, or fp32 weights (not given bf16)
+    if not big and own and use_channels_last(device, 'bf16' if bf16 else precision):
         run = (run if as_bf16 else copy.deepcopy(m)).to(memory_format=torch.channels_last_3d)     # never the caller's
     sp = spill_folder(spill, image[0].numel(), width, 2 if bf16 else 4)
     return run, _forward_fn(run, mirrors, precision, device, whole=big, out_dtype=dtype if big else torch.float32,

@@ -18,8 +18,8 @@ def notebooks(root:Path=NBS) -> list:
     "Every notebook nbdev would process: none under a folder or with a name starting with '_' or '.'"
     return sorted(p for p in root.rglob('*.ipynb') if not any(x.startswith(('_', '.')) for x in p.relative_to(root).parts))
 
-# A guard against a hung cell, not a speed check: the demo notebook's training cells take 8–9 minutes each on a 2-core
-# CPU with AVX2 only (fp32: no fast bf16 there), 2–3 minutes on CPUs with AVX-512-BF16 or AMX.
+# A guard against a hung cell, not a speed check: on a 2-core CPU with AVX2 only (fp32: no fast bf16 there) the demo
+# notebook's two training cells take 12–13 minutes together, and its multitask cell once ran past 10 minutes.
 CELL_TIMEOUT = 1800
 
 def execute(path:Path, cwd:Path, timeout:int=CELL_TIMEOUT) -> tuple:
