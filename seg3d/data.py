@@ -50,6 +50,7 @@ class ModelConfig:
     skip:str='none'                 # encoder features into the decoder: 'none' (the seed's), 'add' or 'concat'
     input_skip:bool=False           # the image itself into the last decoder block, refined at full resolution
     deep_supervision:int=0          # training outputs also at 1/2, 1/4, 1/8 resolution, each in the loss (0–3)
+    fine_width:int=0                # channels of the full-resolution decoder block (0: width; fewer: cheaper)
     dropout:float=0.0               # Dropout3d before each decoder block (Monte Carlo dropout at inference)
     norm:str='instance'             # 'instance', 'batch' or 'group'
     stem_kernel:int=7               # the stride-2 stem's kernel
@@ -77,6 +78,7 @@ def _check_model_ranges(m:ModelConfig, source:str):
     if not 0 <= m.deep_supervision <= 3:
         raise ValueError(f"{source}: model.deep_supervision must be 0 to 3 (outputs at 1/2, 1/4, 1/8), got "
                          f"{m.deep_supervision}")
+    if m.fine_width < 0: raise ValueError(f"{source}: model.fine_width must be ≥ 0 (0: width), got {m.fine_width}")
     if not 0 <= m.head_grad <= 1: raise ValueError(f"{source}: model.head_grad must be in [0, 1], got {m.head_grad}")
     for t, v in m.tasks.items():
         if not (isinstance(v, list) and len(v) >= 2 and all(isinstance(c, str) for c in v)):

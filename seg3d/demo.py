@@ -16,11 +16,17 @@ from .predictor import Predictor
 from .inference import predict_folder, SliceViewer
 
 # %% auto #0
-__all__ = ['DEMO_SHAPE', 'DEMO_EPOCHS', 'demo_config', 'run_demo', 'demo_cli']
+__all__ = ['DEMO_SHAPE', 'DEMO_EPOCHS', 'DEMO_PATCH', 'demo_patch', 'demo_config', 'run_demo', 'demo_cli']
 
 # %% ../nbs/06_demo.ipynb #b548b4ca
 DEMO_SHAPE = (64, 80, 32)
-DEMO_EPOCHS = 80          # 640 optimizer steps on the 16 training subjects; --multitask's 34 take 40 epochs for as many
+DEMO_EPOCHS = 80          # 640 optimizer steps on the 16 training subjects; --multitask's 34 take 40 epochs, as many
+DEMO_PATCH = (32, 64, 48) # (Z, Y, X) training patch: 60 % of the demo grid's voxels per sample
+
+def demo_patch(shape=DEMO_SHAPE   # preprocessed grid (X, Y, Z)
+              ) -> list|None:
+    "The demo's training patch (Z, Y, X) where it fits in the grid `shape` (X, Y, Z); None (whole volumes) where not"
+    return list(DEMO_PATCH) if all(p <= s for p, s in zip(DEMO_PATCH, reversed(shape))) else None
 
 def demo_config(out:Path,              # the demo's output folder
                 shape=DEMO_SHAPE,      # preprocessed grid (X, Y, Z)
@@ -30,7 +36,7 @@ def demo_config(out:Path,              # the demo's output folder
     "The documented demo configuration (segmentation only, or segmentation + the atrophy task)"
     return Config(data_dir=str(out/'preprocessed'), out_dir=str(out/'models_3d'), target_shape=list(shape),
                   class_names=DEMO_CLASSES, lr_pairs=DEMO_LR_PAIRS, epochs=epochs, batch_size=2, lr=3e-3,
-                  schedule='poly', loss='dice_ce', num_workers=2, seed=0,
+                  schedule='poly', loss='dice_ce', num_workers=2, seed=0, patch_size=demo_patch(shape),
                   augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
                   model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', input_skip=True,
                              dropout=0.1, norm='instance'),

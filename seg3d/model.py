@@ -156,10 +156,14 @@ class Conv3d(nn.Conv3d):
 
 # %% ../nbs/02_model.ipynb #e865a3fd
 class InstanceNorm3d(nn.InstanceNorm3d):
-    "`nn.InstanceNorm3d` that keeps a channels-last input channels-last (one sample: its statistics are batch norm's)"
+    ("`nn.InstanceNorm3d` that keeps a channels-last input channels-last: each sample's statistics are batch norm's of "
+     "that sample alone (a sample of a channels-last batch is itself channels-last)")
     def forward(self, x):
-        if channels_last(x) and x.shape[0] == 1 and not self.track_running_stats:
-            return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+        if channels_last(x) and not self.track_running_stats:
+            if x.shape[0] == 1: return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+            if not _exporting():
+                return torch.cat([F.batch_norm(s, None, None, self.weight, self.bias, True, 0.0, self.eps)
+                                  for s in x.split(1)])
         return super().forward(x)     # PyTorch's instance norm makes its input contiguous (channels-first) first
 
 def norm3d(kind:str,   # 'instance', 'batch' or 'group'
@@ -390,13 +394,14 @@ def _encoder(block, width:int, layers, norm:str) -> tuple:
         chans.append(ch)
     return nn.ModuleList(stages), chans
 
-def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float, image_ch:int=0) -> nn.ModuleList:
-    ("The four up blocks from width × 8 down to `width` channels, merging stages 3, 2, 1 (`chans`) when skipping, and"
-     " the image's `image_ch` channels at full resolution (then refined) when given")
-    dec = [width * 4, width * 2, width, width]
+def _decoder(width:int, chans:list, skip:str, norm:str, dropout:float, image_ch:int=0,
+             fine:int=0) -> nn.ModuleList:
+    ("The four up blocks from width × 8 down to `fine` channels (0: `width`), merging stages 3, 2, 1 (`chans`) when"
+     " skipping, and the image's `image_ch` channels at full resolution (then refined) when given")
+    dec = [width * 4, width * 2, width, fine or width]
     skips = [chans[2], chans[1], chans[0]] if skip != 'none' else [0] * 3
     ups = [UpBlock3d(c_in, c_out, s, skip, norm, dropout) for c_in, c_out, s in zip([width * 8] + dec[:2], dec, skips)]
-    return nn.ModuleList([*ups, UpBlock3d(width, width, image_ch, 'concat', norm, dropout, refine=image_ch > 0)])
+    return nn.ModuleList([*ups, UpBlock3d(width, dec[3], image_ch, 'concat', norm, dropout, refine=image_ch > 0)])
 
 # %% ../nbs/02_model.ipynb #e4082ad0
 class ResNet3DSeg(nn.Module):
@@ -416,7 +421,8 @@ class ResNet3DSeg(nn.Module):
                  head_dropout:float=0.3,   # dropout in each head
                  head_grad:float=1.0,      # share of the heads' gradient that reaches the encoder
                  input_skip:bool=False,    # the image into the last decoder block, refined at full resolution
-                 deep_supervision:int=0):  # training outputs also at 1/2, 1/4, 1/8 resolution (nnU-Net's; 0–3)
+                 deep_supervision:int=0,   # training outputs also at 1/2, 1/4, 1/8 resolution (nnU-Net's; 0–3)
+                 fine_width:int=0):        # channels of the full-resolution decoder block and the head (0: width)
         super().__init__()
         skip = _check_arch(block, skip, layers)
         self.kwargs = dict(in_channels=in_channels, num_classes=num_classes, block=block, layers=list(layers),
@@ -424,6 +430,9 @@ class ResNet3DSeg(nn.Module):
         if input_skip: self.kwargs['input_skip'] = True        # only then: older checkpoints' kwargs stay as they were
         if not 0 <= deep_supervision <= 3: raise ValueError(f"deep_supervision must be 0 to 3, got {deep_supervision}")
         if deep_supervision: self.kwargs['deep_supervision'] = deep_supervision
+        if fine_width < 0: raise ValueError(f"fine_width must be ≥ 0 (0: width), got {fine_width}")
+        fine = fine_width or width
+        if fine != width: self.kwargs['fine_width'] = fine        # only then, as input_skip
         if tasks:
             self.kwargs.update(tasks=dict(tasks), head_hidden=head_hidden, head_dropout=head_dropout,
                                head_grad=head_grad)
@@ -432,8 +441,8 @@ class ResNet3DSeg(nn.Module):
         self.stages, chans = _encoder(B, width, layers, norm)
         ch = chans[-1]
         self.reduce = conv_norm_relu(ch, width * 8, 1, 1, norm)
-        self.ups = _decoder(width, chans, skip, norm, dropout, in_channels if input_skip else 0)
-        self.head = PointwiseConv3d(width, num_classes)
+        self.ups = _decoder(width, chans, skip, norm, dropout, in_channels if input_skip else 0, fine)
+        self.head = PointwiseConv3d(fine, num_classes)
         self.deep = nn.ModuleList([PointwiseConv3d(c, num_classes)         # 1/2, 1/4, 1/8: what ups[2], [1], [0] give;
                                    for c in (width, width * 2, width * 4)[:deep_supervision]])   # none: no state keys
         self.tasks = {t: len(v) if isinstance(v, (list, tuple)) else int(v) for t, v in (tasks or {}).items()}
