@@ -16,17 +16,18 @@ from .predictor import Predictor
 from .inference import predict_folder, SliceViewer
 
 # %% auto #0
-__all__ = ['DEMO_SHAPE', 'DEMO_EPOCHS', 'DEMO_PATCH', 'demo_patch', 'demo_config', 'run_demo', 'demo_cli']
+__all__ = ['DEMO_SHAPE', 'DEMO_EPOCHS', 'demo_patch', 'demo_config', 'run_demo', 'demo_cli']
 
 # %% ../nbs/06_demo.ipynb #b548b4ca
 DEMO_SHAPE = (64, 80, 32)
 DEMO_EPOCHS = 80          # 640 optimizer steps on the 16 training subjects; --multitask's 34 take 40 epochs, as many
-DEMO_PATCH = (32, 64, 48) # (Z, Y, X) training patch: 60 % of the demo grid's voxels per sample
-
 def demo_patch(shape=DEMO_SHAPE   # preprocessed grid (X, Y, Z)
               ) -> list|None:
-    "The demo's training patch (Z, Y, X) where it fits in the grid `shape` (X, Y, Z); None (whole volumes) where not"
-    return list(DEMO_PATCH) if all(p <= s for p, s in zip(DEMO_PATCH, reversed(shape))) else None
+    ("The demo's training patch (Z, Y, X): every slice, 4/5 of Y and 3/4 of X in multiples of 16 — 60 % of the grid's "
+     "voxels, 32×64×48 on the demo's grid; None (whole volumes) where that is under 16 along Y or X, or 16³ or less")
+    X, Y, Z = shape
+    y, x = 16 * (4 * Y // 5 // 16), 16 * (3 * X // 4 // 16)
+    return [Z, y, x] if min(y, x) >= 16 and -(-Z // 16) * y * x > 16**2 else None   # deepest features > 1 voxel
 
 def demo_config(out:Path,              # the demo's output folder
                 shape=DEMO_SHAPE,      # preprocessed grid (X, Y, Z)
