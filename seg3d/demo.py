@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from .preprocess import PreprocessSettings, preprocess_dataset
 from .core import write_json, cli_parser, cli_errors, save_figure
-from .data import Config, make_demo_cohort, DEMO_CLASSES, DEMO_LR_PAIRS
+from .data import Config, make_demo_cohort, DEMO_CLASSES, DEMO_LR_PAIRS, check_patch
 from .train import train
 from .evaluate import evaluate, metrics_table
 from .predictor import Predictor
@@ -21,13 +21,18 @@ __all__ = ['DEMO_SHAPE', 'DEMO_EPOCHS', 'demo_patch', 'demo_config', 'run_demo',
 # %% ../nbs/06_demo.ipynb #b548b4ca
 DEMO_SHAPE = (64, 80, 32)
 DEMO_EPOCHS = 80          # 640 optimizer steps on the 16 training subjects; --multitask's 34 take 40 epochs, as many
+
 def demo_patch(shape=DEMO_SHAPE   # preprocessed grid (X, Y, Z)
               ) -> list|None:
     ("The demo's training patch (Z, Y, X): every slice, 4/5 of Y and 3/4 of X in multiples of 16 — 60 % of the grid's "
-     "voxels, 32×64×48 on the demo's grid; None (whole volumes) where that is under 16 along Y or X, or 16³ or less")
+     "voxels, 32×64×48 on the demo's grid; None (whole volumes) where that is under 16 along Y or X, or a patch "
+     "`check_patch` refuses (the network would reduce it to one voxel)")
     X, Y, Z = shape
-    y, x = 16 * (4 * Y // 5 // 16), 16 * (3 * X // 4 // 16)
-    return [Z, y, x] if min(y, x) >= 16 and -(-Z // 16) * y * x > 16**2 else None   # deepest features > 1 voxel
+    patch = [Z, 16 * (4 * Y // 5 // 16), 16 * (3 * X // 4 // 16)]
+    if min(patch[1:]) < 16: return None
+    try: check_patch(patch, [Z, Y, X])
+    except ValueError: return None
+    return patch
 
 def demo_config(out:Path,              # the demo's output folder
                 shape=DEMO_SHAPE,      # preprocessed grid (X, Y, Z)

@@ -159,11 +159,9 @@ class InstanceNorm3d(nn.InstanceNorm3d):
     ("`nn.InstanceNorm3d` that keeps a channels-last input channels-last: each sample's statistics are batch norm's of "
      "that sample alone (a sample of a channels-last batch is itself channels-last)")
     def forward(self, x):
-        if channels_last(x) and not self.track_running_stats:
-            if x.shape[0] == 1: return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
-            if not _exporting():
-                return torch.cat([F.batch_norm(s, None, None, self.weight, self.bias, True, 0.0, self.eps)
-                                  for s in x.split(1)])
+        if channels_last(x) and not self.track_running_stats and (x.shape[0] == 1 or not _exporting()):
+            ys = [F.batch_norm(s, None, None, self.weight, self.bias, True, 0.0, self.eps) for s in x.split(1)]
+            return ys[0] if len(ys) == 1 else torch.cat(ys)     # exported graphs: no loop over a fixed batch
         return super().forward(x)     # PyTorch's instance norm makes its input contiguous (channels-first) first
 
 def norm3d(kind:str,   # 'instance', 'batch' or 'group'

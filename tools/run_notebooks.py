@@ -19,7 +19,7 @@ def notebooks(root:Path=NBS) -> list:
     return sorted(p for p in root.rglob('*.ipynb') if not any(x.startswith(('_', '.')) for x in p.relative_to(root).parts))
 
 # A guard against a hung cell, not a speed check: on a 2-core CPU with AVX2 only (fp32: no fast bf16 there) the demo
-# notebook's two training cells take 12–13 minutes together, and its multitask cell once ran past 10 minutes.
+# notebook's multitask cell once ran past 10 minutes (whole-volume training; on patches the whole notebook takes ~9).
 CELL_TIMEOUT = 1800
 
 def execute(path:Path, cwd:Path, timeout:int=CELL_TIMEOUT) -> tuple:
