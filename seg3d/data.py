@@ -148,6 +148,7 @@ class Config(OptimSettings):
     precision:str='auto'                       # 'auto', 'bf16', 'fp16' or 'fp32'
     num_workers:int=2                          # DataLoader worker processes
     grad_accum:int=1                           # optimizer step every N batches
+    val_every:int=1                            # validate after every N-th epoch and the last (MONAI's val_interval)
     loss:str='ce'                              # 'ce' (the seed's), 'dice_ce', or 'regions' (a sigmoid per region)
     early_stop:bool=True                       # stop once lr is at its floor and val loss stalls for lr_patience epochs
     deterministic:bool=False  # torch deterministic algorithms
@@ -220,8 +221,8 @@ def _check_config_values(cfg:Config, source:str):
         raise ValueError(f"{source}: patch_size must be (Z, Y, X), got {cfg.patch_size}")
     if cfg.memory_gb is not None and not cfg.memory_gb > 0:
         raise ValueError(f"{source}: memory_gb must be > 0 (GiB), got {cfg.memory_gb}")
-    if min(cfg.batch_size, cfg.epochs, cfg.grad_accum) < 1:
-        raise ValueError(f"{source}: batch_size, epochs and grad_accum must be >= 1")
+    for name in ('batch_size', 'epochs', 'grad_accum', 'val_every'):
+        if getattr(cfg, name) < 1: raise ValueError(f"{source}: {name} must be >= 1, got {getattr(cfg, name)}")
     if not 0 <= cfg.warmup_epochs < cfg.epochs:
         raise ValueError(f"{source}: warmup_epochs must be in [0, epochs={cfg.epochs}), got {cfg.warmup_epochs}")
     if cfg.warmup_epochs and cfg.schedule == 'plateau':

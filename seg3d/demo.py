@@ -43,6 +43,7 @@ def demo_config(out:Path,              # the demo's output folder
     return Config(data_dir=str(out/'preprocessed'), out_dir=str(out/'models_3d'), target_shape=list(shape),
                   class_names=DEMO_CLASSES, lr_pairs=DEMO_LR_PAIRS, epochs=epochs, batch_size=2, lr=3e-3,
                   schedule='poly', loss='dice_ce', num_workers=2, seed=0, patch_size=demo_patch(shape),
+                  val_every=1 if multitask else 4,       # the combined score's moving average wants every epoch
                   augment=dict(flip_axes=[2], p_spatial=0.0, gamma=0.1, brightness=0.05, contrast=0.05, noise=0.02),
                   model=dict(block='bottleneck', layers=[1, 1, 1, 1], width=16, skip='concat', input_skip=True,
                              dropout=0.1, norm='instance'),

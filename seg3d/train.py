@@ -26,10 +26,10 @@ __all__ = ['BF16_GRAD_FAULT', 'TRAIN_CHANNELS_LAST', 'VAL_POLICY', 'PLOT_EVERY',
            'region_loss', 'task_loss', 'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor',
            'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
            'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'match_state_layout',
-           'TrainLayout', 'History', 'combined_score', 'best_row', 'PlateauSchedule', 'EarlyStop', 'NonFiniteLoss',
-           'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar', 'TensorBoard',
-           'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch',
-           'standard_callbacks', 'build_learner', 'train', 'train_cli']
+           'TrainLayout', 'History', 'combined_score', 'validated', 'best_row', 'PlateauSchedule', 'EarlyStop',
+           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar',
+           'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget',
+           'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -226,7 +226,7 @@ def _loss(self: Learner, pred, y):
 # %% ../nbs/03_train.ipynb #eb7e53f8
 @patch
 def one_epoch(self:Learner):
-    "One pass over the training data, then validation"
+    "One pass over the training data, then validation (on the epochs `validating` names; the others skip it)"
     self.model.train()
     self.train_dl.sampler.set_epoch(self.epoch)
     self.cb('before_train')
@@ -245,7 +245,7 @@ def one_epoch(self:Learner):
         if self.stop: break
     self.train_loss = self._mean_across_ranks(self.losses)
     self.cb('after_train')
-    self.validate()
+    self.validate() if self.validating() else self.skip_validation()
 
 # %% ../nbs/03_train.ipynb #04d301be
 @patch
@@ -337,6 +337,17 @@ def validate(self:Learner):
     self.val_tasks = self._task_metrics(seen) if self.cfg.model.tasks else None
     self.cb('after_validate')
 
+@patch
+def validating(self:Learner) -> bool:
+    "Does this epoch end with validation? Every `cfg.val_every`-th epoch, the last one, and one a Stop ends"
+    e = self.epoch + 1
+    return e % self.cfg.val_every == 0 or e == self.n_epochs or self.stop
+
+@patch
+def skip_validation(self:Learner):
+    "An epoch without validation: its figures are None (History records them so; best, plateau and plots skip it)"
+    self.val_loss = self.val_dice = self.val_region_dice = self.val_tasks = None
+
 # %% ../nbs/03_train.ipynb #62413ffd
 @patch
 def _task_metrics(self:Learner, seen:list) -> dict:
@@ -425,17 +436,20 @@ class TrainLayout(Callback):
 VAL_POLICY = 'whole volume, one pass, no mirroring'   # how `validate` predicts (seg3d_evaluate: the Predictor's policy)
 
 class History(Callback):
-    "One row per epoch: losses, per-class validation Dice (and how it was predicted), the lr used, seconds"
+    ("One row per epoch: losses, per-class validation Dice (and how it was predicted; None on an epoch without "
+     "validation), the lr used, seconds")
     order = 0
     def before_epoch(self): self.t0 = time.time()
     def after_epoch(self):
         l = self.learn
         row = dict(epoch=l.epoch + 1, train_loss=l.train_loss, val_loss=l.val_loss, val_dice=l.val_dice,
-                   val_policy=VAL_POLICY, lr=l.lr, seconds=round(time.time() - self.t0, 3))
+                   val_policy=VAL_POLICY if l.val_dice is not None else None, lr=l.lr,
+                   seconds=round(time.time() - self.t0, 3))
         if getattr(l, 'val_region_dice', None): row['val_region_dice'] = l.val_region_dice
         if getattr(l, 'val_tasks', None) or l.cfg.best_by == 'combined':
             regions = getattr(l, 'val_region_dice', None)                # a dataset scored by regions: their Dice
-            score = combined_score([None, *regions.values()] if regions else l.val_dice, l.val_tasks)
+            score = combined_score([None, *regions.values()] if regions else l.val_dice, l.val_tasks) \
+                if l.val_dice is not None else None                                     # an epoch without validation
             prev = next((h['val_score_ema'] for h in reversed(l.history) if h.get('val_score_ema') is not None), None)
             ema = score if prev is None or score is None else 0.9 * prev + 0.1 * score      # nnU-Net's smoothing
             row.update(val_tasks=l.val_tasks, val_score=score, val_score_ema=ema)
@@ -450,6 +464,10 @@ def combined_score(dice:list,              # per-class Dice (background first)
     parts = ([float(np.mean(fg))] if fg else []) + [
         m['balanced_accuracy'] for m in (tasks or {}).values() if m['balanced_accuracy'] is not None]
     return float(np.mean(parts)) if parts else None
+
+def validated(history:list) -> list:
+    "The rows of epochs that ended with validation (`Config.val_every`)"
+    return [h for h in history if h.get('val_dice') is not None]
 
 def best_row(history:list,      # the history rows
              by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest smoothed `combined_score`)
@@ -469,7 +487,7 @@ class PlateauSchedule(Callback):
     def after_epoch(self):
         s = self.learn.sched
         if not isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau): s.step()
-        elif math.isfinite(self.learn.val_loss): s.step(self.learn.val_loss)
+        elif self.learn.val_loss is not None and math.isfinite(self.learn.val_loss): s.step(self.learn.val_loss)
 
 class EarlyStop(Callback):
     "Stop once the lr sits at its floor and validation loss has not improved for `lr_patience` epochs"
@@ -523,6 +541,7 @@ def set_rng_state(s:dict    # from `rng_state`
 # %% ../nbs/03_train.ipynb #766cb5c2
 def _plot_tasks(ax, history:list, tasks:list):
     "Each task's validation balanced accuracy (solid) and ROC AUC (dotted) per epoch"
+    history = validated(history)
     ep = [h['epoch'] for h in history]
     for j, t in enumerate(tasks):
         get = lambda k: [((h.get('val_tasks') or {}).get(t) or {}).get(k) for h in history]
@@ -540,7 +559,8 @@ def _plot_losses(ax, history:list, by:str):
     "Train and validation loss per epoch on `ax`, the best epoch marked, the learning rate on a second (log) axis"
     ep = [h['epoch'] for h in history]
     ax.plot(ep, [h['train_loss'] for h in history], 'o-', label='train loss', ms=3)
-    ax.plot(ep, [h['val_loss'] for h in history], 's-', label='validation loss', ms=3)
+    val = validated(history)
+    ax.plot([h['epoch'] for h in val], [h['val_loss'] for h in val], 's-', label='validation loss', ms=3)
     if (b := best_row(history, by)):
         ax.axvline(b['epoch'], color='gray', ls='--', lw=1, label=f"best epoch {b['epoch']}")
     ax.set_xlabel('epoch')
@@ -657,6 +677,12 @@ def load_state(self:Learner, ckpt:dict):   # a loaded `last.pth`
     return self
 
 # %% ../nbs/03_train.ipynb #ba50f6a9
+def _epoch_line(h:dict) -> str:
+    "A history row as the progress line prints it (`val -` for an epoch without validation)"
+    val = 'val -' if h['val_dice'] is None else f"val {h['val_loss']:.4f}  dice [" + ' '.join(
+        '-' if d is None else f'{d:.3f}' for d in h['val_dice']) + ']'
+    return f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  {val}  lr {h['lr']:.1e}  {h['seconds']:.1f}s"
+
 class ProgressBar(Callback):
     "tqdm progress over batches with loss and lr; one line per epoch (rank 0 only)"
     order = 40
@@ -673,9 +699,7 @@ class ProgressBar(Callback):
         self.bar.close()
         h = self.learn.history[-1]
         if self.learn.rank == 0:
-            dice = ' '.join('-' if d is None else f'{d:.3f}' for d in h['val_dice'])
-            print(f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  val {h['val_loss']:.4f}  dice [{dice}]  "
-                  f"lr {h['lr']:.1e}  {h['seconds']:.1f}s", flush=True)
+            print(_epoch_line(h), flush=True)
     def after_cancel(self): self.bar.close()
 
 # %% ../nbs/03_train.ipynb #e8cdf32f
@@ -710,8 +734,9 @@ def after_epoch(self:TensorBoard):
     l, w = self.learn, self.writer
     if w is None: return
     h = l.history[-1]
-    for tag, v in (('loss/train', h['train_loss']), ('loss/val', h['val_loss']), ('lr', h['lr'])):
-        w.add_scalar(tag, v, h['epoch'])
+    for tag, v in (('loss/train', h['train_loss']), ('lr', h['lr'])): w.add_scalar(tag, v, h['epoch'])
+    if h['val_dice'] is None: return w.flush()                                        # an epoch without validation
+    w.add_scalar('loss/val', h['val_loss'], h['epoch'])
     for name, d in zip(l.cfg.class_names, h['val_dice']):
         if d is not None: w.add_scalar(f'val_dice/{name}', d, h['epoch'])
     for name, d in (h.get('val_region_dice') or {}).items():
@@ -805,9 +830,10 @@ def after_epoch(self:Dashboard):
     l = self.learn
     self.epoch_bar.value = l.epoch + 1
     names = l.cfg.class_names
+    last = (validated(l.history) or [{}])[-1]                                 # the latest validated epoch
     rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
-                   for n, d in zip(names, l.history[-1]['val_dice']))
-    self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>" + _tasks_html(l.history[-1])
+                   for n, d in zip(names, last.get('val_dice') or []))
+    self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>" + _tasks_html(last)
     if self.show:
         import matplotlib.pyplot as plt
         from IPython.display import display
@@ -823,10 +849,11 @@ def _final_state_html(l) -> str:
     best, how = best_row(l.history, l.cfg.best_by), getattr(l, 'stop_reason', None) or 'all epochs run'
     line = f"<p><b>{len(l.history)}/{l.n_epochs} epochs</b> · {how}"
     if best: line += f" · best validation loss {best['val_loss']:.4f} (epoch {best['epoch']})"
-    dice = zip(l.cfg.class_names, l.history[-1]['val_dice'] if l.history else [])
+    last = (validated(l.history) or [{}])[-1]
+    dice = zip(l.cfg.class_names, last.get('val_dice') or [])
     rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>" for n, d in dice)
     table = f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
-    return line + table + (_tasks_html(l.history[-1]) if l.history else '')
+    return line + table + _tasks_html(last)
 
 # %% ../nbs/03_train.ipynb #14900b59
 @patch
@@ -1065,6 +1092,8 @@ def _train_parser():
                    f"runs it fast (fp16 on older GPUs), else fp32 {dflt(d.precision)}")
     p.add_argument('--workers', type=int, help=f"DataLoader worker processes {dflt(d.num_workers)}")
     p.add_argument('--grad_accum', type=int, help=f"optimizer step every N batches {dflt(d.grad_accum)}")
+    p.add_argument('--val_every', type=int, metavar='N', help=f"validate after every N-th epoch and the last "
+                                                               f"{dflt(d.val_every)}")
     p.add_argument('--loss', choices=['ce', 'dice_ce', 'regions'], help="weighted cross-entropy (the seed's), + soft "
                    "Dice, or nnU-Net's region-based training: a sigmoid per dataset.json region " + dflt(d.loss))
     p.add_argument('--deep_supervision', type=int, choices=range(4), metavar='N', help="nnU-Net's deep supervision: "
@@ -1125,8 +1154,8 @@ def train_cli(argv=None):   # arguments (None: the command line)
     a = p.parse_args(argv)
     given = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, patch_size=_patch_arg(p, a.patch),
                  memory_gb=a.memory_gb, schedule=a.schedule, warmup_epochs=a.warmup_epochs,
-                 precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, fold=a.fold, folds=a.folds,
-                 tensorboard=a.tensorboard, best_by=a.best_by, loss=a.loss,
+                 precision=a.precision, num_workers=a.workers, grad_accum=a.grad_accum, val_every=a.val_every,
+                 fold=a.fold, folds=a.folds, tensorboard=a.tensorboard, best_by=a.best_by, loss=a.loss,
                  case_labels=a.case_labels if a.case_labels in (None, 'none') else str(Path(a.case_labels).resolve()))
     out = Path(a.out)/f'fold_{a.fold}' if a.fold is not None else a.out
     with cli_errors(MemoryError, NonFiniteLoss):
