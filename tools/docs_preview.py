@@ -35,7 +35,8 @@ def render(out='_preview') -> list:
         name = fm.get('output-file') or nbp.with_suffix('.html').name
         title = fm.get('title', nbp.stem)
         heading = f"# {title}" + (f"\n\n> {fm['description']}" if fm.get('description') else '')
-        raw['cells'].insert(0, {'cell_type': 'markdown', 'metadata': {}, 'source': heading})   # what Quarto shows from the front matter
+        raw['cells'].insert(0, {'cell_type': 'markdown', 'id': 'front-matter', 'metadata': {},   # what Quarto shows
+                                'source': heading})                                   # from the front matter
         nb = nbformat.reads(json.dumps(_strip_nbdev_keys(raw)), as_version=4)
         nb.metadata['title'] = title
         html, _ = HTMLExporter().from_notebook_node(nb)
