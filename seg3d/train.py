@@ -583,7 +583,7 @@ def plot_history(history:list,               # the history rows
      "validation balanced accuracy and AUC; saved to `path` if given")
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
-    tasks = list((history[-1].get('val_tasks') or {}) if history else {})
+    tasks = list((validated(history) or [{}])[-1].get('val_tasks') or {})     # the last validated epoch's
     fig, axes = plt.subplots(1, 2 if tasks else 1, figsize=(12 if tasks else 7, 4), squeeze=False)
     ax = axes[0, 0]
     if tasks: _plot_tasks(axes[0, 1], history, tasks)
