@@ -26,10 +26,10 @@ __all__ = ['BF16_GRAD_FAULT', 'TRAIN_CHANNELS_LAST', 'VAL_POLICY', 'PLOT_EVERY',
            'region_loss', 'task_loss', 'deep_supervision_weights', 'downsample_labels', 'make_loss', 'lr_factor',
            'make_optimizer', 'CancelFit', 'Callback', 'Learner', 'classification_metrics', 'confusion_counts',
            'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'match_state_layout',
-           'TrainLayout', 'History', 'combined_score', 'validated', 'best_row', 'PlateauSchedule', 'EarlyStop',
-           'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint', 'ProgressBar',
-           'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything', 'memory_budget',
-           'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
+           'TrainLayout', 'History', 'combined_score', 'validated', 'last_validated', 'best_row', 'PlateauSchedule',
+           'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
+           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
+           'memory_budget', 'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -469,6 +469,10 @@ def validated(history:list) -> list:
     "The rows of epochs that ended with validation (`Config.val_every`)"
     return [h for h in history if h.get('val_dice') is not None]
 
+def last_validated(history:list) -> dict:
+    "The latest row that ended with validation ({} before any)"
+    return next((h for h in reversed(history) if h.get('val_dice') is not None), {})
+
 def best_row(history:list,      # the history rows
              by:str='val_loss'  # 'val_loss' (lowest) or 'combined' (highest smoothed `combined_score`)
             ) -> dict|None:
@@ -583,7 +587,7 @@ def plot_history(history:list,               # the history rows
      "validation balanced accuracy and AUC; saved to `path` if given")
     import matplotlib.pyplot as plt
     ep = [h['epoch'] for h in history]
-    tasks = list((validated(history) or [{}])[-1].get('val_tasks') or {})     # the last validated epoch's
+    tasks = list(last_validated(history).get('val_tasks') or {})
     fig, axes = plt.subplots(1, 2 if tasks else 1, figsize=(12 if tasks else 7, 4), squeeze=False)
     ax = axes[0, 0]
     if tasks: _plot_tasks(axes[0, 1], history, tasks)
@@ -830,7 +834,7 @@ def after_epoch(self:Dashboard):
     l = self.learn
     self.epoch_bar.value = l.epoch + 1
     names = l.cfg.class_names
-    last = (validated(l.history) or [{}])[-1]                                 # the latest validated epoch
+    last = last_validated(l.history)
     rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>"
                    for n, d in zip(names, last.get('val_dice') or []))
     self.dice.value = f"<table><tr><th>class</th><th>val Dice</th></tr>{rows}</table>" + _tasks_html(last)
@@ -849,7 +853,7 @@ def _final_state_html(l) -> str:
     best, how = best_row(l.history, l.cfg.best_by), getattr(l, 'stop_reason', None) or 'all epochs run'
     line = f"<p><b>{len(l.history)}/{l.n_epochs} epochs</b> · {how}"
     if best: line += f" · best validation loss {best['val_loss']:.4f} (epoch {best['epoch']})"
-    last = (validated(l.history) or [{}])[-1]
+    last = last_validated(l.history)
     dice = zip(l.cfg.class_names, last.get('val_dice') or [])
     rows = ''.join(f"<tr><td>{n}</td><td>{'–' if d is None else f'{d:.3f}'}</td></tr>" for n, d in dice)
     table = f"</p><table><tr><th>class</th><th>last val Dice</th></tr>{rows}</table>"
