@@ -28,8 +28,9 @@ __all__ = ['BF16_GRAD_FAULT', 'TRAIN_CHANNELS_LAST', 'VAL_POLICY', 'PLOT_EVERY',
            'dice_from_confusion', 'bf16_conv_grads_ok', 'MixedPrecision', 'train_channels_last', 'match_state_layout',
            'TrainLayout', 'History', 'combined_score', 'validated', 'last_validated', 'best_row', 'PlateauSchedule',
            'EarlyStop', 'NonFiniteLoss', 'NaNGuard', 'rng_state', 'set_rng_state', 'plot_history', 'Checkpoint',
-           'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'setup_distributed', 'seed_everything',
-           'memory_budget', 'auto_patch', 'standard_callbacks', 'build_learner', 'train', 'train_cli']
+           'redraws', 'ProgressBar', 'TensorBoard', 'Dashboard', 'progress_callback', 'process_group_backend',
+           'setup_distributed', 'seed_everything', 'memory_budget', 'auto_patch', 'standard_callbacks', 'build_learner',
+           'train', 'train_cli']
 
 # %% ../nbs/03_train.ipynb #6e13af73
 def soft_dice_loss(logits:torch.Tensor,   # (B, K, Z, Y, X)
@@ -207,7 +208,7 @@ def fit(self:Learner, epochs:int|None=None):   # train until this epoch (None: `
             self.cb('before_epoch')
             self.one_epoch()
             self.cb('after_epoch')
-            if self.stop: raise CancelFit()
+            if self._stop_across_ranks(): raise CancelFit()
     except CancelFit: self.cb('after_cancel')
     finally: self.cb('after_fit')
     return self
@@ -242,7 +243,7 @@ def one_epoch(self:Learner):
         if (self.i + 1) % accum == 0 or self.i + 1 == self.n_batches: self.step()
         self.losses.append(self.loss.item())
         self.cb('after_batch')
-        if self.stop: break
+        if self._stop_across_ranks(): break
     self.train_loss = self._mean_across_ranks(self.losses)
     self.cb('after_train')
     self.validate() if self.validating() else self.skip_validation()
@@ -267,6 +268,15 @@ def _mean_across_ranks(self:Learner, values:list) -> float:
     t = torch.tensor([sum(values), len(values)], dtype=torch.float64)
     if self.world > 1: dist.all_reduce(t)
     return float(t[0] / max(t[1], 1))
+
+@patch
+def _stop_across_ranks(self:Learner) -> bool:
+    "Has any rank been asked to stop? Then all stop at the same batch (they must run the same collectives)"
+    if self.world > 1:
+        t = torch.tensor([float(self.stop)])
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        if t.item() and not self.stop: self.stop, self.stop_reason = True, 'stopped on another rank'
+    return self.stop
 
 # %% ../nbs/03_train.ipynb #541600b9
 def _auc(score:np.ndarray, positive:np.ndarray) -> float|None:
@@ -687,15 +697,28 @@ def _epoch_line(h:dict) -> str:
         '-' if d is None else f'{d:.3f}' for d in h['val_dice']) + ']'
     return f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  {val}  lr {h['lr']:.1e}  {h['seconds']:.1f}s"
 
+def redraws(stream=None) -> bool:
+    "Can a progress bar redraw itself in place on `stream` (default stderr): a terminal, or a notebook front end?"
+    s = sys.stderr if stream is None else stream
+    try: tty = s.isatty()
+    except (AttributeError, ValueError): tty = False                    # no such method, or a closed stream
+    return tty or _notebook_shell()
+
+def _notebook_shell() -> bool:
+    try:
+        from IPython import get_ipython
+        return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
+    except ImportError: return False
+
 class ProgressBar(Callback):
-    "tqdm progress over batches with loss and lr; one line per epoch (rank 0 only)"
+    "tqdm progress over batches with loss and lr where it can redraw in place; one line per epoch (rank 0 only)"
     order = 40
     def __init__(self, leave=False): self.leave = leave   # keep each epoch's bar
     def before_epoch(self):
         from tqdm.auto import tqdm
         l = self.learn
         self.bar = tqdm(total=len(l.train_dl), desc=f"epoch {l.epoch + 1}/{l.n_epochs}", leave=self.leave,
-                        disable=l.rank != 0, dynamic_ncols=True)
+                        disable=l.rank != 0 or not redraws(), dynamic_ncols=True)
     def after_batch(self):
         self.bar.update()
         self.bar.set_postfix(loss=f"{self.learn.loss.item():.4f}", lr=f"{self.learn.lr:.1e}")
@@ -877,10 +900,7 @@ def after_fit(self:Dashboard):
 def _live_notebook() -> bool:
     "A notebook front end is attached (not nbdev_test, not the docs build, not a terminal)"
     if os.environ.get('IN_TEST') or os.environ.get('QUARTO_PROJECT_DIR'): return False
-    try:
-        from IPython import get_ipython
-        return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
-    except ImportError: return False
+    return _notebook_shell()
 
 def progress_callback(kind:str='auto'    # 'dashboard', 'bar', 'none' or 'auto'
                      ) -> Callback|None:
@@ -889,10 +909,14 @@ def progress_callback(kind:str='auto'    # 'dashboard', 'bar', 'none' or 'auto'
     return {'dashboard': Dashboard, 'bar': ProgressBar}.get(kind, lambda: None)()
 
 # %% ../nbs/03_train.ipynb #43a65a51
+def process_group_backend() -> str:
+    "gloo on CPUs; with CUDA, NCCL for CUDA tensors and gloo for the CPU ones (loss sums, the stop flag, objects)"
+    return 'cpu:gloo,cuda:nccl' if torch.cuda.is_available() and dist.is_nccl_available() else 'gloo'
+
 def setup_distributed() -> tuple:
     "Join the torchrun process group if WORLD_SIZE > 1; returns (rank, world, device)"
     world = int(os.environ.get('WORLD_SIZE', 1))
-    if world > 1 and not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    if world > 1 and not dist.is_initialized(): dist.init_process_group(process_group_backend())
     rank = dist.get_rank() if dist.is_initialized() else 0
     local = int(os.environ.get('LOCAL_RANK', 0))
     device = torch.device(f'cuda:{local}') if torch.cuda.is_available() else torch.device('cpu')
@@ -1121,7 +1145,8 @@ def _run_args(p):
     "seg3d_train's options for cross-validation, logging, tasks, the best checkpoint and resuming"
     p.add_argument('--fold', type=int, help="train this cross-validation fold (0-based) into OUT/fold_K")
     p.add_argument('--folds', type=int, help="folds of the cross-validation (default 5; OUT/splits_final.json)")
-    p.add_argument('--progress', choices=['bar', 'none'], default='bar', help="a progress bar per epoch, or none")
+    p.add_argument('--progress', choices=['bar', 'none'], default='bar',
+                   help="a progress bar over each epoch's batches (in a terminal) and a line per epoch, or none")
     p.add_argument('--tensorboard', metavar='DIR', help="log losses, lr, Dice and an overlay to TensorBoard in DIR")
     p.add_argument('--case_labels', metavar='CSV', help="case-level labels for classification heads (default: DATA's "
                    "case_labels.csv if there is one; 'none': segmentation only)")
