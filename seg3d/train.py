@@ -1090,9 +1090,8 @@ def train(cfg:Config,            # the run's settings
     try: learn.fit()
     except Exception as e:
         if _is_oom(e): raise MemoryError(_oom_advice(learn.cfg, learn)) from e
-        raise
-    finally:
-        if dist.is_initialized(): dist.barrier()
+        raise                                             # at once: torchrun then stops the other ranks
+    if dist.is_initialized(): dist.barrier()              # a finished run: the ranks leave together
     return learn
 
 # %% ../nbs/03_train.ipynb #e80e5edb

@@ -18,6 +18,9 @@ SCRIPT = textwrap.dedent('''
         grads = None
         def before_step(self):
             if self.grads is None: self.grads = [p.grad.clone() for p in self.learn.model.parameters()]
+    class FailOnRank1(Callback):               # an error on one rank only, after its first batch
+        def after_batch(self):
+            if self.learn.rank == 1 and self.learn.epoch == 0 and self.learn.i == 0: raise RuntimeError('failed on rank 1')
     class StopOnRank1(Callback):               # a stop asked on one rank only, after its first batch
         def after_batch(self):
             l = self.learn
@@ -27,7 +30,7 @@ SCRIPT = textwrap.dedent('''
                  lr=1e-4, class_weights=[1.0] * 5, split=[0.6, 0.2, 0.2], seed=3, **auto,
                  model=dict(block='basic', layers=[1, 1, 1, 1], width=4, skip='add', dropout=0.0, norm='instance',
                             deep_supervision=2 if ds else 0))
-    learn = train(cfg, progress='none', cbs=[spy] + ([PlainSGD()] if sgd else []) + ([StopOnRank1()] if 'stop1' in sys.argv[4:] else []))
+    learn = train(cfg, progress='none', cbs=[spy] + ([PlainSGD()] if sgd else []) + [c() for c, flag in ((StopOnRank1, 'stop1'), (FailOnRank1, 'fail1')) if flag in sys.argv[4:]])
     rank = dist.get_rank() if dist.is_initialized() else 0
     m = unwrap_model(learn.model)
     torch.save(dict(state=m.state_dict(), grads=spy.grads, history=learn.history, stop_reason=learn.stop_reason), f"{out}/rank{rank}.pt")
@@ -117,23 +120,36 @@ def test_ddp_with_a_case_level_task(tiny_pre, tmp_path):
     val = json.loads((tmp_path/'ddp'/'split.json').read_text())['val']
     for r in (r0, r1): assert r['history'][-1]['val_tasks']['site']['n'] == len(val)          # gathered from both ranks
 
+def _torchrun_bounded(args:list, timeout:int=180):
+    "torchrun with 2 processes: (returncode, stderr), or None if it hung (then torchrun and both ranks are killed)"
+    import os, signal
+    p = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', *map(str, args)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try: _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)                             # none left waiting in a collective
+        p.communicate()
+        return None
+    return p.returncode, err
+
 def test_a_stop_on_one_rank_stops_all(tiny_pre, tmp_path):
     "A stop asked on rank 1 only ends both ranks after the same batch: no rank waits alone in a collective (bounded in"
     " time: a hang fails the test), the weights stay equal, the run ends after the first epoch and is validated"
     script = tmp_path/'run.py'; script.write_text(SCRIPT)
-    import os, signal
-    p = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
-                          str(tmp_path/'ddp'), str(tiny_pre), '1', 'stop1'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
-    try: _, err = p.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)                             # torchrun and both ranks: none left waiting
-        p.communicate()
-        raise AssertionError("the ranks hung: a stop asked on one rank left the other in a collective") from None
-    assert p.returncode == 0, err[-3000:]
+    r = _torchrun_bounded([script, tmp_path/'ddp', tiny_pre, '1', 'stop1'])
+    assert r is not None, "the ranks hung: a stop asked on one rank left the other in a collective"
+    assert r[0] == 0, r[1][-3000:]
     r0, r1 = [torch.load(tmp_path/'ddp'/f, weights_only=True) for f in ('rank0.pt', 'rank1.pt')]
     for k in r0['state']: assert torch.equal(r0['state'][k], r1['state'][k]), f"ranks differ in {k}"
     assert [len(r['history']) for r in (r0, r1)] == [1, 1]
     assert (r0['stop_reason'], r1['stop_reason']) == ('stopped on another rank', 'asked on rank 1')
     assert r0['history'][0]['val_dice'] is not None                  # the epoch a stop ends is validated
     assert (tmp_path/'ddp'/'last.pth').exists()
+
+def test_an_error_on_one_rank_ends_the_run(tiny_pre, tmp_path):
+    "An exception on rank 1 only ends the whole run promptly, with that rank's error, instead of leaving rank 0 waiting"
+    " (in a collective, or at the end-of-training barrier) until the process group's 30-minute timeout"
+    script = tmp_path/'run.py'; script.write_text(SCRIPT)
+    r = _torchrun_bounded([script, tmp_path/'ddp', tiny_pre, '1', 'fail1'])
+    assert r is not None, "the ranks hung after an error on one of them"
+    assert r[0] != 0 and 'failed on rank 1' in r[1], r[1][-3000:]
