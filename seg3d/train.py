@@ -697,18 +697,19 @@ def _epoch_line(h:dict) -> str:
         '-' if d is None else f'{d:.3f}' for d in h['val_dice']) + ']'
     return f"epoch {h['epoch']:3d}  train {h['train_loss']:.4f}  {val}  lr {h['lr']:.1e}  {h['seconds']:.1f}s"
 
+def _notebook_shell() -> bool:
+    "Runs under a Jupyter kernel (a notebook front end may be attached)"
+    try:
+        from IPython import get_ipython
+        return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
+    except ImportError: return False
+
 def redraws(stream=None) -> bool:
     "Can a progress bar redraw itself in place on `stream` (default stderr): a terminal, or a notebook front end?"
     s = sys.stderr if stream is None else stream
     try: tty = s.isatty()
     except (AttributeError, ValueError): tty = False                    # no such method, or a closed stream
     return tty or _notebook_shell()
-
-def _notebook_shell() -> bool:
-    try:
-        from IPython import get_ipython
-        return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
-    except ImportError: return False
 
 class ProgressBar(Callback):
     "tqdm progress over batches with loss and lr where it can redraw in place; one line per epoch (rank 0 only)"

@@ -120,14 +120,17 @@ def test_ddp_with_a_case_level_task(tiny_pre, tmp_path):
     val = json.loads((tmp_path/'ddp'/'split.json').read_text())['val']
     for r in (r0, r1): assert r['history'][-1]['val_tasks']['site']['n'] == len(val)          # gathered from both ranks
 
-def _torchrun_bounded(args:list, timeout:int=180):
-    "torchrun with 2 processes: (returncode, stderr), or None if it hung (then torchrun and both ranks are killed)"
+def _ddp_bounded(tmp_path, data, flag:str, timeout:int=180):
+    "SCRIPT under torchrun, 2 ranks of batch 1 into tmp_path/'ddp' with `flag`: (returncode, stderr), or None if it hung"
+    " (then torchrun and both ranks are killed: none left waiting in a collective)"
     import os, signal
-    p = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', *map(str, args)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    script = tmp_path/'run.py'; script.write_text(SCRIPT)
+    p = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
+                          str(tmp_path/'ddp'), str(data), '1', flag], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
     try: _, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)                             # none left waiting in a collective
+        os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
         return None
     return p.returncode, err
@@ -135,8 +138,7 @@ def _torchrun_bounded(args:list, timeout:int=180):
 def test_a_stop_on_one_rank_stops_all(tiny_pre, tmp_path):
     "A stop asked on rank 1 only ends both ranks after the same batch: no rank waits alone in a collective (bounded in"
     " time: a hang fails the test), the weights stay equal, the run ends after the first epoch and is validated"
-    script = tmp_path/'run.py'; script.write_text(SCRIPT)
-    r = _torchrun_bounded([script, tmp_path/'ddp', tiny_pre, '1', 'stop1'])
+    r = _ddp_bounded(tmp_path, tiny_pre, 'stop1')
     assert r is not None, "the ranks hung: a stop asked on one rank left the other in a collective"
     assert r[0] == 0, r[1][-3000:]
     r0, r1 = [torch.load(tmp_path/'ddp'/f, weights_only=True) for f in ('rank0.pt', 'rank1.pt')]
@@ -149,7 +151,6 @@ def test_a_stop_on_one_rank_stops_all(tiny_pre, tmp_path):
 def test_an_error_on_one_rank_ends_the_run(tiny_pre, tmp_path):
     "An exception on rank 1 only ends the whole run promptly, with that rank's error, instead of leaving rank 0 waiting"
     " (in a collective, or at the end-of-training barrier) until the process group's 30-minute timeout"
-    script = tmp_path/'run.py'; script.write_text(SCRIPT)
-    r = _torchrun_bounded([script, tmp_path/'ddp', tiny_pre, '1', 'fail1'])
+    r = _ddp_bounded(tmp_path, tiny_pre, 'fail1')
     assert r is not None, "the ranks hung after an error on one of them"
     assert r[0] != 0 and 'failed on rank 1' in r[1], r[1][-3000:]
