@@ -24,7 +24,8 @@ __all__ = ['CACHE_FORMATS', 'DOWNSAMPLING', 'DEMO_CLASSES', 'DEMO_LR_PAIRS', 'DE
            'load_config', 'preprocessed_cases', 'split_cases', 'load_split', 'max_folds', 'fold_splits', 'load_folds',
            'channel_stats', 'build_cache', 'dataset_json', 'dataset_json_labels', 'check_patch', 'load_case_labels',
            'case_targets', 'task_class_weights', 'config_from_data', 'normalize', 'patch_start', 'crop', 'Augment',
-           'SegDataset', 'EpochSampler', 'make_loader', 'mni_maps', 'make_subject', 'make_demo_cohort', 'show_case']
+           'SegDataset', 'EpochSampler', 'make_loader', 'release_workers', 'mni_maps', 'make_subject',
+           'make_demo_cohort', 'show_case']
 
 # %% ../nbs/01_data.ipynb #2699efbb
 def environment() -> dict:
@@ -1096,6 +1097,15 @@ def make_loader(ds:SegDataset,   # the dataset
         persistent_workers=cfg.num_workers > 0,
         drop_last=False,
     )
+
+# %% ../nbs/01_data.ipynb #d5cb162c
+def release_workers(dl:DataLoader   # a loader whose worker processes (persistent or not) should end now
+                   ) -> int:
+    "End the worker processes of `dl`'s current iterator now (a next pass starts new ones); returns how many ended"
+    it, dl._iterator = getattr(dl, '_iterator', None), None
+    workers = list(getattr(it, '_workers', []))
+    if hasattr(it, '_shutdown_workers'): it._shutdown_workers()
+    return sum(not w.is_alive() for w in workers)
 
 # %% ../nbs/01_data.ipynb #641afee6
 DEMO_CLASSES = ['background', 'left_grey_matter', 'right_grey_matter', 'left_white_matter', 'right_white_matter']

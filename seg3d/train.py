@@ -17,7 +17,8 @@ from .core import (CaseError, write_json, atomic_write, cli_parser, cli_errors, 
                         save_figure, cpu_has_fast_bf16, unwrap_model, hold_freed_memory)
 from .data import (Config, config_from_dict, with_model, config_from_data, config_painting, output_channels,
                         paint_regions, seed_class_weights, load_config, preprocessed_cases, check_patch,
-                        load_split, load_folds, build_cache, SegDataset, make_loader, environment, task_class_weights)
+                        load_split, load_folds, build_cache, SegDataset, make_loader, release_workers,
+                        environment, task_class_weights)
 from .model import (ResNet3DSeg, count_params, save_checkpoint, load_checkpoint, model_summary, fp32_weight_grads,
                          conv_wgrad_ok, split_output, deep_outputs)
 
@@ -210,7 +211,10 @@ def fit(self:Learner, epochs:int|None=None):   # train until this epoch (None: `
             self.cb('after_epoch')
             if self._stop_across_ranks(): raise CancelFit()
     except CancelFit: self.cb('after_cancel')
-    finally: self.cb('after_fit')
+    finally:
+        try: self.cb('after_fit')
+        finally:                                  # the loaders' workers end now, not at a later garbage collection
+            for dl in (self.train_dl, self.val_dl): release_workers(dl)
     return self
 
 # %% ../nbs/03_train.ipynb #0fb331e0
