@@ -22,8 +22,11 @@ sync-check:
 lint:
 	@$(PYTHON) tools/lint.py
 
+# Two test workers (pytest-xdist) share the CPUs (tests/conftest.py gives each its share of threads): much of the suite
+# is one-threaded Python, kernel and tool start-up, so two at a time keep both cores busy. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 pytest:
-	$(PYTHON) -m pytest -q -rs tests
+	$(PYTHON) -m pytest -q -rs -n $(TEST_WORKERS) --dist loadgroup tests
 
 test: install sync-check lint pytest
 

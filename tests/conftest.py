@@ -1,7 +1,19 @@
-"Shared fixtures: tiny raw and preprocessed datasets made of spheres and boxes."
-import numpy as np, pytest
+"Shared fixtures: tiny raw and preprocessed datasets made of spheres and boxes; each test worker's share of the CPUs."
+import os
+import numpy as np, pytest, torch
 from pathlib import Path
 from seg3d.preprocess import _nii, PreprocessSettings, preprocess_dataset
+
+def cpu_share() -> int:
+    "The CPU threads one test worker may use: all of them, or an equal share under pytest-xdist (`make test`'s `-n`)"
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+    return max(1, cpus // int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')))
+
+# Two workers each running 2-thread kernels on 2 cores would fight over them; the notebooks' kernels, the command-line
+# tools and torchrun that a test starts inherit the share through OMP_NUM_THREADS.
+if 'PYTEST_XDIST_WORKER' in os.environ:
+    os.environ['OMP_NUM_THREADS'] = str(cpu_share())
+    torch.set_num_threads(cpu_share())
 
 def make_raw(root:Path, n:int=6, shape=(20, 24, 12), seed:int=0) -> Path:
     "n cases: 2-channel images with a sphere (class 1-2) and a box (class 3-4), labels in 0..4"

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.xdist_group('docs')   # on the worker that builds _preview/ (see test_docs.py)
 ROOT = Path(__file__).parent.parent
 SHOTS = ROOT/'_preview'/'screenshots'
 STAGES = ['preprocess', 'data', 'model', 'train', 'evaluate', 'inference', 'demo']

@@ -1,6 +1,8 @@
 "Every notebook goes through nbdev's docs processing and renders to HTML (the local stand-in for Quarto)."
 from pathlib import Path
+import pytest
 
+pytestmark = pytest.mark.xdist_group('docs')   # one test worker builds _preview/ (and test_browser reads it there)
 ROOT = Path(__file__).parent.parent
 
 def test_every_notebook_renders(docs_pages):
