@@ -185,6 +185,7 @@ class Learner:
         self.opt, self.sched = make_optimizer(model, cfg)
         self.autocast, self.scaler = contextlib.nullcontext, None          # set by `MixedPrecision`
         self.epoch, self.start_epoch, self.history, self.stop, self.stop_reason = 0, 0, [], False, None
+        self.fitting = False                          # inside `fit` (its loaders keep their workers between epochs)
         self.rank, self.world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
         self.cbs = []
         for cb in cbs: self.add_cb(cb)
@@ -204,6 +205,7 @@ def fit(self:Learner, epochs:int|None=None):   # train until this epoch (None: `
     "Train until `epochs` (default `cfg.epochs`), a callback cancels, or early stopping"
     self.n_epochs = epochs or self.cfg.epochs
     self.cb('before_fit')
+    self.fitting = True
     try:
         for self.epoch in range(self.start_epoch, self.n_epochs):
             self.cb('before_epoch')
@@ -214,6 +216,7 @@ def fit(self:Learner, epochs:int|None=None):   # train until this epoch (None: `
     finally:
         try: self.cb('after_fit')
         finally:                                  # the loaders' workers end now, not at a later garbage collection
+            self.fitting = False
             for dl in (self.train_dl, self.val_dl): release_workers(dl)
     return self
 
@@ -343,6 +346,7 @@ def validate(self:Learner):
             if cls: seen.append(({t: v.float().softmax(1).cpu() for t, v in cls.items()}, self.tb.cpu()))
             pred = paint_regions(logits, self.painting, 0.0, dim=1) if self.painting else logits.argmax(1)
             stats += confusion_counts(pred, y, k, self.cfg.ignore_label)
+    if not self.fitting: release_workers(self.val_dl)          # called on its own: its workers end with it
     if self.world > 1: dist.all_reduce(stats)
     self.val_loss = self._mean_across_ranks(losses) if losses or self.world > 1 else float('nan')
     self.val_dice = dice_from_confusion(stats, [[c] for c in range(k)])
