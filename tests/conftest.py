@@ -13,7 +13,7 @@ def cpu_share() -> int:
 # tools and torchrun that a test starts inherit the share through OMP_NUM_THREADS.
 if 'PYTEST_XDIST_WORKER' in os.environ:
     os.environ['OMP_NUM_THREADS'] = str(cpu_share())
-    torch.set_num_threads(cpu_share())
+    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
 def make_raw(root:Path, n:int=6, shape=(20, 24, 12), seed:int=0) -> Path:
     "n cases: 2-channel images with a sphere (class 1-2) and a box (class 3-4), labels in 0..4"

@@ -75,8 +75,8 @@ def _die_on(k, bad):
     return k
 
 def test_a_dying_worker_fails_only_its_own_item():
-    "A worker's death breaks its pool and loses every item queued in it; those are run again, so only the item that"
-    " kills its worker is reported failed — before, one out-of-memory kill failed every case still waiting"
+    ("A worker's death breaks its pool and loses every item queued in it; those are run again, so only the item that"
+     " kills its worker is reported failed — before, one out-of-memory kill failed every case still waiting")
     import sys
     from seg3d.preprocess import _spread, WORKER_DIED
     for bad in ({5}, {5, 8}):
@@ -89,8 +89,8 @@ def test_a_dying_worker_fails_only_its_own_item():
         assert set(failed) == bad | {1}
 
 def test_a_script_read_from_stdin_preprocesses_every_case(tmp_path):
-    "`python - < script` (a heredoc): spawned workers cannot re-import a main program that is no file, so every case"
-    " they took died with them; now the cases run in this process, with a note"
+    ("`python - < script` (a heredoc): spawned workers cannot re-import a main program that is no file, so every case"
+     " they took died with them; now the cases run in this process, with a note")
     make_raw(tmp_path/'raw', n=4, shape=(30, 36, 12))
     script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
               "from seg3d.preprocess import preprocess_dataset, PreprocessSettings\n"

@@ -53,9 +53,9 @@ def test_ddp_matches_single_process(tiny_pre, tmp_path):
     m = json.loads((tmp_path/'ddp'/'metrics_3d.json').read_text()); assert m['world_size'] == 2
 
 def test_ddp_with_deep_supervision(tiny_pre, tmp_path):
-    "Deep supervision's heads take part in every rank's forward (DDP needs each parameter used), and the averaged"
-    " gradient — the heads' included — is the one-process gradient of the batch of 2; patch_size 'auto' is rank 0's"
-    " plan on every rank (here the whole grid: the same samples)"
+    ("Deep supervision's heads take part in every rank's forward (DDP needs each parameter used), and the averaged"
+     " gradient — the heads' included — is the one-process gradient of the batch of 2; patch_size 'auto' is rank 0's"
+     " plan on every rank (here the whole grid: the same samples)")
     script = tmp_path/'run.py'; script.write_text(SCRIPT)
     ddp = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
                           str(tmp_path/'ddp'), str(tiny_pre), '1', 'ds', 'auto'], capture_output=True, text=True, timeout=600)
@@ -121,8 +121,8 @@ def test_ddp_with_a_case_level_task(tiny_pre, tmp_path):
     for r in (r0, r1): assert r['history'][-1]['val_tasks']['site']['n'] == len(val)          # gathered from both ranks
 
 def _ddp_bounded(tmp_path, data, flag:str, timeout:int=180):
-    "SCRIPT under torchrun, 2 ranks of batch 1 into tmp_path/'ddp' with `flag`: (returncode, stderr), or None if it hung"
-    " (then torchrun and both ranks are killed: none left waiting in a collective)"
+    ("SCRIPT under torchrun, 2 ranks of batch 1 into tmp_path/'ddp' with `flag`: (returncode, stderr), or None if it hung"
+     " (then torchrun and both ranks are killed: none left waiting in a collective)")
     import os, signal
     script = tmp_path/'run.py'; script.write_text(SCRIPT)
     p = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(script),
@@ -136,8 +136,8 @@ def _ddp_bounded(tmp_path, data, flag:str, timeout:int=180):
     return p.returncode, err
 
 def test_a_stop_on_one_rank_stops_all(tiny_pre, tmp_path):
-    "A stop asked on rank 1 only ends both ranks after the same batch: no rank waits alone in a collective (bounded in"
-    " time: a hang fails the test), the weights stay equal, the run ends after the first epoch and is validated"
+    ("A stop asked on rank 1 only ends both ranks after the same batch: no rank waits alone in a collective (bounded in"
+     " time: a hang fails the test), the weights stay equal, the run ends after the first epoch and is validated")
     r = _ddp_bounded(tmp_path, tiny_pre, 'stop1')
     assert r is not None, "the ranks hung: a stop asked on one rank left the other in a collective"
     assert r[0] == 0, r[1][-3000:]
@@ -149,8 +149,8 @@ def test_a_stop_on_one_rank_stops_all(tiny_pre, tmp_path):
     assert (tmp_path/'ddp'/'last.pth').exists()
 
 def test_an_error_on_one_rank_ends_the_run(tiny_pre, tmp_path):
-    "An exception on rank 1 only ends the whole run promptly, with that rank's error, instead of leaving rank 0 waiting"
-    " (in a collective, or at the end-of-training barrier) until the process group's 30-minute timeout"
+    ("An exception on rank 1 only ends the whole run promptly, with that rank's error, instead of leaving rank 0 waiting"
+     " (in a collective, or at the end-of-training barrier) until the process group's 30-minute timeout")
     r = _ddp_bounded(tmp_path, tiny_pre, 'fail1')
     assert r is not None, "the ranks hung after an error on one of them"
     assert r[0] != 0 and 'failed on rank 1' in r[1], r[1][-3000:]
